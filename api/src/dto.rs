@@ -1,0 +1,189 @@
+//! The JSON bodies of API v1. Field names are the wire contract: renaming one is a breaking
+//! change. Response types are what the server writes and the widget reads; request types are
+//! raw (strings as sent) and become typed values through [`crate::input`].
+
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Visibility of a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentStatus {
+    Published,
+    /// Held for moderation: shown only to its author.
+    Pending,
+    /// Deleted while it had replies: a placeholder that keeps the replies in place.
+    Deleted,
+}
+
+impl CommentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Pending => "pending",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "published" => Some(Self::Published),
+            "pending" => Some(Self::Pending),
+            "deleted" => Some(Self::Deleted),
+            _ => None,
+        }
+    }
+}
+
+/// How new comments are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationMode {
+    /// Published at once.
+    #[default]
+    None,
+    /// A commenter's first comment is held; later ones with the same email publish at once.
+    First,
+    /// Every comment is held.
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    pub key: String,
+    pub title: Option<String>,
+    /// Published comments (placeholders of deleted ones are not counted).
+    pub count: u64,
+    pub locked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub parent: Option<i64>,
+    pub author: Option<String>,
+    pub website: Option<String>,
+    /// A keyed, non-reversible hash: the seed of the comment's identicon. Never the email.
+    pub avatar: String,
+    /// Rendered and sanitised by the server: safe for `innerHTML`.
+    pub html: String,
+    pub created: Timestamp,
+    pub edited: Option<Timestamp>,
+    pub likes: u32,
+    pub dislikes: u32,
+    pub status: CommentStatus,
+}
+
+/// `GET /api/v1/comments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadPage {
+    pub thread: Thread,
+    /// In display order: each top-level comment followed by its replies, depth first, replies
+    /// oldest first. A page never splits a subtree.
+    pub comments: Vec<Comment>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/comments`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    pub thread: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<bool>,
+    /// The honeypot: a form field hidden from people. Anything in it marks the post as a bot's,
+    /// which is then answered as if accepted and silently dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<String>,
+}
+
+/// Answer to a successful `POST /api/v1/comments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedComment {
+    pub comment: Comment,
+    /// Proves authorship for edit and delete within the edit window. Shown once, never stored
+    /// in clear by the server.
+    pub edit_token: String,
+}
+
+/// `PATCH /api/v1/comments/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditComment {
+    pub body: String,
+}
+
+/// `POST /api/v1/comments/{id}/vote`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteRequest {
+    pub value: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteCounts {
+    pub likes: u32,
+    pub dislikes: u32,
+    /// This reader's vote after the request: 1, -1 or 0.
+    pub value: i64,
+}
+
+/// `POST /api/v1/counts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountsRequest {
+    pub threads: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountsResponse {
+    /// Every requested key, unknown threads with 0.
+    pub counts: std::collections::BTreeMap<String, u64>,
+}
+
+/// `POST /api/v1/preview`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewResponse {
+    pub html: String,
+}
+
+/// `GET /api/v1/config`: what the widget needs to behave like the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerConfig {
+    pub require_author: bool,
+    pub require_email: bool,
+    /// Seconds after posting during which the author may edit or delete.
+    pub edit_window_secs: u64,
+    /// In grapheme clusters.
+    pub max_body_length: u32,
+    /// Depth of the deepest reply (top-level comments are depth 0).
+    pub max_depth: u32,
+    pub moderation: ModerationMode,
+    /// Largest `limit` accepted by `GET /api/v1/comments`.
+    pub max_page_size: u32,
+}
+
+/// Answer to `DELETE /api/v1/comments/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteResult {
+    /// The placeholder left in place of a comment that had replies; `null` when the comment
+    /// was removed entirely.
+    pub placeholder: Option<Comment>,
+}

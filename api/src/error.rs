@@ -1,0 +1,257 @@
+//! Error codes: the stable, machine-readable part of every error response. The widget
+//! translates them; `message` is an English fallback for humans reading raw responses.
+
+use serde::{Deserialize, Serialize};
+
+/// Every error the API can return. Serialized in `snake_case`; never renamed once shipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not syntactically valid JSON (includes invalid UTF-8).
+    MalformedJson,
+    /// The JSON is well formed but a field has the wrong type, is missing or unknown.
+    InvalidField,
+    /// A query-string parameter is missing or invalid.
+    InvalidParameter,
+    /// The pagination cursor was not produced by this server.
+    InvalidCursor,
+    /// Writes must be `Content-Type: application/json`.
+    UnsupportedMediaType,
+    /// The request body exceeds the server's size limit.
+    PayloadTooLarge,
+    ThreadInvalid,
+    BodyEmpty,
+    BodyTooLong,
+    AuthorRequired,
+    AuthorTooLong,
+    EmailRequired,
+    EmailInvalid,
+    WebsiteInvalid,
+    /// The parent comment does not exist, is not visible, or belongs to another thread.
+    ParentNotFound,
+    VoteInvalid,
+    /// More thread keys than one counts request may carry.
+    TooManyThreads,
+    /// No such route.
+    NotFound,
+    CommentNotFound,
+    MethodNotAllowed,
+    /// No edit token was sent.
+    TokenMissing,
+    /// The edit token is not the one of this comment.
+    TokenInvalid,
+    EditWindowClosed,
+    /// The comment was deleted and can no longer be edited or voted on.
+    CommentDeleted,
+    ThreadLocked,
+    RateLimited,
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for documentation and for tests that check nothing is left untranslated.
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::MalformedJson,
+        Self::InvalidField,
+        Self::InvalidParameter,
+        Self::InvalidCursor,
+        Self::UnsupportedMediaType,
+        Self::PayloadTooLarge,
+        Self::ThreadInvalid,
+        Self::BodyEmpty,
+        Self::BodyTooLong,
+        Self::AuthorRequired,
+        Self::AuthorTooLong,
+        Self::EmailRequired,
+        Self::EmailInvalid,
+        Self::WebsiteInvalid,
+        Self::ParentNotFound,
+        Self::VoteInvalid,
+        Self::TooManyThreads,
+        Self::NotFound,
+        Self::CommentNotFound,
+        Self::MethodNotAllowed,
+        Self::TokenMissing,
+        Self::TokenInvalid,
+        Self::EditWindowClosed,
+        Self::CommentDeleted,
+        Self::ThreadLocked,
+        Self::RateLimited,
+        Self::Internal,
+    ];
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "malformed_json",
+            Self::InvalidField => "invalid_field",
+            Self::InvalidParameter => "invalid_parameter",
+            Self::InvalidCursor => "invalid_cursor",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::ThreadInvalid => "thread_invalid",
+            Self::BodyEmpty => "body_empty",
+            Self::BodyTooLong => "body_too_long",
+            Self::AuthorRequired => "author_required",
+            Self::AuthorTooLong => "author_too_long",
+            Self::EmailRequired => "email_required",
+            Self::EmailInvalid => "email_invalid",
+            Self::WebsiteInvalid => "website_invalid",
+            Self::ParentNotFound => "parent_not_found",
+            Self::VoteInvalid => "vote_invalid",
+            Self::TooManyThreads => "too_many_threads",
+            Self::NotFound => "not_found",
+            Self::CommentNotFound => "comment_not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::TokenMissing => "token_missing",
+            Self::TokenInvalid => "token_invalid",
+            Self::EditWindowClosed => "edit_window_closed",
+            Self::CommentDeleted => "comment_deleted",
+            Self::ThreadLocked => "thread_locked",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// HTTP status of this code. Lives here, next to the codes, so that adding a code without
+    /// deciding its status does not compile.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::MalformedJson | Self::InvalidParameter | Self::InvalidCursor => 400,
+            Self::TokenMissing => 401,
+            Self::TokenInvalid | Self::EditWindowClosed | Self::ThreadLocked => 403,
+            Self::NotFound | Self::CommentNotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::CommentDeleted => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::InvalidField
+            | Self::ThreadInvalid
+            | Self::BodyEmpty
+            | Self::BodyTooLong
+            | Self::AuthorRequired
+            | Self::AuthorTooLong
+            | Self::EmailRequired
+            | Self::EmailInvalid
+            | Self::WebsiteInvalid
+            | Self::ParentNotFound
+            | Self::VoteInvalid
+            | Self::TooManyThreads => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+        }
+    }
+
+    /// English fallback message.
+    pub fn default_message(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "The request body is not valid JSON.",
+            Self::InvalidField => "A field of the request has the wrong type or is unknown.",
+            Self::InvalidParameter => "A query parameter is missing or invalid.",
+            Self::InvalidCursor => "The pagination cursor is invalid.",
+            Self::UnsupportedMediaType => "Send the request body as application/json.",
+            Self::PayloadTooLarge => "The request body is too large.",
+            Self::ThreadInvalid => {
+                "The thread key is empty, too long or contains control characters."
+            }
+            Self::BodyEmpty => "The comment is empty.",
+            Self::BodyTooLong => "The comment is too long.",
+            Self::AuthorRequired => "A name is required.",
+            Self::AuthorTooLong => "The name is too long.",
+            Self::EmailRequired => "An email address is required.",
+            Self::EmailInvalid => "The email address is not valid.",
+            Self::WebsiteInvalid => "The website must be an http or https address.",
+            Self::ParentNotFound => "The comment you reply to does not exist in this thread.",
+            Self::VoteInvalid => "A vote is 1, -1 or 0.",
+            Self::TooManyThreads => "Too many threads in one request.",
+            Self::NotFound => "Not found.",
+            Self::CommentNotFound => "No such comment.",
+            Self::MethodNotAllowed => "Method not allowed.",
+            Self::TokenMissing => "An edit token is required.",
+            Self::TokenInvalid => "The edit token does not match this comment.",
+            Self::EditWindowClosed => "The time to edit or delete this comment is over.",
+            Self::CommentDeleted => "The comment was deleted.",
+            Self::ThreadLocked => "This thread is closed to new comments.",
+            Self::RateLimited => "Too many requests; try again later.",
+            Self::Internal => "Something went wrong on the server.",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The JSON field or query parameter at fault, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An input that failed to parse: which code, and which field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidationError {
+    pub code: ErrorCode,
+    pub field: &'static str,
+}
+
+impl ValidationError {
+    pub const fn new(code: ErrorCode, field: &'static str) -> Self {
+        Self { code, field }
+    }
+}
+
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.code.default_message())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+impl From<ValidationError> for ErrorBody {
+    fn from(e: ValidationError) -> Self {
+        ErrorBody {
+            code: e.code,
+            message: e.code.default_message().to_owned(),
+            field: Some(e.field.to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            let back: ErrorCode = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, *code);
+        }
+    }
+
+    #[test]
+    fn every_code_is_an_error_status() {
+        for code in ErrorCode::ALL {
+            assert!((400..600).contains(&code.http_status()), "{code}");
+            assert!(!code.default_message().is_empty());
+        }
+    }
+
+    #[test]
+    fn all_lists_each_code_once() {
+        let mut names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+}

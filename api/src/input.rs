@@ -1,0 +1,546 @@
+//! Reader input parsed into typed values. The server parses every request with these; the
+//! widget runs the very same functions before posting so the reader sees errors at once.
+//! Lengths are counted in grapheme clusters: what a reader perceives as characters.
+
+use crate::dto::{NewComment, ServerConfig};
+use crate::error::{ErrorCode, ValidationError};
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+pub const MAX_THREAD_KEY_CHARS: usize = 400;
+pub const MAX_TITLE_GRAPHEMES: usize = 200;
+pub const MAX_AUTHOR_GRAPHEMES: usize = 64;
+pub const MAX_EMAIL_BYTES: usize = 254;
+pub const MAX_WEBSITE_BYTES: usize = 300;
+/// How many thread keys one counts request may carry.
+pub const MAX_COUNT_THREADS: usize = 200;
+
+fn grapheme_len(s: &str) -> usize {
+    s.graphemes(true).count()
+}
+
+/// Characters that never belong in a single-line field: C0/C1 controls and the bidi
+/// overrides/isolates that let a name display as something else than it is.
+fn is_forbidden_inline(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Trims, drops forbidden characters, and collapses runs of whitespace into one space.
+fn clean_line(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for word in raw
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().filter(|c| !is_forbidden_inline(*c)));
+    }
+    out
+}
+
+macro_rules! string_newtype {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+/// Identifies a thread: usually the article's path. Any text without control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadKey(String);
+string_newtype!(ThreadKey);
+
+impl ThreadKey {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let key = raw.trim();
+        let err = ValidationError::new(ErrorCode::ThreadInvalid, "thread");
+        if key.is_empty() || key.chars().count() > MAX_THREAD_KEY_CHARS {
+            return Err(err);
+        }
+        if key.chars().any(is_forbidden_inline) {
+            return Err(err);
+        }
+        Ok(Self(key.to_owned()))
+    }
+}
+
+/// A thread's title, as the page gave it. Titles come from `document.title`, which the reader
+/// does not control, so an overlong one is shortened rather than refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title(String);
+string_newtype!(Title);
+
+impl Title {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let clean = clean_line(raw);
+        if clean.is_empty() {
+            return None;
+        }
+        let short: String = clean.graphemes(true).take(MAX_TITLE_GRAPHEMES).collect();
+        Some(Self(short))
+    }
+}
+
+/// The Markdown source of a comment. Line breaks are normalised to `\n`; control characters
+/// other than newline and tab are dropped; surrounding blank space is trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentBody(String);
+string_newtype!(CommentBody);
+
+impl CommentBody {
+    pub fn parse(raw: &str, max_graphemes: usize) -> Result<Self, ValidationError> {
+        let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+        let cleaned: String = normalised
+            .chars()
+            .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+            .collect();
+        let body = cleaned.trim();
+        if body.is_empty() {
+            return Err(ValidationError::new(ErrorCode::BodyEmpty, "body"));
+        }
+        if grapheme_len(body) > max_graphemes {
+            return Err(ValidationError::new(ErrorCode::BodyTooLong, "body"));
+        }
+        Ok(Self(body.to_owned()))
+    }
+}
+
+/// A display name: plain text on one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorName(String);
+string_newtype!(AuthorName);
+
+impl AuthorName {
+    /// `Ok(None)` for an empty name.
+    pub fn parse(raw: &str) -> Result<Option<Self>, ValidationError> {
+        let clean = clean_line(raw);
+        if clean.is_empty() {
+            return Ok(None);
+        }
+        if grapheme_len(&clean) > MAX_AUTHOR_GRAPHEMES {
+            return Err(ValidationError::new(ErrorCode::AuthorTooLong, "author"));
+        }
+        Ok(Some(Self(clean)))
+    }
+}
+
+/// An email address, checked for shape only (the only real check is sending mail to it).
+/// The domain is lower-cased; the local part is kept as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+string_newtype!(Email);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Option<Self>, ValidationError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let err = ValidationError::new(ErrorCode::EmailInvalid, "email");
+        if s.len() > MAX_EMAIL_BYTES {
+            return Err(err);
+        }
+        let (local, domain) = s.rsplit_once('@').ok_or(err)?;
+        let bad_char =
+            |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\@".contains(c);
+        if local.is_empty() || local.len() > 64 || local.chars().any(bad_char) {
+            return Err(err);
+        }
+        let labels_ok = domain.split('.').all(|l| {
+            !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && !l.chars().any(bad_char)
+        });
+        if !domain.contains('.') || !labels_ok {
+            return Err(err);
+        }
+        Ok(Some(Self(format!("{local}@{}", domain.to_lowercase()))))
+    }
+
+    /// The form used for identity (avatar seed, "same commenter" checks).
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// A reader's website: an absolute http(s) URL. A bare `example.org` gets `https://`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Website(String);
+string_newtype!(Website);
+
+impl Website {
+    pub fn parse(raw: &str) -> Result<Option<Self>, ValidationError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let err = ValidationError::new(ErrorCode::WebsiteInvalid, "website");
+        if s.len() > MAX_WEBSITE_BYTES {
+            return Err(err);
+        }
+        let lower = s.to_ascii_lowercase();
+        let url = if lower.starts_with("http://") || lower.starts_with("https://") {
+            s.to_owned()
+        } else if !s.contains(':') || s.split('/').next().is_some_and(is_host_port) {
+            // No scheme at all ("example.org/me"): assume https. Anything else with a colon
+            // before the first slash is another scheme (javascript:, data:, ftp:) and refused.
+            format!("https://{s}")
+        } else {
+            return Err(err);
+        };
+        let (scheme, rest) = url.split_once("://").ok_or(err)?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        // Credentials in a link are a phishing device, never a reader's homepage.
+        if authority.contains('@') || !is_host_port(authority) {
+            return Err(err);
+        }
+        if url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"`\\{}|^".contains(c))
+        {
+            return Err(err);
+        }
+        let scheme = scheme.to_ascii_lowercase();
+        let tail = &rest[authority.len()..];
+        Ok(Some(Self(format!(
+            "{scheme}://{}{tail}",
+            authority.to_lowercase()
+        ))))
+    }
+}
+
+/// `host` or `host:port`, where host is a DNS name (possibly internationalised) or IPv4.
+fn is_host_port(s: &str) -> bool {
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (s, None),
+    };
+    if let Some(p) = port
+        && (p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
+    }
+    !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || (!c.is_ascii() && !c.is_control()))
+        })
+}
+
+/// Order of top-level comments in a thread. Replies are always oldest first under their parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Oldest,
+    Newest,
+    /// Highest likes minus dislikes first.
+    Top,
+}
+
+impl SortOrder {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        match raw.trim() {
+            "oldest" => Ok(Self::Oldest),
+            "newest" => Ok(Self::Newest),
+            "top" => Ok(Self::Top),
+            _ => Err(ValidationError::new(ErrorCode::InvalidParameter, "sort")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Oldest => "oldest",
+            Self::Newest => "newest",
+            Self::Top => "top",
+        }
+    }
+}
+
+/// A reader's vote on a comment: like, dislike, or withdraw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteValue {
+    Like,
+    Dislike,
+    Withdraw,
+}
+
+impl VoteValue {
+    pub fn parse(raw: i64) -> Result<Self, ValidationError> {
+        match raw {
+            1 => Ok(Self::Like),
+            -1 => Ok(Self::Dislike),
+            0 => Ok(Self::Withdraw),
+            _ => Err(ValidationError::new(ErrorCode::VoteInvalid, "value")),
+        }
+    }
+
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Self::Like => 1,
+            Self::Dislike => -1,
+            Self::Withdraw => 0,
+        }
+    }
+}
+
+/// The rules a new comment is checked against; the server publishes them at `/api/v1/config`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentRules {
+    pub max_body_length: usize,
+    pub require_author: bool,
+    pub require_email: bool,
+}
+
+impl From<&ServerConfig> for CommentRules {
+    fn from(c: &ServerConfig) -> Self {
+        Self {
+            max_body_length: c.max_body_length as usize,
+            require_author: c.require_author,
+            require_email: c.require_email,
+        }
+    }
+}
+
+/// A new comment whose every field has been parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidNewComment {
+    pub thread: ThreadKey,
+    pub title: Option<Title>,
+    pub parent: Option<i64>,
+    pub author: Option<AuthorName>,
+    pub email: Option<Email>,
+    pub website: Option<Website>,
+    pub body: CommentBody,
+    pub notify: bool,
+}
+
+impl NewComment {
+    /// Parses every field, in the order the form shows them, and returns the first error.
+    pub fn validate(&self, rules: &CommentRules) -> Result<ValidNewComment, ValidationError> {
+        let thread = ThreadKey::parse(&self.thread)?;
+        let author = AuthorName::parse(self.author.as_deref().unwrap_or(""))?;
+        if rules.require_author && author.is_none() {
+            return Err(ValidationError::new(ErrorCode::AuthorRequired, "author"));
+        }
+        let email = Email::parse(self.email.as_deref().unwrap_or(""))?;
+        if rules.require_email && email.is_none() {
+            return Err(ValidationError::new(ErrorCode::EmailRequired, "email"));
+        }
+        let website = Website::parse(self.website.as_deref().unwrap_or(""))?;
+        let body = CommentBody::parse(&self.body, rules.max_body_length)?;
+        let notify = self.notify.unwrap_or(false) && email.is_some();
+        Ok(ValidNewComment {
+            thread,
+            title: self.title.as_deref().and_then(Title::parse),
+            parent: self.parent,
+            author,
+            email,
+            website,
+            body,
+            notify,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: CommentRules = CommentRules {
+        max_body_length: 10,
+        require_author: false,
+        require_email: false,
+    };
+
+    fn code<T: std::fmt::Debug>(r: Result<T, ValidationError>) -> ErrorCode {
+        r.expect_err("should fail").code
+    }
+
+    #[test]
+    fn thread_key() {
+        assert_eq!(
+            ThreadKey::parse(" /2026/11/post ").unwrap().as_str(),
+            "/2026/11/post"
+        );
+        assert_eq!(code(ThreadKey::parse("  ")), ErrorCode::ThreadInvalid);
+        assert_eq!(code(ThreadKey::parse("/a\nb")), ErrorCode::ThreadInvalid);
+        assert_eq!(
+            code(ThreadKey::parse(&"x".repeat(401))),
+            ErrorCode::ThreadInvalid
+        );
+        assert!(ThreadKey::parse(&"é".repeat(400)).is_ok());
+    }
+
+    #[test]
+    fn body_counts_graphemes_not_bytes() {
+        // Ten family emoji are 10 graphemes but 250 bytes.
+        let family = "👨‍👩‍👧‍👦".repeat(10);
+        assert!(CommentBody::parse(&family, 10).is_ok());
+        assert_eq!(
+            code(CommentBody::parse(&format!("{family}!"), 10)),
+            ErrorCode::BodyTooLong
+        );
+        assert_eq!(code(CommentBody::parse(" \n\t ", 10)), ErrorCode::BodyEmpty);
+        assert_eq!(
+            code(CommentBody::parse("\u{0}\u{7}", 10)),
+            ErrorCode::BodyEmpty
+        );
+    }
+
+    #[test]
+    fn body_normalises_newlines_and_strips_controls() {
+        let b = CommentBody::parse("  a\r\nb\rc\u{0}d\u{1b}[31m  ", 100).unwrap();
+        assert_eq!(b.as_str(), "a\nb\ncd[31m");
+    }
+
+    #[test]
+    fn author_is_one_clean_line() {
+        assert_eq!(AuthorName::parse("  ").unwrap(), None);
+        let a = AuthorName::parse(" Jeanne \n  d'Arc\u{202E}  ")
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.as_str(), "Jeanne d'Arc");
+        assert_eq!(
+            code(AuthorName::parse(&"a".repeat(65))),
+            ErrorCode::AuthorTooLong
+        );
+        assert!(AuthorName::parse(&"é".repeat(64)).unwrap().is_some());
+    }
+
+    #[test]
+    fn email_shape() {
+        assert_eq!(
+            Email::parse(" Ana@Example.ORG ").unwrap().unwrap().as_str(),
+            "Ana@example.org"
+        );
+        assert_eq!(Email::parse("").unwrap(), None);
+        for bad in [
+            "ana",
+            "ana@",
+            "@x.org",
+            "ana@localhost",
+            "a b@x.org",
+            "a@x..org",
+            "a@-x.org",
+            "<a@x.org>",
+        ] {
+            assert_eq!(code(Email::parse(bad)), ErrorCode::EmailInvalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn website_must_be_http() {
+        let ok = |s: &str| Website::parse(s).unwrap().unwrap().into_string();
+        assert_eq!(
+            ok("https://Example.org/Me?x=1"),
+            "https://example.org/Me?x=1"
+        );
+        assert_eq!(ok("HTTP://example.org"), "http://example.org");
+        assert_eq!(ok("example.org/blog"), "https://example.org/blog");
+        assert_eq!(ok("example.org:8080"), "https://example.org:8080");
+        assert_eq!(ok("https://bücher.de"), "https://bücher.de");
+        assert_eq!(Website::parse(" ").unwrap(), None);
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>",
+            "ftp://example.org",
+            "https://",
+            "https:///path",
+            "https://user:pw@example.org",
+            "https://exa mple.org",
+            "https://example.org/\"onmouseover=\"x",
+            "//example.org",
+            "vbscript:msgbox",
+        ] {
+            assert_eq!(
+                code(Website::parse(bad)),
+                ErrorCode::WebsiteInvalid,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            code(Website::parse(&format!(
+                "https://x.org/{}",
+                "a".repeat(300)
+            ))),
+            ErrorCode::WebsiteInvalid
+        );
+    }
+
+    #[test]
+    fn title_is_shortened_not_refused() {
+        let t = Title::parse(&"t".repeat(500)).unwrap();
+        assert_eq!(t.as_str().len(), MAX_TITLE_GRAPHEMES);
+        assert_eq!(Title::parse("  "), None);
+    }
+
+    #[test]
+    fn sort_and_vote() {
+        assert_eq!(SortOrder::parse("top").unwrap(), SortOrder::Top);
+        assert_eq!(
+            code(SortOrder::parse("random")),
+            ErrorCode::InvalidParameter
+        );
+        assert_eq!(VoteValue::parse(-1).unwrap(), VoteValue::Dislike);
+        assert_eq!(code(VoteValue::parse(2)), ErrorCode::VoteInvalid);
+    }
+
+    fn new_comment(body: &str) -> NewComment {
+        NewComment {
+            thread: "/t".into(),
+            body: body.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn new_comment_rules() {
+        let strict = CommentRules {
+            require_author: true,
+            require_email: true,
+            ..RULES
+        };
+        assert_eq!(
+            code(new_comment("hi").validate(&strict)),
+            ErrorCode::AuthorRequired
+        );
+        let mut c = new_comment("hi");
+        c.author = Some("Ana".into());
+        assert_eq!(code(c.validate(&strict)), ErrorCode::EmailRequired);
+        c.email = Some("ana@example.org".into());
+        c.notify = Some(true);
+        let v = c.validate(&strict).unwrap();
+        assert!(v.notify);
+        assert_eq!(
+            code(new_comment("12345678901").validate(&RULES)),
+            ErrorCode::BodyTooLong
+        );
+    }
+
+    #[test]
+    fn notify_needs_an_email() {
+        let mut c = new_comment("hi");
+        c.notify = Some(true);
+        assert!(!c.validate(&RULES).unwrap().notify);
+    }
+}

@@ -1,0 +1,16 @@
+//! Palabre's wire contract, compiled by both the server and the widget (wasm32), so the two
+//! can't drift: the JSON types of API v1, the error codes, the input types that parse raw
+//! reader input into validated values, and the flat-list-to-tree building.
+//!
+//! Nothing here depends on a web framework or a database.
+
+pub mod dto;
+pub mod error;
+pub mod input;
+pub mod time;
+pub mod tree;
+
+pub use dto::*;
+pub use error::{ErrorBody, ErrorCode, ValidationError};
+pub use input::*;
+pub use time::Timestamp;

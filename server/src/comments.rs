@@ -1,0 +1,320 @@
+//! What readers can do with comments: the rules between the HTTP edge (which parses input)
+//! and the store (which persists it). Authorization, depth clamping, rendering, moderation.
+
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::render::render;
+use crate::state::AppState;
+use crate::store::CommentRecord;
+use crate::store::{Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, StoreError};
+use palabre_api::{
+    Comment, CommentBody, CommentRules, CommentStatus, CountsResponse, CreatedComment,
+    DeleteResult, ErrorCode, ModerationMode, NewComment, PreviewResponse, ServerConfig, SortOrder,
+    Thread, ThreadKey, ThreadPage, Timestamp, ValidationError, VoteCounts, VoteValue,
+};
+use std::net::IpAddr;
+
+/// Top-level comments per page when the client does not say.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// Largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+pub fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp::from_millis(ms)
+}
+
+/// The public view of a stored comment: no email, token hash or reader hash.
+pub fn public(c: CommentRecord) -> Comment {
+    Comment {
+        id: c.id,
+        parent: c.parent_id,
+        author: c.author,
+        website: c.website,
+        avatar: c.avatar,
+        html: c.html,
+        created: c.created,
+        edited: c.edited,
+        likes: c.likes,
+        dislikes: c.dislikes,
+        status: c.status,
+    }
+}
+
+pub fn server_config(state: &AppState) -> ServerConfig {
+    let s = &state.settings;
+    ServerConfig {
+        require_author: s.require_author,
+        require_email: s.require_email,
+        edit_window_secs: s.edit_window.as_secs(),
+        max_body_length: s.max_body_length,
+        max_depth: s.max_depth,
+        moderation: s.moderation,
+        max_page_size: MAX_PAGE_SIZE,
+    }
+}
+
+fn rules(state: &AppState) -> CommentRules {
+    CommentRules::from(&server_config(state))
+}
+
+pub async fn thread_page(
+    state: &AppState,
+    thread: ThreadKey,
+    sort: SortOrder,
+    limit: u32,
+    cursor: Option<Cursor>,
+) -> Result<ThreadPage> {
+    let query = PageQuery {
+        thread,
+        sort,
+        limit,
+        after: cursor,
+    };
+    let Some(page) = state.store.thread_page(&query).await? else {
+        return Ok(ThreadPage {
+            thread: Thread {
+                key: query.thread.into_string(),
+                title: None,
+                count: 0,
+                locked: false,
+            },
+            comments: Vec::new(),
+            next_cursor: None,
+        });
+    };
+    let comments = page.comments.into_iter().map(public).collect();
+    Ok(ThreadPage {
+        thread: Thread {
+            key: page.thread.key,
+            title: page.thread.title,
+            count: page.thread.count,
+            locked: page.thread.locked,
+        },
+        comments: palabre_api::tree::display_order(comments),
+        next_cursor: page.next.map(|c| c.encode()),
+    })
+}
+
+/// Where a reply to `parent_id` goes: the parent itself, or its deepest ancestor that still
+/// leaves room under the depth cap (`None`: top level).
+async fn place_reply(
+    state: &AppState,
+    thread: &ThreadKey,
+    parent_id: i64,
+) -> Result<Option<ParentPosition>> {
+    let not_found = ValidationError::new(ErrorCode::ParentNotFound, "parent");
+    let parent = match state.store.comment(parent_id).await? {
+        Some(p) if p.thread_key == thread.as_str() && p.status == CommentStatus::Published => p,
+        _ => return Err(not_found.into()),
+    };
+    let max_depth = state.settings.max_depth;
+    let mut candidate = parent;
+    while candidate.depth + 1 > max_depth {
+        let Some(up) = candidate.parent_id else {
+            return Ok(None);
+        };
+        candidate = state.store.comment(up).await?.ok_or(not_found)?;
+    }
+    Ok(Some(ParentPosition {
+        id: candidate.id,
+        root_id: candidate.root_id,
+        depth: candidate.depth,
+    }))
+}
+
+async fn initial_status(state: &AppState, email: Option<&str>) -> Result<CommentStatus> {
+    Ok(match state.settings.moderation {
+        ModerationMode::None => CommentStatus::Published,
+        ModerationMode::All => CommentStatus::Pending,
+        ModerationMode::First => match email {
+            Some(e) if state.store.published_by_email(e).await? > 0 => CommentStatus::Published,
+            _ => CommentStatus::Pending,
+        },
+    })
+}
+
+pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Result<CreatedComment> {
+    if input
+        .homepage
+        .as_deref()
+        .is_some_and(|h| !h.trim().is_empty())
+    {
+        return Ok(decoy(state, &input));
+    }
+    let valid = input.validate(&rules(state))?;
+    if state
+        .store
+        .thread(&valid.thread)
+        .await?
+        .is_some_and(|t| t.locked)
+    {
+        return Err(Error::Refused(ErrorCode::ThreadLocked));
+    }
+    let parent = match valid.parent {
+        Some(id) => place_reply(state, &valid.thread, id).await?,
+        None => None,
+    };
+    let reader_hash = state.keys.reader_hash(client);
+    let identity = match (&valid.email, &valid.author) {
+        (Some(email), _) => format!("email:{}", email.normalized()),
+        (None, Some(author)) => format!("name:{author}"),
+        (None, None) => format!("reader:{reader_hash}"),
+    };
+    let email = valid.email.map(|e| e.into_string());
+    let status = initial_status(state, email.as_deref()).await?;
+    let (edit_token, edit_token_hash) = crypto::new_edit_token();
+    let record = NewCommentRecord {
+        html: render(&valid.body),
+        thread: valid.thread,
+        title: valid.title.map(|t| t.into_string()),
+        parent,
+        status,
+        author: valid.author.map(|a| a.into_string()),
+        email,
+        website: valid.website.map(|w| w.into_string()),
+        avatar: state.keys.avatar_seed(&identity),
+        body: valid.body.into_string(),
+        created: now(),
+        edit_token_hash,
+        reader_hash,
+        notify: valid.notify,
+    };
+    let stored = state
+        .store
+        .insert_comment(record)
+        .await
+        .map_err(|e| match e {
+            // The parent was deleted between the check and the insert.
+            StoreError::ForeignKey => {
+                Error::Invalid(ValidationError::new(ErrorCode::ParentNotFound, "parent"))
+            }
+            other => other.into(),
+        })?;
+    Ok(CreatedComment {
+        comment: public(stored),
+        edit_token,
+    })
+}
+
+/// The answer a bot gets when it fills the honeypot: shaped like success, stored nowhere.
+fn decoy(state: &AppState, input: &NewComment) -> CreatedComment {
+    tracing::info!("honeypot filled: post dropped");
+    let body = CommentBody::parse(&input.body, usize::MAX).ok();
+    CreatedComment {
+        comment: Comment {
+            id: i64::from(u32::from_le_bytes(crypto::random_bytes::<4>()) >> 1),
+            parent: input.parent,
+            author: input.author.clone(),
+            website: None,
+            avatar: state.keys.avatar_seed("decoy"),
+            html: body.as_ref().map(render).unwrap_or_default(),
+            created: now(),
+            edited: None,
+            likes: 0,
+            dislikes: 0,
+            status: CommentStatus::Published,
+        },
+        edit_token: crypto::new_edit_token().0,
+    }
+}
+
+/// Loads a comment and checks that `token` proves authorship within the edit window.
+async fn authorize(state: &AppState, id: i64, token: &str) -> Result<CommentRecord> {
+    let comment = state
+        .store
+        .comment(id)
+        .await?
+        .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
+    if !crypto::edit_token_matches(token, &comment.edit_token_hash) {
+        return Err(Error::Refused(ErrorCode::TokenInvalid));
+    }
+    if comment.status == CommentStatus::Deleted {
+        return Err(Error::Refused(ErrorCode::CommentDeleted));
+    }
+    let window_ms = i64::try_from(state.settings.edit_window.as_millis()).unwrap_or(i64::MAX);
+    if now().as_millis() >= comment.created.as_millis().saturating_add(window_ms) {
+        return Err(Error::Refused(ErrorCode::EditWindowClosed));
+    }
+    Ok(comment)
+}
+
+pub async fn edit(state: &AppState, id: i64, token: &str, body: &str) -> Result<Comment> {
+    let body = CommentBody::parse(body, state.settings.max_body_length as usize)?;
+    authorize(state, id, token).await?;
+    let html = render(&body);
+    let updated = state
+        .store
+        .update_comment_body(id, body.as_str(), &html, now())
+        .await?
+        .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
+    Ok(public(updated))
+}
+
+pub async fn delete(state: &AppState, id: i64, token: &str) -> Result<DeleteResult> {
+    authorize(state, id, token).await?;
+    match state.store.delete_comment(id).await? {
+        None => Err(Error::Refused(ErrorCode::CommentNotFound)),
+        Some(Deletion::Removed) => Ok(DeleteResult { placeholder: None }),
+        Some(Deletion::Placeholder(c)) => Ok(DeleteResult {
+            placeholder: Some(public(*c)),
+        }),
+    }
+}
+
+pub async fn vote(
+    state: &AppState,
+    id: i64,
+    client: IpAddr,
+    value: VoteValue,
+) -> Result<VoteCounts> {
+    let comment = state
+        .store
+        .comment(id)
+        .await?
+        .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
+    match comment.status {
+        CommentStatus::Published => {}
+        CommentStatus::Deleted => return Err(Error::Refused(ErrorCode::CommentDeleted)),
+        CommentStatus::Pending => return Err(Error::Refused(ErrorCode::CommentNotFound)),
+    }
+    let voter = state.keys.reader_hash(client);
+    let (likes, dislikes) = state
+        .store
+        .vote(id, &voter, value)
+        .await
+        .map_err(|e| match e {
+            StoreError::ForeignKey => Error::Refused(ErrorCode::CommentNotFound),
+            other => other.into(),
+        })?;
+    Ok(VoteCounts {
+        likes,
+        dislikes,
+        value: value.as_i64(),
+    })
+}
+
+pub async fn counts(state: &AppState, keys: &[ThreadKey]) -> Result<CountsResponse> {
+    let found = state.store.counts(keys).await?;
+    Ok(CountsResponse {
+        counts: keys
+            .iter()
+            .map(|k| {
+                (
+                    k.as_str().to_owned(),
+                    found.get(k.as_str()).copied().unwrap_or(0),
+                )
+            })
+            .collect(),
+    })
+}
+
+pub fn preview(state: &AppState, body: &str) -> Result<PreviewResponse> {
+    let body = CommentBody::parse(body, state.settings.max_body_length as usize)?;
+    Ok(PreviewResponse {
+        html: render(&body),
+    })
+}

@@ -1,0 +1,369 @@
+//! Command line, environment and optional TOML file, resolved once into [`Settings`].
+//! Precedence: flag, then environment variable, then the file, then the built-in default.
+
+use crate::rate_limit::RateLimit;
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use palabre_api::ModerationMode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Palabre: self-hosted comments for blogs.
+#[derive(Debug, Parser)]
+#[command(name = "palabre", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the comment server.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// TOML file with any of the settings below (keys as the long flags, with underscores).
+    #[arg(long, env = "PALABRE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "PALABRE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    /// Database URL; the file is created if missing [default: sqlite://palabre.db].
+    #[arg(long, env = "PALABRE_DATABASE")]
+    pub database: Option<String>,
+
+    /// A blog origin allowed to call the API from the browser (CORS), e.g.
+    /// https://blog.example.org. Repeat the flag, or separate with commas in the variable.
+    #[arg(long = "origin", env = "PALABRE_ORIGINS", value_delimiter = ',')]
+    pub origins: Vec<String>,
+
+    /// Secret key for keyed hashes (at least 32 characters). When absent, one is generated on
+    /// first start and kept in the database.
+    #[arg(long, env = "PALABRE_SECRET", hide_env_values = true)]
+    pub secret: Option<SecretString>,
+
+    /// How long authors may edit or delete their comment, e.g. 15m, 1h, 90s [default: 15m].
+    #[arg(long, env = "PALABRE_EDIT_WINDOW")]
+    pub edit_window: Option<String>,
+
+    /// Longest comment, in characters (grapheme clusters) [default: 10000].
+    #[arg(long, env = "PALABRE_MAX_BODY_LENGTH")]
+    pub max_body_length: Option<u32>,
+
+    /// Deepest reply level; top-level comments are level 0. Replies below it attach to the
+    /// deepest allowed ancestor [default: 5].
+    #[arg(long, env = "PALABRE_MAX_DEPTH")]
+    pub max_depth: Option<u32>,
+
+    /// Largest accepted request body, in bytes [default: 65536].
+    #[arg(long, env = "PALABRE_MAX_REQUEST_BYTES")]
+    pub max_request_bytes: Option<usize>,
+
+    /// Write requests (post, edit, delete, vote, preview) a client may make in a burst
+    /// [default: 10].
+    #[arg(long, env = "PALABRE_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
+
+    /// Sustained write requests per minute and client [default: 20].
+    #[arg(long, env = "PALABRE_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: Option<u32>,
+
+    /// Require a name on every comment [default: false].
+    #[arg(long, env = "PALABRE_REQUIRE_AUTHOR", num_args = 0..=1, default_missing_value = "true")]
+    pub require_author: Option<bool>,
+
+    /// Require an email on every comment [default: false].
+    #[arg(long, env = "PALABRE_REQUIRE_EMAIL", num_args = 0..=1, default_missing_value = "true")]
+    pub require_email: Option<bool>,
+
+    /// Behind a reverse proxy: the header holding the client address (e.g. X-Real-IP or
+    /// X-Forwarded-For, whose last entry is used). Unset, the connection's peer address is used.
+    #[arg(long, env = "PALABRE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+}
+
+/// The optional TOML file: the same settings as [`ServeArgs`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    database: Option<String>,
+    origins: Option<Vec<String>>,
+    secret: Option<SecretString>,
+    edit_window: Option<String>,
+    max_body_length: Option<u32>,
+    max_depth: Option<u32>,
+    max_request_bytes: Option<usize>,
+    rate_limit_burst: Option<u32>,
+    rate_limit_per_minute: Option<u32>,
+    require_author: Option<bool>,
+    require_email: Option<bool>,
+    client_ip_header: Option<String>,
+}
+
+/// Everything the server runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database: String,
+    /// Normalised `scheme://host[:port]`.
+    pub origins: Vec<String>,
+    pub secret: Option<SecretString>,
+    pub edit_window: Duration,
+    pub max_body_length: u32,
+    pub max_depth: u32,
+    pub max_request_bytes: usize,
+    pub rate_limit: RateLimit,
+    pub require_author: bool,
+    pub require_email: bool,
+    /// Not configurable yet: holding comments needs the admin pages to release them.
+    pub moderation: ModerationMode,
+    pub client_ip_header: Option<axum::http::HeaderName>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: "sqlite://palabre.db".into(),
+            origins: Vec::new(),
+            secret: None,
+            edit_window: Duration::from_secs(15 * 60),
+            max_body_length: 10_000,
+            max_depth: 5,
+            max_request_bytes: 64 * 1024,
+            rate_limit: RateLimit {
+                burst: 10,
+                per_minute: 20,
+            },
+            require_author: false,
+            require_email: false,
+            moderation: ModerationMode::None,
+            client_ip_header: None,
+        }
+    }
+}
+
+/// The shortest accepted configured secret.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+impl ServeArgs {
+    /// Merges flags/env with the file named by `--config` and the defaults, and checks values.
+    pub fn resolve(self) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let d = Settings::default();
+        let origins = if self.origins.is_empty() {
+            file.origins.unwrap_or_default()
+        } else {
+            self.origins
+        };
+        let origins = origins
+            .iter()
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| parse_origin(o))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let secret = self.secret.or(file.secret);
+        if let Some(s) = &secret
+            && s.expose_secret().chars().count() < MIN_SECRET_CHARS
+        {
+            bail!("the secret key must have at least {MIN_SECRET_CHARS} characters");
+        }
+        let edit_window = match self.edit_window.or(file.edit_window) {
+            Some(s) => humantime::parse_duration(s.trim())
+                .with_context(|| format!("edit window {s:?}: use e.g. 15m, 1h or 90s"))?,
+            None => d.edit_window,
+        };
+        let max_body_length = self
+            .max_body_length
+            .or(file.max_body_length)
+            .unwrap_or(d.max_body_length);
+        if max_body_length == 0 {
+            bail!("max body length must be at least 1");
+        }
+        let max_depth = self.max_depth.or(file.max_depth).unwrap_or(d.max_depth);
+        if max_depth > 50 {
+            bail!("max depth must be at most 50");
+        }
+        let max_request_bytes = self
+            .max_request_bytes
+            .or(file.max_request_bytes)
+            .unwrap_or(d.max_request_bytes);
+        if max_request_bytes < 1024 {
+            bail!("max request bytes must be at least 1024");
+        }
+        let client_ip_header = self
+            .client_ip_header
+            .or(file.client_ip_header)
+            .filter(|h| !h.trim().is_empty())
+            .map(|h| {
+                axum::http::HeaderName::try_from(h.trim())
+                    .with_context(|| format!("client IP header {h:?} is not a header name"))
+            })
+            .transpose()?;
+        Ok(Settings {
+            listen: self.listen.or(file.listen).unwrap_or(d.listen),
+            database: self.database.or(file.database).unwrap_or(d.database),
+            origins,
+            secret,
+            edit_window,
+            max_body_length,
+            max_depth,
+            max_request_bytes,
+            rate_limit: RateLimit {
+                burst: self
+                    .rate_limit_burst
+                    .or(file.rate_limit_burst)
+                    .unwrap_or(d.rate_limit.burst),
+                per_minute: self
+                    .rate_limit_per_minute
+                    .or(file.rate_limit_per_minute)
+                    .unwrap_or(d.rate_limit.per_minute),
+            },
+            require_author: self
+                .require_author
+                .or(file.require_author)
+                .unwrap_or(d.require_author),
+            require_email: self
+                .require_email
+                .or(file.require_email)
+                .unwrap_or(d.require_email),
+            moderation: d.moderation,
+            client_ip_header,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("in config file {}", path.display()))
+}
+
+/// `https://Blog.Example.org/` -> `https://blog.example.org`. Paths are refused: an origin has
+/// none, and a silently ignored path would hide a configuration mistake.
+pub fn parse_origin(raw: &str) -> anyhow::Result<String> {
+    let s = raw.trim().trim_end_matches('/');
+    let (scheme, host) = s
+        .split_once("://")
+        .with_context(|| format!("origin {raw:?} must look like https://blog.example.org"))?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        bail!("origin {raw:?} must start with http:// or https://");
+    }
+    let valid_host = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+    if !valid_host {
+        bail!("origin {raw:?} must be scheme://host[:port] with no path");
+    }
+    Ok(format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> ServeArgs {
+        let mut full = vec!["palabre", "serve"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full).unwrap().command {
+            Command::Serve(a) => a,
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let s = ServeArgs::default().resolve().unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database, "sqlite://palabre.db");
+        assert_eq!(s.edit_window, Duration::from_secs(900));
+        assert!(s.origins.is_empty());
+    }
+
+    #[test]
+    fn flags_override_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("palabre.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nedit_window = \"1h\"\nmax_depth = 3\n\
+             origins = [\"https://a.example\"]\nrequire_email = true\n",
+        )
+        .unwrap();
+        let s = parse(&["--config", path.to_str().unwrap(), "--max-depth", "2"])
+            .resolve()
+            .unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(s.edit_window, Duration::from_secs(3600));
+        assert_eq!(s.max_depth, 2);
+        assert_eq!(s.origins, vec!["https://a.example"]);
+        assert!(s.require_email);
+        assert!(!s.require_author);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "listne = \"0.0.0.0:9000\"\n").unwrap();
+        let err = parse(&["--config", path.to_str().unwrap()])
+            .resolve()
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("listne"), "{err:#}");
+    }
+
+    #[test]
+    fn repeated_origins_and_bool_flags() {
+        let s = parse(&[
+            "--origin",
+            "https://Blog.Example.org/",
+            "--origin",
+            "http://localhost:4000",
+            "--require-author",
+        ])
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            s.origins,
+            vec!["https://blog.example.org", "http://localhost:4000"]
+        );
+        assert!(s.require_author);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        for (args, needle) in [
+            (&["--origin", "blog.example.org"][..], "must look like"),
+            (
+                &["--origin", "https://blog.example.org/comments"][..],
+                "no path",
+            ),
+            (&["--origin", "ftp://x.org"][..], "http"),
+            (&["--edit-window", "soon"][..], "edit window"),
+            (&["--secret", "short"][..], "at least 32"),
+            (&["--max-body-length", "0"][..], "at least 1"),
+        ] {
+            let err = parse(args).resolve().unwrap_err();
+            assert!(format!("{err:#}").contains(needle), "{args:?}: {err:#}");
+        }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s = parse(&["--secret", "0123456789abcdef0123456789abcdef-very-secret"])
+            .resolve()
+            .unwrap();
+        assert!(!format!("{s:?}").contains("very-secret"));
+    }
+}

@@ -1,0 +1,165 @@
+//! Extractors whose rejections are our [`Error`], so malformed requests get the same
+//! `{code, message, field}` shape as everything else.
+
+use crate::error::Error;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use palabre_api::ErrorCode;
+use serde::de::DeserializeOwned;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// A JSON body. Requires `Content-Type: application/json`: a cross-site HTML form cannot
+/// send that, so no write can be forged from another page without passing CORS.
+pub struct ApiJson<T>(pub T);
+
+fn is_json(parts: &axum::http::HeaderMap) -> bool {
+    parts
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(Error::Refused(ErrorCode::UnsupportedMediaType));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::Refused(ErrorCode::PayloadTooLarge)
+            } else {
+                Error::Body {
+                    code: ErrorCode::MalformedJson,
+                    detail: "The body could not be read.".into(),
+                    field: None,
+                }
+            }
+        })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let code = if inner.is_data() {
+                ErrorCode::InvalidField
+            } else {
+                ErrorCode::MalformedJson
+            };
+            Error::Body {
+                code,
+                detail: inner.to_string(),
+                field: (path != ".").then_some(path),
+            }
+        })?;
+        // Anything after the JSON value (e.g. `{...} x`) makes the whole body malformed.
+        de.end().map_err(|err| Error::Body {
+            code: ErrorCode::MalformedJson,
+            detail: err.to_string(),
+            field: None,
+        })?;
+        Ok(Self(value))
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// The client's address: the connection's peer, or the configured proxy header.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(name) = &state.settings.client_ip_header {
+            // With X-Forwarded-For, the last entry is the one our own proxy appended; earlier
+            // ones are whatever the client claimed.
+            let from_header = parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok());
+            if let Some(ip) = from_header {
+                return Ok(Self(ip));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        Ok(Self(peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))))
+    }
+}
+
+/// A write request's place in the per-client rate limit; refused with 429 and `Retry-After`.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteQuota(pub IpAddr);
+
+impl FromRequestParts<AppState> for WriteQuota {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let client = crate::crypto::network_identity(ip);
+        state
+            .write_limiter
+            .check(&client)
+            .map_err(|wait| Error::RateLimited {
+                retry_after_secs: wait.as_secs_f64().ceil() as u64,
+            })?;
+        Ok(Self(ip))
+    }
+}
+
+/// The `Authorization: Bearer <edit token>` of an edit or delete.
+pub struct EditToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for EditToken {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| Self(t.to_owned()))
+            .ok_or(Error::Refused(ErrorCode::TokenMissing))
+    }
+}
+
+/// The `{id}` of a comment route. A non-numeric id names no comment.
+pub struct CommentId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for CommentId {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Self(id))
+            .map_err(|_| Error::Refused(ErrorCode::CommentNotFound))
+    }
+}

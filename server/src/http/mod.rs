@@ -1,0 +1,73 @@
+//! The HTTP edge: routing, extractors that turn requests into typed input, and the layers
+//! every response passes through (CORS, size limit, tracing, panic guard).
+
+mod comments;
+mod counts;
+mod extract;
+mod health;
+mod openapi;
+mod preview;
+mod widget_config;
+
+pub use extract::{ApiJson, ClientIp};
+
+use crate::error::Error;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use palabre_api::ErrorCode;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// The whole application, used by `main` and by tests alike.
+pub fn router(state: AppState) -> Router {
+    let cors = cors(&state.settings.origins);
+    let body_limit = state.settings.max_request_bytes;
+    Router::new()
+        .merge(comments::router())
+        .merge(counts::router())
+        .merge(preview::router())
+        .merge(widget_config::router())
+        .merge(openapi::router())
+        .merge(health::router())
+        .fallback(|| async { Error::Refused(ErrorCode::NotFound) })
+        .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The route template, not the URI: query strings may hold thread keys.
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("<unmatched>", MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), route)
+        }))
+        .layer(cors)
+        .layer(CatchPanicLayer::custom(|_| -> Response {
+            tracing::error!("handler panicked");
+            Error::Refused(ErrorCode::Internal).into_response()
+        }))
+        .with_state(state)
+}
+
+/// Browsers may call the API only from the configured blog origins.
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(3600))
+}

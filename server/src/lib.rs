@@ -1,0 +1,25 @@
+//! Palabre's comment server. `main.rs` only parses the command line and calls in here; tests
+//! drive the same [`http::router`] and [`startup::Application`].
+
+pub mod comments;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod http;
+pub mod rate_limit;
+pub mod render;
+pub mod startup;
+pub mod state;
+pub mod store;
+
+/// Logs to stderr; `RUST_LOG` overrides the default level.
+pub fn init_tracing(default_filter: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}

@@ -1,0 +1,16 @@
+use clap::Parser;
+use palabre_server::config::{Cli, Command};
+use palabre_server::startup::{Application, shutdown_signal};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    palabre_server::init_tracing("palabre=info,palabre_server=info,tower_http=warn");
+    match Cli::parse().command {
+        Command::Serve(args) => {
+            let settings = args.resolve()?;
+            let app = Application::build(settings).await?;
+            tracing::info!(address = %app.local_addr(), "Palabre is listening");
+            app.run_until(shutdown_signal()).await
+        }
+    }
+}

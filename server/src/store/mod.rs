@@ -1,0 +1,253 @@
+//! Storage behind one trait. Callers see only these types: no backend type leaks through, so
+//! a PostgreSQL backend fits without changing them. The backend is chosen at run time from the
+//! database URL.
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+use async_trait::async_trait;
+use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A referenced row is gone (e.g. the parent was deleted meanwhile).
+    #[error("a referenced row does not exist")]
+    ForeignKey,
+    #[error("a row with the same key exists")]
+    Unique,
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+    #[error("storage backend failed")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadRecord {
+    pub id: i64,
+    pub key: String,
+    pub title: Option<String>,
+    pub locked: bool,
+    /// Published comments.
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentRecord {
+    pub id: i64,
+    pub thread_key: String,
+    pub parent_id: Option<i64>,
+    pub root_id: i64,
+    pub depth: u32,
+    pub status: CommentStatus,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub avatar: String,
+    pub body: String,
+    pub html: String,
+    pub created: Timestamp,
+    pub edited: Option<Timestamp>,
+    pub likes: u32,
+    pub dislikes: u32,
+    pub edit_token_hash: Vec<u8>,
+    pub reader_hash: String,
+    pub notify: bool,
+}
+
+/// A comment ready to be stored: every field parsed, rendered and placed in the tree.
+#[derive(Debug, Clone)]
+pub struct NewCommentRecord {
+    pub thread: ThreadKey,
+    pub title: Option<String>,
+    /// The parent and its position, already clamped to the maximum depth by the caller.
+    pub parent: Option<ParentPosition>,
+    pub status: CommentStatus,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub avatar: String,
+    pub body: String,
+    pub html: String,
+    pub created: Timestamp,
+    pub edit_token_hash: Vec<u8>,
+    pub reader_hash: String,
+    pub notify: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParentPosition {
+    pub id: i64,
+    pub root_id: i64,
+    pub depth: u32,
+}
+
+/// What deleting a comment did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deletion {
+    /// The row is gone (it had no replies).
+    Removed,
+    /// It had replies: it stays as an empty placeholder.
+    Placeholder(Box<CommentRecord>),
+}
+
+/// Position after which the next page of top-level comments starts. Opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub sort: SortOrder,
+    /// Likes minus dislikes (only meaningful for [`SortOrder::Top`]).
+    pub score: i64,
+    pub created: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn after(sort: SortOrder, c: &CommentRecord) -> Self {
+        Self {
+            sort,
+            score: i64::from(c.likes) - i64::from(c.dislikes),
+            created: c.created.as_millis(),
+            id: c.id,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let tag = match self.sort {
+            SortOrder::Oldest => 'o',
+            SortOrder::Newest => 'n',
+            SortOrder::Top => 't',
+        };
+        format!("{tag}{}_{}_{}", self.score, self.created, self.id)
+    }
+
+    /// `None` unless `s` was produced by [`Cursor::encode`] for the same sort order.
+    pub fn decode(s: &str, sort: SortOrder) -> Option<Self> {
+        let mut chars = s.chars();
+        let decoded_sort = match chars.next()? {
+            'o' => SortOrder::Oldest,
+            'n' => SortOrder::Newest,
+            't' => SortOrder::Top,
+            _ => return None,
+        };
+        let mut parts = chars.as_str().split('_').map(|p| p.parse::<i64>().ok());
+        let (score, created, id) = (parts.next()??, parts.next()??, parts.next()??);
+        (parts.next().is_none() && decoded_sort == sort).then_some(Self {
+            sort,
+            score,
+            created,
+            id,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PageQuery {
+    pub thread: ThreadKey,
+    pub sort: SortOrder,
+    /// Top-level comments per page.
+    pub limit: u32,
+    pub after: Option<Cursor>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub thread: ThreadRecord,
+    /// The page's top-level comments in sort order, then all their visible replies in
+    /// chronological order.
+    pub comments: Vec<CommentRecord>,
+    pub next: Option<Cursor>,
+}
+
+/// Row counts, for tests and the admin overview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub threads: u64,
+    pub comments: u64,
+    pub votes: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A server-wide setting.
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Stores `value` unless the key already has one; returns the value that is stored.
+    /// Race-free, so replicas starting together agree.
+    async fn init_setting(&self, key: &str, value: &str) -> Result<String, StoreError>;
+
+    async fn thread(&self, key: &ThreadKey) -> Result<Option<ThreadRecord>, StoreError>;
+    /// Returns false if the thread does not exist.
+    async fn set_thread_locked(&self, key: &ThreadKey, locked: bool) -> Result<bool, StoreError>;
+    /// Published comments per known thread; unknown keys are absent.
+    async fn counts(&self, keys: &[ThreadKey]) -> Result<HashMap<String, u64>, StoreError>;
+
+    async fn comment(&self, id: i64) -> Result<Option<CommentRecord>, StoreError>;
+    /// Published comments carrying this email (moderation of first-time commenters).
+    async fn published_by_email(&self, email: &str) -> Result<u64, StoreError>;
+    /// Creates the thread if needed (or updates its title) and inserts the comment.
+    async fn insert_comment(&self, new: NewCommentRecord) -> Result<CommentRecord, StoreError>;
+    async fn update_comment_body(
+        &self,
+        id: i64,
+        body: &str,
+        html: &str,
+        edited: Timestamp,
+    ) -> Result<Option<CommentRecord>, StoreError>;
+    /// Removes the comment, or blanks it into a placeholder when it has replies; then removes
+    /// placeholders left without replies. `None` if there was no such comment.
+    async fn delete_comment(&self, id: i64) -> Result<Option<Deletion>, StoreError>;
+    /// Records (or withdraws) one voter's vote; returns the new (likes, dislikes).
+    async fn vote(&self, id: i64, voter: &str, value: VoteValue) -> Result<(u32, u32), StoreError>;
+    /// The voter's current vote: 1, -1 or 0.
+    async fn vote_of(&self, id: i64, voter: &str) -> Result<i64, StoreError>;
+
+    async fn totals(&self) -> Result<Totals, StoreError>;
+
+    /// A page of a thread; `None` for a thread that does not exist.
+    async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError>;
+}
+
+/// Opens the store named by `url` and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    #[cfg(feature = "sqlite")]
+    if url.starts_with("sqlite:") {
+        return Ok(Arc::new(sqlite::SqliteStore::connect(url).await?));
+    }
+    let scheme = url.split(':').next().unwrap_or_default();
+    Err(StoreError::UnsupportedUrl(format!(
+        "{scheme}: (this build supports sqlite:)"
+    )))
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let Some(db) = e.as_database_error() {
+            match db.kind() {
+                sqlx::error::ErrorKind::ForeignKeyViolation => return Self::ForeignKey,
+                sqlx::error::ErrorKind::UniqueViolation => return Self::Unique,
+                _ => {}
+            }
+        }
+        Self::Backend(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_is_tied_to_its_sort() {
+        let c = Cursor {
+            sort: SortOrder::Top,
+            score: -3,
+            created: 1_795_878_531_123,
+            id: 42,
+        };
+        assert_eq!(Cursor::decode(&c.encode(), SortOrder::Top), Some(c));
+        assert_eq!(Cursor::decode(&c.encode(), SortOrder::Oldest), None);
+        for bad in ["", "x1_2_3", "o1_2", "o1_2_3_4", "oa_b_c", "o1_2_"] {
+            assert_eq!(Cursor::decode(bad, SortOrder::Oldest), None, "{bad}");
+        }
+    }
+}

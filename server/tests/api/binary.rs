@@ -1,0 +1,66 @@
+//! The real `palabre` binary, as a blog owner runs it: a fresh directory, no configuration.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[tokio::test]
+async fn palabre_serve_starts_in_a_fresh_directory_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palabre"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("RUST_LOG", "palabre=info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("palabre runs");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let address = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a log line");
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    let res = client
+        .post(format!("{base}/api/v1/comments"))
+        .json(&serde_json::json!({"thread": "/hello", "body": "Hi <script>alert(1)</script>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let page: palabre_api::ThreadPage = client
+        .get(format!("{base}/api/v1/comments?thread=/hello"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.comments.len(), 1);
+    assert_eq!(
+        page.comments[0].html,
+        "<p>Hi &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+    );
+    assert!(
+        dir.path().join("palabre.db").exists(),
+        "default database in the working directory"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+}

@@ -1,0 +1,193 @@
+use palabre_api::{CreatedComment, ErrorBody, ErrorCode, ThreadPage};
+use palabre_server::config::Settings;
+use palabre_server::rate_limit::RateLimit;
+use palabre_server::startup::Application;
+use palabre_server::state::AppState;
+use palabre_server::store::Totals;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: format!("sqlite://{}/palabre.db", dir.display()),
+        secret: Some(SecretString::from(
+            "a test secret that is long enough to use",
+        )),
+        max_body_length: 1000,
+        max_request_bytes: 16 * 1024,
+        // Generous: tests that are about rate limiting set their own.
+        rate_limit: RateLimit {
+            burst: 10_000,
+            per_minute: 600_000,
+        },
+        ..Settings::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        if std::env::var_os("TEST_LOG").is_some() {
+            palabre_server::init_tracing("debug");
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = test_settings(dir.path());
+        configure(&mut settings);
+        Self::start(settings, dir).await
+    }
+
+    pub async fn start(settings: Settings, dir: tempfile::TempDir) -> Self {
+        let app = Application::build(settings).await.expect("app builds");
+        let base = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            state,
+            dir,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// Posts a comment and returns the created comment, asserting 201.
+    pub async fn comment(&self, thread: &str, body: &str, parent: Option<i64>) -> CreatedComment {
+        let res = self
+            .post_json(
+                "/api/v1/comments",
+                &json!({ "thread": thread, "body": body, "parent": parent, "author": "Tester" }),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "posting {body:?}");
+        res.json().await.expect("created comment")
+    }
+
+    pub async fn thread(&self, key: &str) -> ThreadPage {
+        self.thread_query(&[("thread", key)]).await
+    }
+
+    pub async fn thread_query(&self, query: &[(&str, &str)]) -> ThreadPage {
+        let res = self
+            .client
+            .get(self.url("/api/v1/comments"))
+            .query(query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    pub async fn totals(&self) -> Totals {
+        self.state.store.totals().await.unwrap()
+    }
+}
+
+/// Asserts the response is an error with this status and code; returns its body.
+pub async fn expect_error(res: reqwest::Response, status: u16, code: ErrorCode) -> ErrorBody {
+    let got = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "status for body {text}");
+    let body: ErrorBody = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(body.code, code, "{text}");
+    assert!(!body.message.is_empty());
+    body
+}
+
+/// The tags and attributes the sanitizer may let through. Anything else in rendered HTML is
+/// a hole. Escaped text contains `&lt;`, never `<`, so every `<` starts a real tag.
+pub fn assert_safe_html(html: &str) {
+    const TAGS: &[&str] = &[
+        "a",
+        "p",
+        "br",
+        "strong",
+        "em",
+        "del",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "hr",
+    ];
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("unclosed tag") + start;
+        let tag = &rest[start + 1..end];
+        let tag = tag.strip_prefix('/').unwrap_or(tag);
+        let mut parts = tag.split_whitespace();
+        let name = parts.next().unwrap_or_default().to_ascii_lowercase();
+        assert!(TAGS.contains(&name.as_str()), "tag <{name}> in {html}");
+        for attr in tag[name.len()..].split('"').step_by(2) {
+            let attr = attr.trim().trim_end_matches('=');
+            if attr.is_empty() {
+                continue;
+            }
+            assert!(
+                ["href", "rel", "start"].contains(&attr),
+                "attribute {attr} in {html}"
+            );
+        }
+        if let Some(href) = tag.split("href=\"").nth(1) {
+            let href = href.split('"').next().unwrap().to_ascii_lowercase();
+            assert!(
+                href.starts_with("http://")
+                    || href.starts_with("https://")
+                    || href.starts_with("mailto:"),
+                "href {href} in {html}"
+            );
+        }
+        rest = &rest[end + 1..];
+    }
+}

@@ -1,0 +1,14 @@
+//! Black-box tests of the comment server: each test spawns the application on port 0 against
+//! a fresh temporary database and talks HTTP to it. Set TEST_LOG=1 to see the server's logs.
+
+mod helpers;
+
+mod bad_input;
+mod binary;
+mod comments;
+mod counts_preview_config;
+mod edit_delete;
+mod openapi;
+mod security;
+mod store_conformance;
+mod votes;

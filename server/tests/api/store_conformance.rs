@@ -1,0 +1,346 @@
+//! One conformance suite for the `Store` trait, run against every backend this build has.
+//! A new backend passes these before any HTTP test runs against it.
+
+use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
+use palabre_server::store::{
+    self, Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, Store,
+};
+use std::sync::Arc;
+
+/// The stores under test, each on a fresh database.
+async fn backends() -> Vec<(&'static str, Arc<dyn Store>, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/conformance.db", dir.path().display());
+    vec![("sqlite", store::connect(&url).await.unwrap(), dir)]
+}
+
+fn key(k: &str) -> ThreadKey {
+    ThreadKey::parse(k).unwrap()
+}
+
+fn new_comment(thread: &str, parent: Option<ParentPosition>, created: i64) -> NewCommentRecord {
+    NewCommentRecord {
+        thread: key(thread),
+        title: None,
+        parent,
+        status: CommentStatus::Published,
+        author: Some("A".into()),
+        email: Some("a@example.org".into()),
+        website: None,
+        avatar: "0123456789abcdef".into(),
+        body: "body".into(),
+        html: "<p>body</p>".into(),
+        created: Timestamp::from_millis(created),
+        edit_token_hash: vec![7; 32],
+        reader_hash: "r".into(),
+        notify: false,
+    }
+}
+
+fn position(c: &store::CommentRecord) -> Option<ParentPosition> {
+    Some(ParentPosition {
+        id: c.id,
+        root_id: c.root_id,
+        depth: c.depth,
+    })
+}
+
+#[tokio::test]
+async fn settings_are_initialised_once() {
+    for (name, s, _dir) in backends().await {
+        assert_eq!(s.setting("k").await.unwrap(), None, "{name}");
+        assert_eq!(
+            s.init_setting("k", "first").await.unwrap(),
+            "first",
+            "{name}"
+        );
+        assert_eq!(
+            s.init_setting("k", "second").await.unwrap(),
+            "first",
+            "{name}"
+        );
+        assert_eq!(
+            s.setting("k").await.unwrap().as_deref(),
+            Some("first"),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn comments_round_trip_with_threads_created_on_demand() {
+    for (name, s, _dir) in backends().await {
+        assert_eq!(s.thread(&key("/t")).await.unwrap(), None, "{name}");
+        let mut first = new_comment("/t", None, 1000);
+        first.title = Some("Title".into());
+        let root = s.insert_comment(first.clone()).await.unwrap();
+        assert_eq!(
+            root.root_id, root.id,
+            "{name}: a top-level comment is its own root"
+        );
+        assert_eq!(root.depth, 0);
+        assert_eq!(root.thread_key, "/t");
+        assert_eq!(root.email.as_deref(), Some("a@example.org"));
+        assert_eq!(root.edit_token_hash, vec![7; 32]);
+        assert_eq!(
+            s.comment(root.id).await.unwrap(),
+            Some(root.clone()),
+            "{name}"
+        );
+
+        let reply = s
+            .insert_comment(new_comment("/t", position(&root), 2000))
+            .await
+            .unwrap();
+        assert_eq!(
+            (reply.parent_id, reply.root_id, reply.depth),
+            (Some(root.id), root.id, 1),
+            "{name}"
+        );
+
+        // A later title replaces the old one; no title keeps it.
+        let t = s.thread(&key("/t")).await.unwrap().unwrap();
+        assert_eq!(
+            (t.title.as_deref(), t.count, t.locked),
+            (Some("Title"), 2, false),
+            "{name}"
+        );
+        let mut renamed = new_comment("/t", None, 3000);
+        renamed.title = Some("New title".into());
+        s.insert_comment(renamed).await.unwrap();
+        let t = s.thread(&key("/t")).await.unwrap().unwrap();
+        assert_eq!(t.title.as_deref(), Some("New title"), "{name}");
+
+        let updated = s
+            .update_comment_body(reply.id, "new", "<p>new</p>", Timestamp::from_millis(5000))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (updated.body.as_str(), updated.html.as_str()),
+            ("new", "<p>new</p>")
+        );
+        assert_eq!(updated.edited, Some(Timestamp::from_millis(5000)), "{name}");
+        assert_eq!(
+            s.published_by_email("A@EXAMPLE.ORG").await.unwrap(),
+            3,
+            "{name}"
+        );
+        assert_eq!(
+            s.published_by_email("b@example.org").await.unwrap(),
+            0,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn replies_to_a_missing_parent_are_foreign_key_errors() {
+    for (name, s, _dir) in backends().await {
+        let ghost = Some(ParentPosition {
+            id: 9999,
+            root_id: 9999,
+            depth: 0,
+        });
+        let err = s
+            .insert_comment(new_comment("/t", ghost, 1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, store::StoreError::ForeignKey),
+            "{name}: {err:?}"
+        );
+        assert_eq!(s.totals().await.unwrap().comments, 0, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn deletion_keeps_placeholders_only_while_they_hold_replies() {
+    for (name, s, _dir) in backends().await {
+        let a = s.insert_comment(new_comment("/t", None, 1)).await.unwrap();
+        let b = s
+            .insert_comment(new_comment("/t", position(&a), 2))
+            .await
+            .unwrap();
+        let c = s
+            .insert_comment(new_comment("/t", position(&b), 3))
+            .await
+            .unwrap();
+        s.vote(a.id, "v", VoteValue::Like).await.unwrap();
+
+        let Some(Deletion::Placeholder(pa)) = s.delete_comment(a.id).await.unwrap() else {
+            panic!("{name}: a has replies");
+        };
+        assert_eq!(pa.status, CommentStatus::Deleted);
+        assert_eq!(
+            (pa.author, pa.email, pa.body.as_str(), pa.likes),
+            (None, None, "", 0),
+            "{name}"
+        );
+        assert!(matches!(
+            s.delete_comment(b.id).await.unwrap(),
+            Some(Deletion::Placeholder(_))
+        ));
+        assert_eq!(
+            s.totals().await.unwrap().votes,
+            0,
+            "{name}: placeholder votes dropped"
+        );
+        // Removing the last leaf removes the now-empty placeholders above it.
+        assert_eq!(
+            s.delete_comment(c.id).await.unwrap(),
+            Some(Deletion::Removed),
+            "{name}"
+        );
+        assert_eq!(s.totals().await.unwrap().comments, 0, "{name}");
+        assert_eq!(s.delete_comment(c.id).await.unwrap(), None, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn votes_are_one_per_voter() {
+    for (name, s, _dir) in backends().await {
+        let c = s.insert_comment(new_comment("/t", None, 1)).await.unwrap();
+        assert_eq!(
+            s.vote(c.id, "x", VoteValue::Like).await.unwrap(),
+            (1, 0),
+            "{name}"
+        );
+        assert_eq!(
+            s.vote(c.id, "x", VoteValue::Like).await.unwrap(),
+            (1, 0),
+            "{name}"
+        );
+        assert_eq!(
+            s.vote(c.id, "x", VoteValue::Dislike).await.unwrap(),
+            (0, 1),
+            "{name}"
+        );
+        assert_eq!(
+            s.vote(c.id, "y", VoteValue::Dislike).await.unwrap(),
+            (0, 2),
+            "{name}"
+        );
+        assert_eq!(s.vote_of(c.id, "x").await.unwrap(), -1, "{name}");
+        assert_eq!(
+            s.vote(c.id, "x", VoteValue::Withdraw).await.unwrap(),
+            (0, 1),
+            "{name}"
+        );
+        assert_eq!(s.vote_of(c.id, "x").await.unwrap(), 0, "{name}");
+        assert_eq!(s.totals().await.unwrap().votes, 1, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn pages_follow_the_sort_and_the_cursor() {
+    for (name, s, _dir) in backends().await {
+        // Equal timestamps on purpose: ties are broken by id.
+        let r1 = s.insert_comment(new_comment("/t", None, 10)).await.unwrap();
+        let r2 = s.insert_comment(new_comment("/t", None, 10)).await.unwrap();
+        let r3 = s.insert_comment(new_comment("/t", None, 20)).await.unwrap();
+        let r1a = s
+            .insert_comment(new_comment("/t", position(&r1), 30))
+            .await
+            .unwrap();
+        let r1aa = s
+            .insert_comment(new_comment("/t", position(&r1a), 31))
+            .await
+            .unwrap();
+        let mut pending = new_comment("/t", None, 40);
+        pending.status = CommentStatus::Pending;
+        s.insert_comment(pending).await.unwrap();
+        s.vote(r3.id, "v", VoteValue::Like).await.unwrap();
+        s.vote(r2.id, "v", VoteValue::Dislike).await.unwrap();
+
+        let page = |sort, limit, after| {
+            let s = s.clone();
+            async move {
+                s.thread_page(&PageQuery {
+                    thread: key("/t"),
+                    sort,
+                    limit,
+                    after,
+                })
+                .await
+                .unwrap()
+                .unwrap()
+            }
+        };
+        let ids = |p: &store::Page| p.comments.iter().map(|c| c.id).collect::<Vec<_>>();
+
+        let all = page(SortOrder::Oldest, 10, None).await;
+        assert_eq!(
+            ids(&all),
+            vec![r1.id, r2.id, r3.id, r1a.id, r1aa.id],
+            "{name}: pending hidden"
+        );
+        assert_eq!(all.thread.count, 5, "{name}");
+        assert_eq!(all.next, None);
+
+        let first = page(SortOrder::Oldest, 1, None).await;
+        assert_eq!(
+            ids(&first),
+            vec![r1.id, r1a.id, r1aa.id],
+            "{name}: whole subtree"
+        );
+        let second = page(SortOrder::Oldest, 1, first.next).await;
+        assert_eq!(ids(&second), vec![r2.id], "{name}");
+        let third = page(SortOrder::Oldest, 1, second.next).await;
+        assert_eq!(ids(&third), vec![r3.id], "{name}");
+        assert_eq!(third.next, None, "{name}");
+
+        let newest = page(SortOrder::Newest, 2, None).await;
+        assert_eq!(ids(&newest), vec![r3.id, r2.id], "{name}");
+        let newest2 = page(SortOrder::Newest, 2, newest.next).await;
+        assert_eq!(ids(&newest2), vec![r1.id, r1a.id, r1aa.id], "{name}");
+
+        let top = page(SortOrder::Top, 2, None).await;
+        assert_eq!(ids(&top)[..2], [r3.id, r1.id], "{name}");
+        let top2 = page(SortOrder::Top, 2, top.next).await;
+        assert_eq!(ids(&top2), vec![r2.id], "{name}");
+        let cursor = top.next.unwrap();
+        assert_eq!(
+            Cursor::decode(&cursor.encode(), SortOrder::Top),
+            Some(cursor)
+        );
+
+        assert!(
+            s.thread_page(&PageQuery {
+                thread: key("/none"),
+                sort: SortOrder::Oldest,
+                limit: 5,
+                after: None
+            })
+            .await
+            .unwrap()
+            .is_none()
+        );
+    }
+}
+
+#[tokio::test]
+async fn counts_and_locks() {
+    for (name, s, _dir) in backends().await {
+        s.insert_comment(new_comment("/a", None, 1)).await.unwrap();
+        s.insert_comment(new_comment("/a", None, 2)).await.unwrap();
+        s.insert_comment(new_comment("/b", None, 3)).await.unwrap();
+        let counts = s.counts(&[key("/a"), key("/b"), key("/c")]).await.unwrap();
+        assert_eq!(counts.get("/a"), Some(&2), "{name}");
+        assert_eq!(counts.get("/b"), Some(&1), "{name}");
+        assert_eq!(counts.get("/c"), None, "{name}");
+        assert!(s.counts(&[]).await.unwrap().is_empty());
+        assert!(
+            s.set_thread_locked(&key("/a"), true).await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !s.set_thread_locked(&key("/zzz"), true).await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            s.thread(&key("/a")).await.unwrap().unwrap().locked,
+            "{name}"
+        );
+    }
+}

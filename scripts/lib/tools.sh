@@ -1,0 +1,81 @@
+# Installs, if missing, the tools the widget's build and browser tests need, and puts them on
+# PATH. Sourced by scripts/test, scripts/demo and scripts/build-widget; every step is a no-op
+# when the right version is already there. Nothing here downloads a prebuilt binary at run
+# time: Rust tools come from crates.io (built here), wasm-opt from npm, Chromium from Debian.
+
+TRUNK_VERSION=0.21.14
+WASM_PACK_VERSION=0.15.1
+BINARYEN_VERSION=132.0.0
+PALABRE_TOOLS_DIR="${PALABRE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/palabre-tools}"
+
+export PATH="$PALABRE_TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+
+_say() { printf '    %s\n' "$*"; }
+
+# `cargo install --locked` fails when a pinned dependency is not mirrored; retry unlocked.
+_cargo_install() {
+  cargo install --locked "$@" || cargo install "$@"
+}
+
+wasm_bindgen_lock_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_wasm_target() {
+  rustup target add wasm32-unknown-unknown >/dev/null
+}
+
+# wasm-bindgen-cli must be exactly the library's version from Cargo.lock.
+ensure_wasm_bindgen() {
+  local want have
+  want=$(wasm_bindgen_lock_version)
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')
+  if [ "$have" != "$want" ]; then
+    _say "installing wasm-bindgen-cli $want (was: ${have:-none})"
+    _cargo_install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+ensure_wasm_pack() {
+  if [ "$(wasm-pack --version 2>/dev/null | awk '{ print $2 }')" != "$WASM_PACK_VERSION" ]; then
+    _say "installing wasm-pack $WASM_PACK_VERSION"
+    _cargo_install wasm-pack --version "$WASM_PACK_VERSION" --force
+  fi
+}
+
+# trunk 0.22 needs a newer rustc than this toolchain.
+ensure_trunk() {
+  if [ "$(trunk --version 2>/dev/null | awk '{ print $2 }')" != "$TRUNK_VERSION" ]; then
+    _say "installing trunk $TRUNK_VERSION"
+    _cargo_install trunk --version "$TRUNK_VERSION" --force
+  fi
+}
+
+# Debian's binaryen (wasm-opt 108) produces wasm that fails at run time; npm's works.
+ensure_wasm_opt() {
+  if [ "$(wasm-opt --version 2>/dev/null | awk '{ print $3 }')" != "${BINARYEN_VERSION%%.*}" ]; then
+    _say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
+    mkdir -p "$PALABRE_TOOLS_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$PALABRE_TOOLS_DIR" "binaryen@$BINARYEN_VERSION"
+  fi
+}
+
+_apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_chromium() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    _say "installing Debian's chromium and chromium-driver"
+    _apt_install chromium chromium-driver
+  fi
+}
+
+ensure_widget_tools() {
+  ensure_wasm_target
+  ensure_wasm_bindgen
+  ensure_wasm_opt
+}

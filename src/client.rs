@@ -1,0 +1,183 @@
+//! Talks to the comment server, and only to it. Every call returns a typed result or an
+//! [`ApiError`] that says what the reader can do about it (retry, fix a field, wait).
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use palabre_api::{
+    Comment, CountsRequest, CountsResponse, CreatedComment, DeleteResult, EditComment, ErrorBody,
+    ErrorCode, NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder, ThreadPage,
+    VoteCounts, VoteRequest,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No answer: server down, reader offline, or the browser refused the request (CORS).
+    Unreachable,
+    /// The server refused with one of its error codes.
+    Refused {
+        status: u16,
+        body: ErrorBody,
+        retry_after_secs: Option<u64>,
+    },
+    /// An answer we cannot read, e.g. a proxy's 502 page.
+    BadResponse(u16),
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Refused { body, .. } => Some(body.code),
+            _ => None,
+        }
+    }
+
+    /// The form field the error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Refused { body, .. } => body.field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Worth retrying as is: the network, the server's own failures, rate limiting.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unreachable | Self::BadResponse(_) => true,
+            Self::Refused { status, .. } => *status >= 500 || *status == 429,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClient {
+    endpoint: String,
+}
+
+impl ApiClient {
+    pub fn new(endpoint: &str) -> Self {
+        Self {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.endpoint)
+    }
+
+    async fn send<T: DeserializeOwned>(
+        request: Result<Request, gloo_net::Error>,
+    ) -> Result<T, ApiError> {
+        let request = request.map_err(|_| ApiError::Unreachable)?;
+        let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+        Self::read(response).await
+    }
+
+    async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+        let status = response.status();
+        if response.ok() {
+            return response
+                .json()
+                .await
+                .map_err(|_| ApiError::BadResponse(status));
+        }
+        let retry_after_secs = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.trim().parse().ok());
+        match response.json::<ErrorBody>().await {
+            Ok(body) => Err(ApiError::Refused {
+                status,
+                body,
+                retry_after_secs,
+            }),
+            Err(_) => Err(ApiError::BadResponse(status)),
+        }
+    }
+
+    fn json(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, gloo_net::Error> {
+        builder.json(body)
+    }
+
+    pub async fn config(&self) -> Result<ServerConfig, ApiError> {
+        Self::send(Request::get(&self.url("/api/v1/config")).build()).await
+    }
+
+    pub async fn thread(
+        &self,
+        thread: &str,
+        sort: SortOrder,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<ThreadPage, ApiError> {
+        let limit = limit.to_string();
+        let mut query = vec![
+            ("thread", thread),
+            ("sort", sort.as_str()),
+            ("limit", &limit),
+        ];
+        if let Some(c) = cursor {
+            query.push(("cursor", c));
+        }
+        Self::send(
+            Request::get(&self.url("/api/v1/comments"))
+                .query(query)
+                .build(),
+        )
+        .await
+    }
+
+    pub async fn post(&self, comment: &NewComment) -> Result<CreatedComment, ApiError> {
+        Self::send(Self::json(
+            Request::post(&self.url("/api/v1/comments")),
+            comment,
+        ))
+        .await
+    }
+
+    pub async fn edit(&self, id: i64, token: &str, body: &str) -> Result<Comment, ApiError> {
+        let builder = Request::patch(&self.url(&format!("/api/v1/comments/{id}")))
+            .header("Authorization", &format!("Bearer {token}"));
+        Self::send(Self::json(
+            builder,
+            &EditComment {
+                body: body.to_owned(),
+            },
+        ))
+        .await
+    }
+
+    pub async fn delete(&self, id: i64, token: &str) -> Result<DeleteResult, ApiError> {
+        let builder = Request::delete(&self.url(&format!("/api/v1/comments/{id}")))
+            .header("Authorization", &format!("Bearer {token}"));
+        Self::send(builder.build()).await
+    }
+
+    pub async fn vote(&self, id: i64, value: i64) -> Result<VoteCounts, ApiError> {
+        let url = self.url(&format!("/api/v1/comments/{id}/vote"));
+        Self::send(Self::json(Request::post(&url), &VoteRequest { value })).await
+    }
+
+    pub async fn counts(&self, threads: Vec<String>) -> Result<CountsResponse, ApiError> {
+        Self::send(Self::json(
+            Request::post(&self.url("/api/v1/counts")),
+            &CountsRequest { threads },
+        ))
+        .await
+    }
+
+    pub async fn preview(&self, body: &str) -> Result<PreviewResponse, ApiError> {
+        let req = PreviewRequest {
+            body: body.to_owned(),
+        };
+        Self::send(Self::json(
+            Request::post(&self.url("/api/v1/preview")),
+            &req,
+        ))
+        .await
+    }
+}

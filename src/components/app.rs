@@ -1,0 +1,163 @@
+use super::comment::CommentView;
+use super::reply_form::ReplyForm;
+use super::thread_header::ThreadHeader;
+use crate::client::ApiError;
+use crate::config::WidgetConfig;
+use crate::context::{Ctx, now_ms};
+use crate::i18n::Msg;
+use crate::thread_state::ThreadState;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Load {
+    Loading,
+    /// Loading another page; what is shown stays.
+    LoadingMore,
+    Ready,
+    Failed {
+        unreachable: bool,
+    },
+}
+
+/// One widget: the thread of `config.thread` and its forms.
+#[component]
+pub fn App(config: WidgetConfig) -> impl IntoView {
+    let own = crate::storage::Store::browser().own_comments(&config.endpoint, now_ms(), i64::MAX);
+    let ctx = Ctx {
+        thread: RwSignal::new(ThreadState::new(config.sort)),
+        config: StoredValue::new(config),
+        server: RwSignal::new(None),
+        own: RwSignal::new(own),
+        my_votes: RwSignal::new(Default::default()),
+        replying_to: RwSignal::new(None),
+        announcement: RwSignal::new(String::new()),
+        now: RwSignal::new(now_ms()),
+    };
+    provide_context(ctx);
+    let load = RwSignal::new(Load::Loading);
+
+    // The server's rules: until they come, the form validates with the defaults.
+    spawn_local(async move {
+        if let Ok(server) = ctx.client().config().await {
+            ctx.server.set(Some(server));
+        }
+    });
+
+    let fetch_page = move |more: bool| {
+        load.set(if more {
+            Load::LoadingMore
+        } else {
+            Load::Loading
+        });
+        let (key, page_size) = ctx
+            .config
+            .with_value(|c| (c.thread.as_str().to_owned(), c.page_size));
+        let sort = ctx.thread.with_untracked(|t| t.sort);
+        let cursor = if more {
+            ctx.thread.with_untracked(|t| t.next_cursor.clone())
+        } else {
+            None
+        };
+        spawn_local(async move {
+            match ctx
+                .client()
+                .thread(&key, sort, page_size, cursor.as_deref())
+                .await
+            {
+                Ok(page) => {
+                    ctx.thread.update(|t| {
+                        if !more {
+                            *t = ThreadState::new(sort);
+                        }
+                        t.append_page(page);
+                    });
+                    load.set(Load::Ready);
+                }
+                Err(e) => {
+                    load.set(Load::Failed {
+                        unreachable: matches!(e, ApiError::Unreachable),
+                    });
+                    ctx.announce(ctx.t(Msg::LoadFailed));
+                }
+            }
+        });
+    };
+    fetch_page(false);
+
+    // Relative times ("5 minutes ago") move on while the page stays open.
+    let _ = set_interval_with_handle(move || ctx.now.set(now_ms()), Duration::from_secs(60));
+
+    let on_sort = Callback::new(move |sort| {
+        ctx.thread.update(|t| t.sort = sort);
+        fetch_page(false);
+    });
+
+    let roots = move || ctx.thread.with(|t| t.roots().to_vec());
+    let body = move || {
+        match load.get() {
+        Load::Loading => view! {
+            <div class="skeleton" aria-hidden="true">
+                <div class="skeleton-line"></div>
+                <div class="skeleton-line short"></div>
+                <div class="skeleton-line"></div>
+            </div>
+            <p class="status">{ctx.t(Msg::Loading)}</p>
+        }
+        .into_any(),
+        Load::Failed { unreachable } if ctx.thread.with(|t| t.is_empty()) => view! {
+            <div class="status error" role="alert">
+                <p>{ctx.t(if unreachable { Msg::Unreachable } else { Msg::LoadFailed })}</p>
+                <button type="button" class="retry" on:click=move |_| fetch_page(false)>
+                    {ctx.t(Msg::Retry)}
+                </button>
+            </div>
+        }
+        .into_any(),
+        _ => view! {
+            <Show when=move || ctx.thread.with(|t| t.is_empty())>
+                <p class="status empty">{ctx.t(Msg::EmptyThread)}</p>
+            </Show>
+            <ol class="comments" role="list">
+                <For each=roots key=|id| *id children=move |id| view! { <CommentView id=id depth=0 /> } />
+            </ol>
+            <Show when=move || ctx.thread.with(|t| t.next_cursor.is_some())>
+                <button
+                    type="button"
+                    class="load-more"
+                    disabled=move || load.get() == Load::LoadingMore
+                    on:click=move |_| fetch_page(true)
+                >
+                    {ctx.t(Msg::LoadMore)}
+                </button>
+            </Show>
+            <Show when=move || matches!(load.get(), Load::Failed { .. })>
+                <p class="status error" role="alert">
+                    {ctx.t(Msg::LoadFailed)} " "
+                    <button type="button" class="retry" on:click=move |_| fetch_page(true)>
+                        {ctx.t(Msg::Retry)}
+                    </button>
+                </p>
+            </Show>
+        }
+        .into_any(),
+    }
+    };
+
+    view! {
+        <section class="palabre" lang=ctx.lang().tag() aria-label=ctx.t(Msg::Comments)>
+            <ThreadHeader on_sort=on_sort />
+            {body}
+            <Show
+                when=move || !ctx.thread.with(|t| t.locked)
+                fallback=move || view! { <p class="status locked">{ctx.t(Msg::ThreadLocked)}</p> }
+            >
+                <ReplyForm parent=None />
+            </Show>
+            <div class="sr-only" aria-live="polite" role="status">
+                {move || ctx.announcement.get()}
+            </div>
+        </section>
+    }
+}

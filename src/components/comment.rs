@@ -1,0 +1,201 @@
+use super::avatar::Avatar;
+use super::edit_form::EditForm;
+use super::reply_form::ReplyForm;
+use super::vote_buttons::VoteButtons;
+use crate::context::use_ctx;
+use crate::i18n::{Msg, error_message, relative_time};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use palabre_api::CommentStatus;
+
+/// The exact local time, for the tooltip of a relative time.
+fn exact_time(lang: &str, ms: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    date.to_locale_string(lang, &wasm_bindgen::JsValue::UNDEFINED)
+        .as_string()
+        .unwrap_or_default()
+}
+
+/// One comment and, recursively, its replies.
+#[component]
+pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
+    let ctx = use_ctx();
+    let comment = move || ctx.thread.with(|t| t.get(id).cloned());
+    let Some(initial) = ctx.thread.with_untracked(|t| t.get(id).cloned()) else {
+        return ().into_any();
+    };
+    let max_depth = ctx.config.with_value(|c| c.max_depth);
+    let (show_avatars, show_votes) = ctx.config.with_value(|c| (c.avatars, c.votes));
+    let collapsed = RwSignal::new(false);
+    let editing = RwSignal::new(false);
+    let confirming_delete = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let children = move || ctx.thread.with(|t| t.children(id).to_vec());
+    let reply_count = move || ctx.thread.with(|t| t.children(id).len());
+    let status = move || {
+        comment()
+            .map(|c| c.status)
+            .unwrap_or(CommentStatus::Deleted)
+    };
+    let lang = ctx.lang();
+
+    let author = move || {
+        let c = comment()?;
+        let name = c
+            .author
+            .clone()
+            .unwrap_or_else(|| ctx.t(Msg::Anonymous).to_owned());
+        Some(match c.website.filter(|w| w.starts_with("https://") || w.starts_with("http://")) {
+            Some(href) => view! {
+                <a class="author" href=href rel="nofollow ugc noopener" target="_blank">{name}</a>
+            }
+            .into_any(),
+            None => view! { <span class="author">{name}</span> }.into_any(),
+        })
+    };
+    let created_ms = initial.created.as_millis();
+    let time = move || relative_time(lang, ctx.now.get(), created_ms);
+    let edited = move || comment().and_then(|c| c.edited).is_some();
+
+    let delete = move |_| {
+        let Some(own) = ctx.owns_untracked(id) else {
+            return;
+        };
+        spawn_local(async move {
+            match ctx.client().delete(id, &own.token).await {
+                Ok(result) => {
+                    ctx.store().forget_own(&ctx.endpoint(), id);
+                    ctx.own.update(|o| {
+                        o.remove(&id);
+                    });
+                    ctx.thread
+                        .update(|t| t.apply_delete(id, result.placeholder));
+                    ctx.announce(ctx.t(Msg::DeletedNotice));
+                }
+                Err(e) => {
+                    confirming_delete.set(false);
+                    let text = e
+                        .code()
+                        .map(|code| error_message(lang, code))
+                        .unwrap_or(ctx.t(Msg::Unreachable));
+                    error.set(Some(text.to_owned()));
+                }
+            }
+        });
+    };
+
+    let body = move || match status() {
+        CommentStatus::Deleted => view! { <p class="deleted">{ctx.t(Msg::Deleted)}</p> }.into_any(),
+        _ if editing.get() => view! { <EditForm id=id editing=editing /> }.into_any(),
+        _ => {
+            let html = comment().map(|c| c.html).unwrap_or_default();
+            // Sanitised by the server (ammonia allowlist): the only HTML the widget inserts.
+            view! { <div class="body" inner_html=html></div> }.into_any()
+        }
+    };
+
+    let actions = move || {
+        if status() == CommentStatus::Deleted {
+            return None;
+        }
+        let own = ctx.owns(id).is_some();
+        let locked = ctx.thread.with(|t| t.locked);
+        Some(view! {
+            <div class="actions">
+                {show_votes.then(|| view! { <VoteButtons id=id /> })}
+                <Show when=move || !locked>
+                    <button
+                        type="button"
+                        class="reply"
+                        aria-expanded=move || (ctx.replying_to.get() == Some(id)).to_string()
+                        on:click=move |_| {
+                            let open = ctx.replying_to.get_untracked() == Some(id);
+                            ctx.replying_to.set(if open { None } else { Some(id) });
+                        }
+                    >
+                        {move || ctx.t(if ctx.replying_to.get() == Some(id) { Msg::CancelReply } else { Msg::Reply })}
+                    </button>
+                </Show>
+                <Show when=move || own && !editing.get()>
+                    <button type="button" class="edit" on:click=move |_| editing.set(true)>
+                        {ctx.t(Msg::Edit)}
+                    </button>
+                    <Show
+                        when=move || confirming_delete.get()
+                        fallback=move || view! {
+                            <button type="button" class="delete" on:click=move |_| confirming_delete.set(true)>
+                                {ctx.t(Msg::Delete)}
+                            </button>
+                        }
+                    >
+                        <span class="confirm" role="group">
+                            <span>{ctx.t(Msg::ConfirmDelete)}</span>
+                            <button type="button" class="delete confirm-yes" on:click=delete>
+                                {ctx.t(Msg::Delete)}
+                            </button>
+                            <button type="button" class="confirm-no" on:click=move |_| confirming_delete.set(false)>
+                                {ctx.t(Msg::Cancel)}
+                            </button>
+                        </span>
+                    </Show>
+                </Show>
+            </div>
+        })
+    };
+
+    view! {
+        <li
+            class="comment"
+            class:pending=move || status() == CommentStatus::Pending
+            class:is-deleted=move || status() == CommentStatus::Deleted
+            data-id=id.to_string()
+            tabindex="-1"
+        >
+            <article aria-label=move || comment().and_then(|c| c.author).unwrap_or_else(|| ctx.t(Msg::Anonymous).to_owned())>
+                <header class="meta">
+                    {show_avatars.then(|| view! { <Avatar seed=initial.avatar.clone() /> })}
+                    {author}
+                    <time datetime=initial.created.to_rfc3339() title=exact_time(lang.tag(), created_ms)>
+                        {time}
+                    </time>
+                    <Show when=edited>
+                        <span class="edited">" · " {ctx.t(Msg::EditedMark)}</span>
+                    </Show>
+                    <Show when=move || { reply_count() > 0 }>
+                        <button
+                            type="button"
+                            class="collapse"
+                            aria-expanded=move || (!collapsed.get()).to_string()
+                            on:click=move |_| collapsed.update(|c| *c = !*c)
+                        >
+                            {move || if collapsed.get() {
+                                format!("{} ({})", ctx.t(Msg::Expand), reply_count())
+                            } else {
+                                ctx.t(Msg::Collapse).to_owned()
+                            }}
+                        </button>
+                    </Show>
+                </header>
+                <Show when=move || status() == CommentStatus::Pending>
+                    <p class="pending-note">{ctx.t(Msg::AwaitingModeration)}</p>
+                </Show>
+                {body}
+                {actions}
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </article>
+            <Show when=move || ctx.replying_to.get() == Some(id)>
+                <ReplyForm parent=Some(id) />
+            </Show>
+            <Show when=move || { !collapsed.get() && reply_count() > 0 }>
+                <ol class="replies" class:flat=move || { depth + 1 > max_depth } role="list">
+                    <For
+                        each=children
+                        key=|id| *id
+                        children=move |child| view! { <CommentView id=child depth=depth + 1 /> }
+                    />
+                </ol>
+            </Show>
+        </li>
+    }
+    .into_any()
+}

@@ -1,0 +1,351 @@
+use crate::client::ApiError;
+use crate::context::{now_ms, use_ctx};
+use crate::i18n::{Msg, error_message};
+use crate::storage::{Identity, OwnComment, draft_key};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use palabre_api::{CommentStatus, ErrorCode, NewComment};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Sending {
+    Idle,
+    Posting,
+    /// The post failed in a way worth retrying; the text is kept.
+    Failed(String),
+}
+
+/// The comment form: top level (`parent: None`) or inline under a comment. The draft is saved
+/// at every keystroke and cleared only once the server has accepted the comment.
+#[component]
+pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
+    let ctx = use_ctx();
+    let lang = ctx.lang();
+    let endpoint = ctx.endpoint();
+    let (thread_key, title) = ctx
+        .config
+        .with_value(|c| (c.thread.as_str().to_owned(), c.title.clone()));
+    let key = draft_key(&endpoint, &thread_key, parent);
+    let store = ctx.store();
+    let saved = store.identity(&endpoint);
+
+    let body = RwSignal::new(store.draft(&key));
+    let author = RwSignal::new(saved.author);
+    let email = RwSignal::new(saved.email);
+    let website = RwSignal::new(saved.website);
+    let honeypot = RwSignal::new(String::new());
+    let previewing = RwSignal::new(false);
+    let preview_html = RwSignal::new(None::<String>);
+    let field_error = RwSignal::new(None::<(String, ErrorCode)>);
+    let sending = RwSignal::new(Sending::Idle);
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+
+    // An inline reply form takes the focus when it opens.
+    if parent.is_some() {
+        Effect::new(move |_| {
+            if let Some(el) = textarea.get() {
+                let _ = el.focus();
+            }
+        });
+    }
+
+    let remember_identity = {
+        let endpoint = endpoint.clone();
+        move || {
+            ctx.store().save_identity(
+                &endpoint,
+                &Identity {
+                    author: author.get_untracked(),
+                    email: email.get_untracked(),
+                    website: website.get_untracked(),
+                },
+            )
+        }
+    };
+
+    let id_prefix = format!(
+        "palabre-{}-",
+        parent.map_or_else(|| "top".to_owned(), |p| p.to_string())
+    );
+    let field_id = move |name: &str| format!("{id_prefix}{name}");
+    let error_for = move |field: &'static str| {
+        move || {
+            field_error.with(|e| {
+                e.as_ref()
+                    .filter(|(f, _)| f == field)
+                    .map(|(_, code)| error_message(lang, *code))
+            })
+        }
+    };
+    let focus_field = move |field: &str| {
+        if let Some(form) = form.get_untracked() {
+            let selector = format!("[name=\"{field}\"]");
+            if let Ok(Some(el)) = form.query_selector(&selector)
+                && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
+            {
+                let _ = el.focus();
+            }
+        }
+    };
+
+    let submit = {
+        let key = key.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if sending.get_untracked() == Sending::Posting {
+                return;
+            }
+            let optional = |s: String| (!s.trim().is_empty()).then_some(s);
+            let input = NewComment {
+                thread: thread_key.clone(),
+                title: title.clone(),
+                parent,
+                author: optional(author.get_untracked()),
+                email: optional(email.get_untracked()),
+                website: optional(website.get_untracked()),
+                body: body.get_untracked(),
+                notify: None,
+                homepage: optional(honeypot.get_untracked()),
+            };
+            // The server's own checks, run here first.
+            if let Err(e) = input.validate(&ctx.rules()) {
+                field_error.set(Some((e.field.to_owned(), e.code)));
+                focus_field(e.field);
+                return;
+            }
+            field_error.set(None);
+            sending.set(Sending::Posting);
+            let key = key.clone();
+            spawn_local(async move {
+                match ctx.client().post(&input).await {
+                    Ok(created) => {
+                        let store = ctx.store();
+                        store.save_draft(&key, "");
+                        body.set(String::new());
+                        previewing.set(false);
+                        let own = OwnComment {
+                            token: created.edit_token,
+                            created_ms: created.comment.created.as_millis().max(now_ms()),
+                            body: input.body,
+                        };
+                        let id = created.comment.id;
+                        let pending = created.comment.status == CommentStatus::Pending;
+                        store.remember_own(&ctx.endpoint(), id, own.clone());
+                        ctx.own.update(|o| {
+                            o.insert(id, own);
+                        });
+                        let root = form.get_untracked().map(|f| f.get_root_node());
+                        ctx.thread.update(|t| t.add_new(created.comment));
+                        sending.set(Sending::Idle);
+                        ctx.announce(ctx.t(if pending {
+                            Msg::PostedPending
+                        } else {
+                            Msg::Posted
+                        }));
+                        if parent.is_some() {
+                            ctx.replying_to.set(None);
+                        }
+                        if let Some(root) = root {
+                            focus_comment(root, id);
+                        }
+                    }
+                    Err(e) => {
+                        let message = match (&e, e.code(), e.field()) {
+                            (_, Some(code), Some(field)) if !e.is_transient() => {
+                                field_error.set(Some((field.to_owned(), code)));
+                                focus_field(field);
+                                sending.set(Sending::Idle);
+                                return;
+                            }
+                            (ApiError::Unreachable, _, _) => {
+                                ctx.t(Msg::PostFailedOffline).to_owned()
+                            }
+                            (_, Some(code), _) if code != ErrorCode::Internal => {
+                                error_message(lang, code).to_owned()
+                            }
+                            _ => ctx.t(Msg::PostFailedServer).to_owned(),
+                        };
+                        ctx.announce(message.clone());
+                        sending.set(Sending::Failed(message));
+                    }
+                }
+            });
+        }
+    };
+
+    let show_preview = move |_| {
+        previewing.set(true);
+        preview_html.set(None);
+        let text = body.get_untracked();
+        if text.trim().is_empty() {
+            return;
+        }
+        spawn_local(async move {
+            let html = match ctx.client().preview(&text).await {
+                Ok(p) => p.html,
+                Err(e) => {
+                    let msg = e
+                        .code()
+                        .map(|c| error_message(lang, c))
+                        .unwrap_or(ctx.t(Msg::Unreachable));
+                    format!("<p>{}</p>", escape(msg))
+                }
+            };
+            preview_html.set(Some(html));
+        });
+    };
+
+    let required = move |on: bool| {
+        let label = if on { Msg::Required } else { Msg::Optional };
+        view! { <span class="hint">" (" {ctx.t(label)} ")"</span> }
+    };
+    let require_author = move || {
+        ctx.server
+            .with(|s| s.as_ref().is_some_and(|s| s.require_author))
+    };
+    let require_email = move || {
+        ctx.server
+            .with(|s| s.as_ref().is_some_and(|s| s.require_email))
+    };
+
+    let body_id = field_id("body");
+    let body_err_id = format!("{body_id}-error");
+    let hint_id = format!("{body_id}-hint");
+    let body_described = format!("{hint_id} {body_err_id}");
+    let text_field = move |name: &'static str,
+                           label: Msg,
+                           kind: &'static str,
+                           value: RwSignal<String>,
+                           autocomplete: &'static str| {
+        let remember = remember_identity.clone();
+        let err = error_for(name);
+        let id = field_id(name);
+        let err_id = format!("{id}-error");
+        view! {
+            <div class="field">
+                <label for=id.clone()>
+                    {ctx.t(label)}
+                    {move || match name {
+                        "author" => required(require_author()),
+                        "email" => required(require_email()),
+                        _ => required(false),
+                    }}
+                </label>
+                <input
+                    id=id
+                    name=name
+                    type=kind
+                    autocomplete=autocomplete
+                    aria-invalid=move || err().is_some().to_string()
+                    aria-describedby=err_id.clone()
+                    prop:value=move || value.get()
+                    on:input=move |ev| {
+                        value.set(event_target_value(&ev));
+                        remember();
+                    }
+                />
+                <p class="error" id=err_id>{err}</p>
+            </div>
+        }
+    };
+
+    let save_draft = {
+        let key = key.clone();
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            ctx.store().save_draft(&key, &v);
+            body.set(v);
+        }
+    };
+
+    view! {
+        <form class="reply-form" class:inline=parent.is_some() node_ref=form on:submit=submit novalidate>
+            <h3 class="form-title">{ctx.t(if parent.is_some() { Msg::ReplyTitle } else { Msg::FormTitle })}</h3>
+            <div class="tabs" role="tablist">
+                <button type="button" role="tab" aria-selected=move || (!previewing.get()).to_string()
+                    on:click=move |_| previewing.set(false)>{ctx.t(Msg::Write)}</button>
+                <button type="button" role="tab" class="preview-tab" aria-selected=move || previewing.get().to_string()
+                    on:click=show_preview>{ctx.t(Msg::Preview)}</button>
+            </div>
+            <div class="field body-field" class:hidden=move || previewing.get()>
+                <label for=body_id.clone()>{ctx.t(Msg::Body)}</label>
+                <textarea
+                    id=body_id
+                    name="body"
+                    rows="5"
+                    node_ref=textarea
+                    aria-invalid=move || error_for("body")().is_some().to_string()
+                    aria-describedby=body_described
+                    prop:value=move || body.get()
+                    on:input=save_draft
+                ></textarea>
+                <p class="hint" id=hint_id>{ctx.t(Msg::BodyHint)}</p>
+                <p class="error" id=body_err_id>{error_for("body")}</p>
+            </div>
+            <Show when=move || previewing.get()>
+                <div class="preview body" aria-live="polite">
+                    {move || match preview_html.get() {
+                        Some(html) => view! { <div inner_html=html></div> }.into_any(),
+                        None if body.with(|b| b.trim().is_empty()) => view! { <p class="hint">{ctx.t(Msg::PreviewEmpty)}</p> }.into_any(),
+                        None => view! { <p class="hint">{ctx.t(Msg::Loading)}</p> }.into_any(),
+                    }}
+                </div>
+            </Show>
+            <div class="identity">
+                {text_field("author", Msg::Name, "text", author, "name")}
+                {text_field("email", Msg::Email, "email", email, "email")}
+                {text_field("website", Msg::Website, "url", website, "url")}
+            </div>
+            <p class="hint">{ctx.t(Msg::EmailHint)}</p>
+            // People never see this field; bots fill it, and their post is dropped.
+            <div class="hp" aria-hidden="true">
+                <label>
+                    {ctx.t(Msg::Honeypot)}
+                    <input name="homepage" type="text" tabindex="-1" autocomplete="off"
+                        prop:value=move || honeypot.get()
+                        on:input=move |ev| honeypot.set(event_target_value(&ev)) />
+                </label>
+            </div>
+            {move || match sending.get() {
+                Sending::Failed(message) => Some(view! { <p class="error form-error" role="alert">{message}</p> }),
+                _ => None,
+            }}
+            {move || (field_error.with(|e| e.as_ref().is_some_and(|(f, _)| !["body", "author", "email", "website"].contains(&f.as_str()))))
+                .then(|| view! { <p class="error form-error" role="alert">{move || field_error.get().map(|(_, c)| error_message(lang, c))}</p> })}
+            <div class="buttons">
+                <button type="submit" class="primary" disabled=move || sending.get() == Sending::Posting>
+                    {move || match sending.get() {
+                        Sending::Posting => ctx.t(Msg::Posting),
+                        Sending::Failed(_) => ctx.t(Msg::Retry),
+                        Sending::Idle => ctx.t(Msg::Post),
+                    }}
+                </button>
+                {parent.map(|_| view! {
+                    <button type="button" on:click=move |_| ctx.replying_to.set(None)>{ctx.t(Msg::Cancel)}</button>
+                })}
+            </div>
+        </form>
+    }
+}
+
+/// Moves the focus to a comment once it is drawn, so keyboard and screen-reader users land on
+/// what they just posted. `root` is the widget's shadow root.
+fn focus_comment(root: web_sys::Node, id: i64) {
+    use wasm_bindgen::JsCast;
+    request_animation_frame(move || {
+        let selector = format!("li.comment[data-id=\"{id}\"]");
+        let found = root
+            .dyn_ref::<web_sys::DocumentFragment>()
+            .and_then(|r| r.query_selector(&selector).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = found {
+            let _ = el.focus();
+        }
+    });
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,61 @@
+use crate::context::use_ctx;
+use crate::i18n::{Msg, error_message};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Like and dislike, with counts; pressing the current choice again withdraws it.
+#[component]
+pub fn VoteButtons(id: i64) -> impl IntoView {
+    let ctx = use_ctx();
+    let counts = move || {
+        ctx.thread
+            .with(|t| t.get(id).map(|c| (c.likes, c.dislikes)).unwrap_or_default())
+    };
+    let mine = move || ctx.my_votes.with(|v| v.get(&id).copied().unwrap_or(0));
+    let vote = move |value: i64| {
+        let value = if mine() == value { 0 } else { value };
+        spawn_local(async move {
+            match ctx.client().vote(id, value).await {
+                Ok(c) => {
+                    ctx.thread.update(|t| t.set_votes(id, c.likes, c.dislikes));
+                    ctx.my_votes.update(|v| {
+                        v.insert(id, c.value);
+                    });
+                }
+                Err(e) => {
+                    let text = e
+                        .code()
+                        .map(|code| error_message(ctx.lang(), code))
+                        .unwrap_or(ctx.t(Msg::Unreachable));
+                    ctx.announce(text);
+                }
+            }
+        });
+    };
+    view! {
+        <span class="votes">
+            <button
+                type="button"
+                class="vote like"
+                aria-pressed=move || (mine() == 1).to_string()
+                aria-label=ctx.t(Msg::Like)
+                title=ctx.t(Msg::Like)
+                on:click=move |_| vote(1)
+            >
+                "▲ "
+                <span class="n">{move || counts().0}</span>
+            </button>
+            <button
+                type="button"
+                class="vote dislike"
+                aria-pressed=move || (mine() == -1).to_string()
+                aria-label=ctx.t(Msg::Dislike)
+                title=ctx.t(Msg::Dislike)
+                on:click=move |_| vote(-1)
+            >
+                "▼ "
+                <span class="n">{move || counts().1}</span>
+            </button>
+        </span>
+    }
+}

@@ -1,0 +1,371 @@
+//! The blog owner's `data-*` attributes, parsed into a [`WidgetConfig`]. Pure Rust: the page
+//! context comes in as plain values, so native tests cover every rule. A bad value never kills
+//! the widget: it yields a warning (logged to the console) and the default.
+
+use crate::i18n::Lang;
+use palabre_api::{SortOrder, ThreadKey};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    Light,
+    Dark,
+    /// Follows `prefers-color-scheme`.
+    #[default]
+    Auto,
+}
+
+impl Theme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Dark => "dark",
+            Self::Auto => "auto",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WidgetConfig {
+    /// The comment server, without trailing slash: `https://comments.example.org`.
+    pub endpoint: String,
+    pub thread: ThreadKey,
+    pub title: Option<String>,
+    pub lang: Lang,
+    pub theme: Theme,
+    pub sort: SortOrder,
+    /// Top-level comments per page.
+    pub page_size: u32,
+    /// Replies deeper than this are drawn at this depth (the server may nest deeper).
+    pub max_depth: usize,
+    pub avatars: bool,
+    pub votes: bool,
+    /// A stylesheet added inside the shadow root, after the widget's own.
+    pub css: Option<String>,
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 200;
+pub const DEFAULT_VISUAL_DEPTH: usize = 4;
+pub const MAX_VISUAL_DEPTH: usize = 10;
+
+/// What the page says when the blog owner says nothing.
+#[derive(Debug, Clone, Default)]
+pub struct PageContext {
+    /// Origin of the script the widget was loaded from.
+    pub script_origin: String,
+    /// Path of `<link rel="canonical">`, if any.
+    pub canonical_path: Option<String>,
+    pub pathname: String,
+    pub document_title: String,
+    /// `<html lang>`.
+    pub page_lang: Option<String>,
+    /// `navigator.languages`, most preferred first.
+    pub browser_langs: Vec<String>,
+}
+
+/// Parses the attributes (`get("thread")` returns `data-thread`'s value).
+pub fn parse(
+    get: impl Fn(&str) -> Option<String>,
+    page: &PageContext,
+) -> (WidgetConfig, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut warn = |attr: &str, value: &str, fallback: &str| {
+        warnings.push(format!(
+            "Palabre: ignoring data-{attr}={value:?}; using {fallback}"
+        ));
+    };
+    let given = |name: &str| {
+        get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+
+    let endpoint = match given("endpoint") {
+        Some(e) => match parse_endpoint(&e) {
+            Some(ok) => ok,
+            None => {
+                warn("endpoint", &e, &page.script_origin);
+                page.script_origin.clone()
+            }
+        },
+        None => page.script_origin.clone(),
+    };
+
+    let default_thread = page
+        .canonical_path
+        .clone()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| page.pathname.clone());
+    let fallback_thread = ThreadKey::parse(&default_thread)
+        .unwrap_or_else(|_| ThreadKey::parse("/").expect("\"/\" is a valid key"));
+    let thread = match given("thread") {
+        Some(t) => ThreadKey::parse(&t).unwrap_or_else(|_| {
+            warn("thread", &t, fallback_thread.as_str());
+            fallback_thread.clone()
+        }),
+        None => fallback_thread,
+    };
+
+    let title = given("title").or_else(|| {
+        let t = page.document_title.trim();
+        (!t.is_empty()).then(|| t.to_owned())
+    });
+
+    let lang = match given("lang") {
+        Some(l) => match Lang::from_tag(&l) {
+            Some(lang) => lang,
+            None if looks_like_lang_tag(&l) => Lang::En,
+            None => {
+                warn("lang", &l, "the page's language");
+                negotiate_lang(page)
+            }
+        },
+        None => negotiate_lang(page),
+    };
+
+    let theme = match given("theme").as_deref() {
+        None => Theme::Auto,
+        Some("light") => Theme::Light,
+        Some("dark") => Theme::Dark,
+        Some("auto") => Theme::Auto,
+        Some(other) => {
+            warn("theme", other, "auto");
+            Theme::Auto
+        }
+    };
+
+    let sort = match given("sort") {
+        None => SortOrder::Oldest,
+        Some(s) => SortOrder::parse(&s).unwrap_or_else(|_| {
+            warn("sort", &s, "oldest");
+            SortOrder::Oldest
+        }),
+    };
+
+    let page_size = match given("page-size") {
+        None => DEFAULT_PAGE_SIZE,
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+            _ => {
+                warn("page-size", &s, &DEFAULT_PAGE_SIZE.to_string());
+                DEFAULT_PAGE_SIZE
+            }
+        },
+    };
+
+    let max_depth = match given("max-depth") {
+        None => DEFAULT_VISUAL_DEPTH,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if n <= MAX_VISUAL_DEPTH => n,
+            _ => {
+                warn("max-depth", &s, &DEFAULT_VISUAL_DEPTH.to_string());
+                DEFAULT_VISUAL_DEPTH
+            }
+        },
+    };
+
+    let mut flag = |name: &str| match given(name).as_deref() {
+        None | Some("true") | Some("yes") | Some("1") => true,
+        Some("false") | Some("no") | Some("0") => false,
+        Some(other) => {
+            warnings.push(format!(
+                "Palabre: ignoring data-{name}={other:?}; using true"
+            ));
+            true
+        }
+    };
+    let avatars = flag("avatars");
+    let votes = flag("votes");
+
+    let css = given("css");
+
+    (
+        WidgetConfig {
+            endpoint,
+            thread,
+            title,
+            lang,
+            theme,
+            sort,
+            page_size,
+            max_depth,
+            avatars,
+            votes,
+            css,
+        },
+        warnings,
+    )
+}
+
+/// `https://comments.example.org/` -> `https://comments.example.org`. Only http(s).
+pub fn parse_endpoint(raw: &str) -> Option<String> {
+    let s = raw.trim().trim_end_matches('/');
+    let lower = s.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let host = rest.split('/').next()?;
+    let ok = !host.is_empty()
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"'<>`".contains(c));
+    ok.then(|| s.to_owned())
+}
+
+fn looks_like_lang_tag(s: &str) -> bool {
+    let primary = s.split(['-', '_']).next().unwrap_or_default();
+    (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// The page's language if we have it, else the reader's first supported browser language.
+fn negotiate_lang(page: &PageContext) -> Lang {
+    page.page_lang
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .or_else(|| page.browser_langs.iter().find_map(|l| Lang::from_tag(l)))
+        .unwrap_or(Lang::En)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn page() -> PageContext {
+        PageContext {
+            script_origin: "https://comments.example.org".into(),
+            canonical_path: None,
+            pathname: "/2026/11/post".into(),
+            document_title: "My post".into(),
+            page_lang: None,
+            browser_langs: vec!["de-DE".into(), "fr-FR".into()],
+        }
+    }
+
+    fn parse_with(attrs: &[(&str, &str)], page: &PageContext) -> (WidgetConfig, Vec<String>) {
+        let map: HashMap<String, String> = attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        parse(|k| map.get(k).cloned(), page)
+    }
+
+    #[test]
+    fn defaults_come_from_the_page() {
+        let (c, warnings) = parse_with(&[], &page());
+        assert!(warnings.is_empty());
+        assert_eq!(c.endpoint, "https://comments.example.org");
+        assert_eq!(c.thread.as_str(), "/2026/11/post");
+        assert_eq!(c.title.as_deref(), Some("My post"));
+        assert_eq!(c.lang, Lang::Fr, "first supported browser language");
+        assert_eq!(c.theme, Theme::Auto);
+        assert_eq!(c.sort, SortOrder::Oldest);
+        assert_eq!(c.page_size, DEFAULT_PAGE_SIZE);
+        assert!(c.avatars && c.votes);
+        assert_eq!(c.css, None);
+    }
+
+    #[test]
+    fn canonical_link_beats_pathname_and_page_lang_beats_browser() {
+        let mut p = page();
+        p.canonical_path = Some("/canonical".into());
+        p.page_lang = Some("en-GB".into());
+        let (c, _) = parse_with(&[], &p);
+        assert_eq!(c.thread.as_str(), "/canonical");
+        assert_eq!(c.lang, Lang::En);
+    }
+
+    #[test]
+    fn attributes_override_everything() {
+        let (c, warnings) = parse_with(
+            &[
+                ("endpoint", "https://other.example/"),
+                ("thread", "post-42"),
+                ("title", "Other"),
+                ("lang", "fr"),
+                ("theme", "dark"),
+                ("sort", "newest"),
+                ("page-size", "5"),
+                ("max-depth", "2"),
+                ("avatars", "false"),
+                ("votes", "no"),
+                ("css", "/custom.css"),
+            ],
+            &page(),
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(c.endpoint, "https://other.example");
+        assert_eq!(c.thread.as_str(), "post-42");
+        assert_eq!(c.title.as_deref(), Some("Other"));
+        assert_eq!(
+            (c.lang, c.theme, c.sort),
+            (Lang::Fr, Theme::Dark, SortOrder::Newest)
+        );
+        assert_eq!((c.page_size, c.max_depth), (5, 2));
+        assert!(!c.avatars && !c.votes);
+        assert_eq!(c.css.as_deref(), Some("/custom.css"));
+    }
+
+    #[test]
+    fn bad_values_warn_and_fall_back() {
+        let (c, warnings) = parse_with(
+            &[
+                ("endpoint", "javascript:alert(1)"),
+                ("thread", "bad\nkey"),
+                ("lang", "??"),
+                ("theme", "purple"),
+                ("sort", "random"),
+                ("page-size", "0"),
+                ("max-depth", "99"),
+                ("avatars", "maybe"),
+            ],
+            &page(),
+        );
+        assert_eq!(warnings.len(), 8, "{warnings:#?}");
+        assert!(
+            warnings
+                .iter()
+                .all(|w| w.starts_with("Palabre: ignoring data-"))
+        );
+        assert_eq!(c.endpoint, "https://comments.example.org");
+        assert_eq!(c.thread.as_str(), "/2026/11/post");
+        assert_eq!(c.lang, Lang::Fr);
+        assert_eq!((c.theme, c.sort), (Theme::Auto, SortOrder::Oldest));
+        assert_eq!(
+            (c.page_size, c.max_depth),
+            (DEFAULT_PAGE_SIZE, DEFAULT_VISUAL_DEPTH)
+        );
+        assert!(c.avatars);
+    }
+
+    #[test]
+    fn unsupported_languages_fall_back_to_english_quietly() {
+        let (c, warnings) = parse_with(&[("lang", "de-AT")], &page());
+        assert_eq!(c.lang, Lang::En);
+        assert!(warnings.is_empty());
+        let (c, _) = parse_with(&[("lang", "FR_ca")], &page());
+        assert_eq!(c.lang, Lang::Fr);
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(
+            parse_endpoint("http://127.0.0.1:8080/").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            parse_endpoint("https://c.example.org/palabre").as_deref(),
+            Some("https://c.example.org/palabre")
+        );
+        for bad in [
+            "",
+            "ftp://x",
+            "//x.org",
+            "https://",
+            "https://x.org/\"onload",
+            "data:,x",
+        ] {
+            assert_eq!(parse_endpoint(bad), None, "{bad}");
+        }
+    }
+}

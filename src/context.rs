@@ -1,0 +1,97 @@
+//! State shared by every component of one widget, provided once by `App` as context.
+
+use crate::client::ApiClient;
+use crate::config::WidgetConfig;
+use crate::i18n::{self, Lang, Msg};
+use crate::storage::{OwnComment, Store};
+use crate::thread_state::ThreadState;
+use leptos::prelude::*;
+use palabre_api::{CommentRules, ServerConfig};
+use std::collections::BTreeMap;
+
+/// Rules used until the server's arrive (the server's defaults).
+pub const FALLBACK_RULES: CommentRules = CommentRules {
+    max_body_length: 10_000,
+    require_author: false,
+    require_email: false,
+};
+
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub config: StoredValue<WidgetConfig>,
+    pub server: RwSignal<Option<ServerConfig>>,
+    pub thread: RwSignal<ThreadState>,
+    /// Edit tokens of the reader's own comments still inside the edit window.
+    pub own: RwSignal<BTreeMap<i64, OwnComment>>,
+    /// This session's votes: comment id -> 1 / -1.
+    pub my_votes: RwSignal<BTreeMap<i64, i64>>,
+    /// The comment whose inline reply form is open.
+    pub replying_to: RwSignal<Option<i64>>,
+    /// Text read out by screen readers (an `aria-live` region).
+    pub announcement: RwSignal<String>,
+    /// Milliseconds since the epoch, refreshed every minute for relative times.
+    pub now: RwSignal<i64>,
+}
+
+impl Ctx {
+    pub fn lang(&self) -> Lang {
+        self.config.with_value(|c| c.lang)
+    }
+
+    pub fn t(&self, msg: Msg) -> &'static str {
+        i18n::t(self.lang(), msg)
+    }
+
+    pub fn client(&self) -> ApiClient {
+        self.config.with_value(|c| ApiClient::new(&c.endpoint))
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.config.with_value(|c| c.endpoint.clone())
+    }
+
+    pub fn rules(&self) -> CommentRules {
+        self.server
+            .with_untracked(|s| s.as_ref().map(CommentRules::from))
+            .unwrap_or(FALLBACK_RULES)
+    }
+
+    pub fn edit_window_ms(&self) -> i64 {
+        self.server
+            .with(|s| s.as_ref().map(|c| c.edit_window_secs as i64 * 1000))
+            .unwrap_or(15 * 60 * 1000)
+    }
+
+    /// [`Ctx::owns`] for event handlers and one-off reads: tracks nothing.
+    pub fn owns_untracked(&self, id: i64) -> Option<OwnComment> {
+        untrack(|| self.owns(id))
+    }
+
+    pub fn announce(&self, text: impl Into<String>) {
+        self.announcement.set(text.into());
+    }
+
+    /// The reader may still edit or delete this comment.
+    pub fn owns(&self, id: i64) -> Option<OwnComment> {
+        let now = self.now.get();
+        let window = self.edit_window_ms();
+        self.own.with(|own| {
+            own.get(&id)
+                .filter(|o| now < o.created_ms.saturating_add(window))
+                .cloned()
+        })
+    }
+
+    pub fn store(&self) -> Store {
+        Store::browser()
+    }
+}
+
+/// The widget's context; panics with a clear message outside a widget.
+pub fn use_ctx() -> Ctx {
+    use_context::<Ctx>().expect("Palabre component used outside the widget's App")
+}
+
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}

@@ -1,0 +1,36 @@
+//! Palabre's comment widget: a Leptos component compiled to WebAssembly, mounted by the
+//! `palabre.js` loader into a shadow root next to the blog's `<script>` tag.
+//!
+//! Logic (configuration, i18n, drafts, thread state, identicons) is plain Rust covered by
+//! native tests; `components/` draws it; `mount` and `badges` touch the page.
+
+pub mod badges;
+pub mod client;
+pub mod components;
+pub mod config;
+pub mod context;
+pub mod i18n;
+pub mod identicon;
+pub mod mount;
+pub mod storage;
+pub mod thread_state;
+
+pub use mount::{count_badges, mount};
+
+#[cfg(test)]
+mod tests {
+    use crate::mount::{origin_of, path_of};
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            origin_of("https://c.example.org:8443/embed/palabre.js?v=1"),
+            "https://c.example.org:8443"
+        );
+        assert_eq!(
+            path_of("https://blog.example/2026/11/post?utm=x#c"),
+            "/2026/11/post"
+        );
+        assert_eq!(path_of("https://blog.example"), "/");
+    }
+}

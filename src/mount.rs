@@ -1,0 +1,144 @@
+//! Putting a widget on the page: read the script tag's attributes, attach a shadow root to the
+//! host element so the page's CSS can't reach in (nor ours out), inject our CSS there, mount.
+
+use crate::components::App;
+use crate::config::{self, PageContext, WidgetConfig};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+/// The widget's stylesheet, compiled in.
+pub const CSS: &str = include_str!("../style/widget.css");
+
+fn document() -> Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("the widget runs in a page")
+}
+
+/// What the page says about itself, for the attributes' defaults.
+fn page_context(script: &Element) -> PageContext {
+    let doc = document();
+    let window = web_sys::window().expect("window");
+    let location = window.location();
+    let page_origin = location.origin().unwrap_or_default();
+    let script_origin = script
+        .dyn_ref::<web_sys::HtmlScriptElement>()
+        .map(|s| s.src())
+        .filter(|src| src.starts_with("http://") || src.starts_with("https://"))
+        .map(|src| origin_of(&src))
+        .unwrap_or(page_origin);
+    let canonical_path = doc
+        .query_selector("link[rel=canonical]")
+        .ok()
+        .flatten()
+        .and_then(|l| l.dyn_into::<web_sys::HtmlLinkElement>().ok())
+        .map(|l| l.href())
+        .map(|href| path_of(&href));
+    let browser_langs = window
+        .navigator()
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    PageContext {
+        script_origin,
+        canonical_path,
+        pathname: location.pathname().unwrap_or_else(|_| "/".into()),
+        document_title: doc.title(),
+        page_lang: doc
+            .document_element()
+            .and_then(|e| e.get_attribute("lang"))
+            .filter(|l| !l.is_empty()),
+        browser_langs,
+    }
+}
+
+/// `https://host:port/path?q` -> `https://host:port`.
+pub fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// `https://host/a/b?q#f` -> `/a/b`.
+pub fn path_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or("/").to_owned()
+}
+
+/// Reads the configuration from `script`'s `data-*` attributes (warning about bad values).
+pub fn read_config(script: &Element) -> WidgetConfig {
+    let (config, warnings) = config::parse(
+        |name| script.get_attribute(&format!("data-{name}")),
+        &page_context(script),
+    );
+    for w in warnings {
+        web_sys::console::warn_1(&w.into());
+    }
+    config
+}
+
+thread_local! {
+    /// One parsed stylesheet shared by every widget on the page.
+    static SHEET: Option<web_sys::CssStyleSheet> = {
+        let sheet = web_sys::CssStyleSheet::new().ok();
+        sheet.filter(|s| s.replace_sync(CSS).is_ok())
+    };
+}
+
+fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsValue> {
+    let adopted = SHEET.with(|sheet| {
+        sheet.as_ref().map(|s| {
+            let list = js_sys::Array::of1(s);
+            js_sys::Reflect::set(root, &"adoptedStyleSheets".into(), &list)
+        })
+    });
+    // Constructable stylesheets (and a CSP-proof way to style) missing: a <style> element.
+    if !matches!(adopted, Some(Ok(true))) {
+        let style = document().create_element("style")?;
+        style.set_text_content(Some(CSS));
+        root.append_child(&style)?;
+    }
+    if let Some(href) = extra_css {
+        let link = document().create_element("link")?;
+        link.set_attribute("rel", "stylesheet")?;
+        link.set_attribute("href", href)?;
+        root.append_child(&link)?;
+    }
+    Ok(())
+}
+
+/// Mounts a widget configured by `script`'s data attributes into `host`.
+#[wasm_bindgen]
+pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
+    let config = read_config(script);
+    let root = match host.shadow_root() {
+        Some(existing) => {
+            existing.set_inner_html("");
+            existing
+        }
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
+    attach_styles(&root, config.css.as_deref())?;
+    host.set_attribute("data-theme", config.theme.as_str())?;
+    let container: HtmlElement = document().create_element("div")?.unchecked_into();
+    container.set_class_name("palabre-root");
+    root.append_child(&container)?;
+    leptos::mount::mount_to(container, move || leptos::view! { <App config=config /> }).forget();
+    Ok(())
+}
+
+/// Fills every `data-palabre-count="<thread key>"` element of the page with that thread's
+/// comment count, in one request per 200 keys. `script` gives the endpoint and language.
+#[wasm_bindgen]
+pub fn count_badges(script: &Element) {
+    let config = read_config(script);
+    // Not Leptos' spawner: index pages call this with no widget mounted to initialise it.
+    wasm_bindgen_futures::spawn_local(crate::badges::fill(config.endpoint, config.lang));
+}

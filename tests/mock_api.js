@@ -1,0 +1,92 @@
+// An in-memory stand-in for the comment server, installed over window.fetch, so the browser
+// tests are deterministic and can make the server fail on demand. It follows API v1's shapes.
+export function install_mock() {
+  if (window.__palabreMock) return;
+  const m = { threads: {}, nextId: 1, fail: null, requests: [] };
+  window.__palabreMock = m;
+  const json = (status, body) =>
+    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  const err = (status, code, field) => json(status, { code, message: code, ...(field ? { field } : {}) });
+  const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const now = () => new Date().toISOString();
+  const all = () => Object.values(m.threads).flat();
+  window.fetch = async (input, init) => {
+    const req = input instanceof Request ? input : new Request(input, init);
+    const url = new URL(req.url);
+    const path = url.pathname;
+    const body = req.method === "GET" || req.method === "DELETE" ? null : JSON.parse(await req.text());
+    const thread = url.searchParams.get("thread") || (body && body.thread) || "";
+    m.requests.push(`${req.method} ${url.host}${path} ${thread}`);
+    if (m.fail === "offline") throw new TypeError("Failed to fetch");
+    if (m.fail === "500") return err(500, "internal");
+    if (req.method === "GET" && path === "/api/v1/config") {
+      return json(200, { require_author: false, require_email: false, edit_window_secs: 900,
+        max_body_length: 1000, max_depth: 5, moderation: "none", max_page_size: 200 });
+    }
+    if (req.method === "GET" && path === "/api/v1/comments") {
+      const key = url.searchParams.get("thread");
+      const list = m.threads[key] || [];
+      return json(200, { thread: { key, title: null, count: list.length, locked: false },
+        comments: list, next_cursor: null });
+    }
+    if (req.method === "POST" && path === "/api/v1/comments") {
+      if (!body.body.trim()) return err(422, "body_empty", "body");
+      if (body.body.includes("SERVER_SAYS_EMAIL")) return err(422, "email_invalid", "email");
+      const c = { id: m.nextId++, parent: body.parent ?? null, author: body.author ?? null,
+        website: null, avatar: "0123456789abcdef", html: `<p>${esc(body.body)}</p>\n`,
+        created: now(), edited: null, likes: 0, dislikes: 0, status: "published" };
+      (m.threads[body.thread] = m.threads[body.thread] || []).push(c);
+      return json(201, { comment: c, edit_token: `token-${c.id}` });
+    }
+    const one = path.match(/^\/api\/v1\/comments\/(\d+)(\/vote)?$/);
+    if (one) {
+      const id = Number(one[1]);
+      const c = all().find((x) => x.id === id);
+      if (!c) return err(404, "comment_not_found");
+      if (one[2]) {
+        c.likes += body.value === 1 ? 1 : 0;
+        return json(200, { likes: c.likes, dislikes: c.dislikes, value: body.value });
+      }
+      if (req.headers.get("authorization") !== `Bearer token-${id}`) return err(403, "token_invalid");
+      if (req.method === "PATCH") {
+        c.html = `<p>${esc(body.body)}</p>\n`;
+        c.edited = now();
+        return json(200, c);
+      }
+      if (req.method === "DELETE") {
+        for (const k of Object.keys(m.threads)) m.threads[k] = m.threads[k].filter((x) => x.id !== id);
+        return json(200, { placeholder: null });
+      }
+    }
+    if (req.method === "POST" && path === "/api/v1/counts") {
+      const counts = {};
+      for (const k of body.threads) counts[k] = (m.threads[k] || []).length;
+      return json(200, { counts });
+    }
+    if (req.method === "POST" && path === "/api/v1/preview") {
+      return json(200, { html: `<p>${esc(body.body)}</p>\n` });
+    }
+    return err(404, "not_found");
+  };
+}
+
+export function seed(thread, comments) {
+  window.__palabreMock.threads[thread] = JSON.parse(comments);
+}
+
+export function set_failure(mode) {
+  window.__palabreMock.fail = mode || null;
+}
+
+// Requests whose method, host, path or thread contains `part`.
+export function request_count(part) {
+  return window.__palabreMock.requests.filter((r) => r.includes(part)).length;
+}
+
+export function requested_hosts() {
+  return [...new Set(window.__palabreMock.requests.map((r) => r.split(" ")[1].split("/")[0]))].join(",");
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,407 @@
+//! The widget in a real browser: mounted from data attributes into a shadow root, talking to
+//! an in-memory API (tests/mock_api.js) installed over `fetch`.
+#![cfg(target_arch = "wasm32")]
+
+use palabre_widget::mount;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/mock_api.js")]
+extern "C" {
+    fn install_mock();
+    fn seed(thread: &str, comments_json: &str);
+    fn set_failure(mode: &str);
+    fn request_count(thread: &str) -> u32;
+    fn requested_hosts() -> String;
+    async fn sleep(ms: u32);
+}
+
+const ENDPOINT: &str = "http://comments.test";
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A script-like element carrying the data attributes, and the host after it.
+fn mount_widget(attrs: &[(&str, &str)]) -> (Element, ShadowRoot) {
+    install_mock();
+    let doc = document();
+    let script = doc.create_element("div").unwrap();
+    script.set_attribute("data-endpoint", ENDPOINT).unwrap();
+    for (k, v) in attrs {
+        script.set_attribute(&format!("data-{k}"), v).unwrap();
+    }
+    let host = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&script).unwrap();
+    doc.body().unwrap().append_child(&host).unwrap();
+    mount(&script, &host).unwrap();
+    let root = host.shadow_root().expect("a shadow root");
+    (host, root)
+}
+
+/// Polls until `check` holds (HTTP round trips take more than one executor turn).
+async fn until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..150 {
+        if check() {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn find(root: &ShadowRoot, selector: &str) -> Option<Element> {
+    root.query_selector(selector).unwrap()
+}
+
+fn all(root: &ShadowRoot, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().dyn_into().unwrap())
+        .collect()
+}
+
+fn text(root: &ShadowRoot) -> String {
+    root.first_element_child()
+        .map(|e| e.text_content().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn click(el: &Element) {
+    el.dyn_ref::<HtmlElement>().unwrap().click();
+}
+
+fn type_into(el: &Element, value: &str) {
+    if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
+        t.set_value(value);
+    } else {
+        el.dyn_ref::<HtmlInputElement>().unwrap().set_value(value);
+    }
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    el.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+}
+
+fn textarea_value(el: &Element) -> String {
+    el.dyn_ref::<HtmlTextAreaElement>().unwrap().value()
+}
+
+/// Writes `body` in the top-level form and submits it.
+fn post_top_level(root: &ShadowRoot, body: &str) {
+    let form = find(root, "form.reply-form:not(.inline)").expect("the top-level form");
+    type_into(
+        &form.query_selector("textarea[name=body]").unwrap().unwrap(),
+        body,
+    );
+    click(&form.query_selector("button[type=submit]").unwrap().unwrap());
+}
+
+fn comment_json(id: i64, parent: Option<i64>, text: &str) -> String {
+    format!(
+        r#"{{"id":{id},"parent":{},"author":"Author {id}","website":null,"avatar":"abcdef0123456789","html":"<p>{text}</p>","created":"2026-11-28T10:00:00.000Z","edited":null,"likes":0,"dislikes":0,"status":"published"}}"#,
+        parent.map_or("null".to_owned(), |p| p.to_string())
+    )
+}
+
+#[wasm_bindgen_test]
+async fn mounts_from_data_attributes_into_a_shadow_root() {
+    let (host, root) = mount_widget(&[("thread", "/mount"), ("lang", "fr"), ("theme", "dark")]);
+    assert_eq!(host.get_attribute("data-theme").as_deref(), Some("dark"));
+    until("the empty thread", || {
+        text(&root).contains("Aucun commentaire")
+    })
+    .await;
+    assert!(
+        text(&root).contains("Laisser un commentaire"),
+        "French form title"
+    );
+    // Nothing of the widget is in the page's own DOM.
+    assert!(
+        document()
+            .query_selector("form.reply-form")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        requested_hosts(),
+        "comments.test",
+        "no request anywhere but the endpoint"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn renders_a_nested_thread() {
+    install_mock();
+    seed(
+        "/nested",
+        &format!(
+            "[{},{},{}]",
+            comment_json(1001, None, "root"),
+            comment_json(1002, Some(1001), "child"),
+            comment_json(1003, Some(1002), "grandchild")
+        ),
+    );
+    let (_host, root) = mount_widget(&[("thread", "/nested"), ("lang", "en")]);
+    until("three comments", || all(&root, "li.comment").len() == 3).await;
+    let child = find(
+        &root,
+        "li.comment[data-id='1001'] > ol.replies > li.comment[data-id='1002']",
+    );
+    assert!(child.is_some(), "the reply is nested under its parent");
+    let grandchild = find(
+        &root,
+        "li[data-id='1002'] > ol.replies > li[data-id='1003']",
+    );
+    assert!(grandchild.is_some());
+    assert!(text(&root).contains("3 comments"));
+    assert!(
+        find(&root, "li[data-id='1001'] svg.avatar").is_some(),
+        "identicon drawn"
+    );
+    // Collapse hides the subtree.
+    click(&find(&root, "li[data-id='1001'] .collapse").unwrap());
+    until("the collapsed subtree", || {
+        find(&root, "li[data-id='1002']").is_none()
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn posts_a_comment_and_a_reply() {
+    let (_host, root) = mount_widget(&[("thread", "/post"), ("lang", "en")]);
+    until("the form", || find(&root, "form.reply-form").is_some()).await;
+    post_top_level(&root, "First <b>post</b>");
+    until("the new comment", || {
+        text(&root).contains("First <b>post</b>")
+    })
+    .await;
+    let first = find(&root, "li.comment").unwrap();
+    assert!(
+        first.query_selector("b").unwrap().is_none(),
+        "shown as text, not markup"
+    );
+    // Focus moves to what was posted.
+    until("focus on the comment", || {
+        document().active_element().is_some()
+            && root
+                .active_element()
+                .map(|e| e.class_name().contains("comment"))
+                .unwrap_or(false)
+    })
+    .await;
+
+    click(&first.query_selector("button.reply").unwrap().unwrap());
+    until("the inline form", || {
+        find(&root, "form.reply-form.inline").is_some()
+    })
+    .await;
+    let inline = find(&root, "form.reply-form.inline").unwrap();
+    type_into(
+        &inline.query_selector("textarea").unwrap().unwrap(),
+        "A reply",
+    );
+    click(
+        &inline
+            .query_selector("button[type=submit]")
+            .unwrap()
+            .unwrap(),
+    );
+    until("the nested reply", || {
+        find(&root, "li.comment > ol.replies > li.comment")
+            .is_some_and(|li| li.text_content().unwrap_or_default().contains("A reply"))
+    })
+    .await;
+    assert!(
+        find(&root, "form.reply-form.inline").is_none(),
+        "the reply form closes"
+    );
+    assert!(text(&root).contains("2 comments"));
+}
+
+#[wasm_bindgen_test]
+async fn errors_are_shown_next_to_their_field() {
+    let (_host, root) = mount_widget(&[("thread", "/errors"), ("lang", "en")]);
+    until("the form", || find(&root, "form.reply-form").is_some()).await;
+    // Local validation (the server's own rules from palabre-api): no request is made.
+    let form = find(&root, "form.reply-form").unwrap();
+    type_into(
+        &form.query_selector("input[name=email]").unwrap().unwrap(),
+        "not-an-email",
+    );
+    let before = request_count("POST comments.test/api/v1/comments /errors");
+    post_top_level(&root, "hello");
+    let email = form.query_selector("input[name=email]").unwrap().unwrap();
+    until("the local email error", || {
+        email.get_attribute("aria-invalid").as_deref() == Some("true")
+    })
+    .await;
+    let error_id = email.get_attribute("aria-describedby").unwrap();
+    let error = root.get_element_by_id(&error_id).unwrap();
+    assert!(error.text_content().unwrap().contains("email address"));
+    assert_eq!(
+        request_count("POST comments.test/api/v1/comments /errors"),
+        before,
+        "refused before any request"
+    );
+
+    // A server-side error code lands next to its field too.
+    type_into(&email, "");
+    post_top_level(&root, "SERVER_SAYS_EMAIL");
+    until("the request", || {
+        request_count("POST comments.test/api/v1/comments /errors") > before
+    })
+    .await;
+    until("the server's email error", || {
+        email.get_attribute("aria-invalid").as_deref() == Some("true")
+    })
+    .await;
+    assert!(
+        root.get_element_by_id(&error_id)
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .contains("email address")
+    );
+    assert_eq!(
+        textarea_value(&form.query_selector("textarea").unwrap().unwrap()),
+        "SERVER_SAYS_EMAIL",
+        "text kept"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_draft_survives_a_remount() {
+    let (host, root) = mount_widget(&[("thread", "/draft")]);
+    until("the form", || find(&root, "textarea").is_some()).await;
+    type_into(&find(&root, "textarea").unwrap(), "Half-written thought");
+    host.remove();
+    let (_host2, root2) = mount_widget(&[("thread", "/draft")]);
+    until("the restored draft", || {
+        find(&root2, "textarea").is_some_and(|t| textarea_value(&t) == "Half-written thought")
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_post_keeps_the_text_and_can_be_retried() {
+    let (_host, root) = mount_widget(&[("thread", "/retry"), ("lang", "en")]);
+    until("the form", || find(&root, "textarea").is_some()).await;
+    set_failure("offline");
+    post_top_level(&root, "Do not lose me");
+    until("the failure message", || {
+        find(&root, ".form-error").is_some()
+    })
+    .await;
+    assert!(text(&root).contains("cannot be reached"));
+    assert_eq!(
+        textarea_value(&find(&root, "textarea").unwrap()),
+        "Do not lose me"
+    );
+    set_failure("500");
+    click(&find(&root, "form.reply-form button[type=submit]").unwrap());
+    until("the server failure message", || {
+        text(&root).contains("server problem")
+    })
+    .await;
+    assert_eq!(
+        textarea_value(&find(&root, "textarea").unwrap()),
+        "Do not lose me"
+    );
+    set_failure("");
+    click(&find(&root, "form.reply-form button[type=submit]").unwrap());
+    until("the posted comment", || find(&root, "li.comment").is_some()).await;
+    assert_eq!(
+        textarea_value(&find(&root, "textarea").unwrap()),
+        "",
+        "cleared once accepted"
+    );
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let key = palabre_widget::storage::draft_key(ENDPOINT, "/retry", None);
+    assert_eq!(
+        storage.get_item(&key).unwrap(),
+        None,
+        "stored draft cleared"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn own_comments_can_be_edited_and_deleted() {
+    let (_host, root) = mount_widget(&[("thread", "/own"), ("lang", "en")]);
+    until("the form", || find(&root, "textarea").is_some()).await;
+    post_top_level(&root, "Original");
+    until("the comment", || {
+        find(&root, "li.comment button.edit").is_some()
+    })
+    .await;
+    click(&find(&root, "li.comment button.edit").unwrap());
+    until("the editor", || {
+        find(&root, "form.edit-form textarea").is_some()
+    })
+    .await;
+    let editor = find(&root, "form.edit-form textarea").unwrap();
+    assert_eq!(
+        textarea_value(&editor),
+        "Original",
+        "editing starts from the Markdown"
+    );
+    type_into(&editor, "Corrected");
+    click(&find(&root, "form.edit-form button[type=submit]").unwrap());
+    until("the edited text", || {
+        find(&root, "li.comment .body")
+            .is_some_and(|b| b.text_content().unwrap().trim() == "Corrected")
+    })
+    .await;
+    click(&find(&root, "li.comment button.delete").unwrap());
+    until("the confirmation step", || {
+        find(&root, "li.comment button.confirm-yes").is_some()
+    })
+    .await;
+    click(&find(&root, "li.comment button.confirm-yes").unwrap());
+    until("the comment gone", || find(&root, "li.comment").is_none()).await;
+}
+
+#[wasm_bindgen_test]
+async fn host_css_does_not_leak_in_and_ours_does_not_leak_out() {
+    let doc = document();
+    let style = doc.create_element("style").unwrap();
+    style.set_text_content(Some(
+        "* { all: unset !important; } textarea, .comment, .reply-form, button { display: none !important; } \
+         div { font-size: 80px !important; color: red !important; }",
+    ));
+    doc.head().unwrap().append_child(&style).unwrap();
+    let outside = doc.create_element("p").unwrap();
+    outside.set_class_name("replies");
+    doc.body().unwrap().append_child(&outside).unwrap();
+
+    let (_host, root) = mount_widget(&[("thread", "/css")]);
+    until("the form", || find(&root, "textarea").is_some()).await;
+    let window = web_sys::window().unwrap();
+    let textarea = find(&root, "textarea").unwrap();
+    let css = window.get_computed_style(&textarea).unwrap().unwrap();
+    assert_ne!(
+        css.get_property_value("display").unwrap(),
+        "none",
+        "page CSS reached the widget"
+    );
+    let form = find(&root, "form.reply-form").unwrap();
+    let size = window
+        .get_computed_style(&form)
+        .unwrap()
+        .unwrap()
+        .get_property_value("font-size")
+        .unwrap();
+    assert_ne!(size, "80px");
+    // Our `.replies` rule (a left padding) stays inside the shadow root.
+    let out = window.get_computed_style(&outside).unwrap().unwrap();
+    assert_ne!(
+        out.get_property_value("padding-inline-start").unwrap(),
+        "20px"
+    );
+    style.remove();
+    outside.remove();
+}

@@ -13,6 +13,8 @@ pub mod i18n;
 pub mod identicon;
 pub mod mount;
 pub mod storage;
+#[cfg(test)]
+mod style_contrast;
 pub mod thread_state;
 
 pub use mount::{count_badges, mount};

@@ -3,49 +3,25 @@
 #![cfg(target_arch = "wasm32")]
 
 use palabre_widget::count_badges;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
+mod common;
+use common::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen(module = "/tests/mock_api.js")]
-extern "C" {
-    fn install_mock();
-    fn seed(thread: &str, comments_json: &str);
-    fn request_count(part: &str) -> u32;
-    async fn sleep(ms: u32);
-}
-
-const ENDPOINT: &str = "http://comments.test";
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..150 {
-        if check() {
-            return;
-        }
-        sleep(20).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
-fn comment_json(id: i64) -> String {
-    format!(
-        r#"{{"id":{id},"parent":null,"author":null,"website":null,"avatar":"a","html":"<p>x</p>","created":"2026-11-28T10:00:00.000Z","edited":null,"likes":0,"dislikes":0,"status":"published"}}"#
-    )
-}
 
 #[wasm_bindgen_test]
 async fn count_badges_are_filled_in_one_request() {
     install_mock();
     seed(
         "/a",
-        &format!("[{},{}]", comment_json(2001), comment_json(2002)),
+        &format!(
+            "[{},{}]",
+            comment_json(2001, None, "x"),
+            comment_json(2002, None, "y")
+        ),
     );
-    seed("/b", &format!("[{}]", comment_json(2003)));
+    seed("/b", &format!("[{}]", comment_json(2003, None, "z")));
     let doc = document();
     let mut badges = Vec::new();
     for key in ["/a", "/b", "/a"] {

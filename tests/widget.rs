@@ -4,27 +4,13 @@
 
 use palabre_widget::mount;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, ShadowRoot};
 
+mod common;
+use common::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen(module = "/tests/mock_api.js")]
-extern "C" {
-    fn install_mock();
-    fn seed(thread: &str, comments_json: &str);
-    fn set_failure(mode: &str);
-    fn request_count(thread: &str) -> u32;
-    fn requested_hosts() -> String;
-    async fn sleep(ms: u32);
-}
-
-const ENDPOINT: &str = "http://comments.test";
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
 
 /// A script-like element carrying the data attributes, and the host after it.
 fn mount_widget(attrs: &[(&str, &str)]) -> (Element, ShadowRoot) {
@@ -41,17 +27,6 @@ fn mount_widget(attrs: &[(&str, &str)]) -> (Element, ShadowRoot) {
     mount(&script, &host).unwrap();
     let root = host.shadow_root().expect("a shadow root");
     (host, root)
-}
-
-/// Polls until `check` holds (HTTP round trips take more than one executor turn).
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..150 {
-        if check() {
-            return;
-        }
-        sleep(20).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn find(root: &ShadowRoot, selector: &str) -> Option<Element> {
@@ -99,13 +74,6 @@ fn post_top_level(root: &ShadowRoot, body: &str) {
         body,
     );
     click(&form.query_selector("button[type=submit]").unwrap().unwrap());
-}
-
-fn comment_json(id: i64, parent: Option<i64>, text: &str) -> String {
-    format!(
-        r#"{{"id":{id},"parent":{},"author":"Author {id}","website":null,"avatar":"abcdef0123456789","html":"<p>{text}</p>","created":"2026-11-28T10:00:00.000Z","edited":null,"likes":0,"dislikes":0,"status":"published"}}"#,
-        parent.map_or("null".to_owned(), |p| p.to_string())
-    )
 }
 
 #[wasm_bindgen_test]

@@ -1,0 +1,88 @@
+//! The default colours of style/widget.css meet WCAG AA (4.5:1 for text) in both themes.
+//! Parsed from the stylesheet itself, so a colour change that breaks contrast fails here.
+
+use crate::mount::CSS;
+use std::collections::HashMap;
+
+/// `--_name: var(--palabre-x, #rrggbb)` declarations of the CSS block starting at `selector`.
+fn palette(selector: &str) -> HashMap<String, (f64, f64, f64)> {
+    let start = CSS
+        .find(selector)
+        .unwrap_or_else(|| panic!("{selector} in the CSS"));
+    // The block ends at a line holding only `}` (comments inside may contain braces).
+    CSS[start..]
+        .lines()
+        .take_while(|line| line.trim() != "}")
+        .filter_map(|line| {
+            let line = line.trim();
+            let name = line.strip_prefix("--_")?.split(':').next()?.to_owned();
+            let hex = line.split('#').nth(1)?.get(..6)?;
+            let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok().map(f64::from);
+            Some((name, (channel(0)?, channel(2)?, channel(4)?)))
+        })
+        .collect()
+}
+
+fn luminance((r, g, b): (f64, f64, f64)) -> f64 {
+    let lin = |c: f64| {
+        let c = c / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+fn contrast(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// (foreground, background) pairs that carry text in the widget.
+const TEXT_PAIRS: &[(&str, &str)] = &[
+    ("text", "bg"),
+    ("text", "surface"),
+    ("muted", "bg"),
+    ("muted", "surface"),
+    ("accent", "bg"),
+    ("accent", "surface"),
+    ("accent-text", "accent"),
+    ("error", "bg"),
+    ("error", "surface"),
+];
+
+fn check(selector: &str) {
+    let p = palette(selector);
+    for (fg, bg) in TEXT_PAIRS {
+        let ratio = contrast(p[*fg], p[*bg]);
+        assert!(
+            ratio >= 4.5,
+            "{selector}: {fg} on {bg} is {ratio:.2}:1, below AA"
+        );
+    }
+}
+
+#[test]
+fn the_contrast_formula_is_right() {
+    assert!((contrast((0.0, 0.0, 0.0), (255.0, 255.0, 255.0)) - 21.0).abs() < 1e-9);
+    assert!((contrast((119.0, 119.0, 119.0), (255.0, 255.0, 255.0)) - 4.48).abs() < 0.01);
+}
+
+#[test]
+fn light_theme_meets_aa() {
+    check(":host {");
+}
+
+#[test]
+fn dark_theme_meets_aa() {
+    check(":host([data-theme=\"dark\"])");
+}
+
+#[test]
+fn auto_dark_matches_dark() {
+    let dark = palette(":host([data-theme=\"dark\"])");
+    let auto = palette("  :host([data-theme=\"auto\"])");
+    assert_eq!(dark, auto);
+}

@@ -1,0 +1,41 @@
+//! What the browser test files share: the mock API's bindings and small DOM helpers.
+#![allow(dead_code)] // each test file uses its own subset
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/tests/mock_api.js")]
+extern "C" {
+    pub fn install_mock();
+    pub fn seed(thread: &str, comments_json: &str);
+    pub fn set_failure(mode: &str);
+    /// Requests whose method, host, path or thread contains `part`.
+    pub fn request_count(part: &str) -> u32;
+    pub fn requested_hosts() -> String;
+    pub async fn sleep(ms: u32);
+}
+
+/// The endpoint the mock answers for.
+pub const ENDPOINT: &str = "http://comments.test";
+
+pub fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Polls until `check` holds (HTTP round trips take more than one executor turn).
+pub async fn until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..150 {
+        if check() {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// A published comment as the API sends it.
+pub fn comment_json(id: i64, parent: Option<i64>, text: &str) -> String {
+    format!(
+        r#"{{"id":{id},"parent":{},"author":"Author {id}","website":null,"avatar":"abcdef0123456789","html":"<p>{text}</p>","created":"2026-11-28T10:00:00.000Z","edited":null,"likes":0,"dislikes":0,"status":"published"}}"#,
+        parent.map_or("null".to_owned(), |p| p.to_string())
+    )
+}

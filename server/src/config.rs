@@ -83,6 +83,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_REQUIRE_EMAIL", num_args = 0..=1, default_missing_value = "true")]
     pub require_email: Option<bool>,
 
+    /// Folder of the widget's bundle (from scripts/build-widget), served under /embed/.
+    #[arg(long, env = "PALABRE_WIDGET_DIR")]
+    pub widget_dir: Option<PathBuf>,
+
     /// Behind a reverse proxy: the header holding the client address (e.g. X-Real-IP or
     /// X-Forwarded-For, whose last entry is used). Unset, the connection's peer address is used.
     #[arg(long, env = "PALABRE_CLIENT_IP_HEADER")]
@@ -106,6 +110,7 @@ struct FileConfig {
     require_author: Option<bool>,
     require_email: Option<bool>,
     client_ip_header: Option<String>,
+    widget_dir: Option<PathBuf>,
 }
 
 /// Everything the server runs with.
@@ -126,6 +131,7 @@ pub struct Settings {
     /// Not configurable yet: holding comments needs the admin pages to release them.
     pub moderation: ModerationMode,
     pub client_ip_header: Option<axum::http::HeaderName>,
+    pub widget_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -147,6 +153,7 @@ impl Default for Settings {
             require_email: false,
             moderation: ModerationMode::None,
             client_ip_header: None,
+            widget_dir: None,
         }
     }
 }
@@ -239,6 +246,7 @@ impl ServeArgs {
                 .unwrap_or(d.require_email),
             moderation: d.moderation,
             client_ip_header,
+            widget_dir: self.widget_dir.or(file.widget_dir),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod render;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod widget_bundle;
 
 /// Logs to stderr; `RUST_LOG` overrides the default level.
 pub fn init_tracing(default_filter: &str) {

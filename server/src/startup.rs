@@ -6,10 +6,12 @@ use crate::crypto::{self, Keys};
 use crate::http;
 use crate::state::AppState;
 use crate::store;
+use crate::widget_bundle::WidgetBundle;
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// The settings key under which a generated secret is kept.
@@ -36,7 +38,12 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("listening on {}", settings.listen))?;
-        let state = AppState::new(store, Keys::new(secret.as_bytes()), settings);
+        let widget = match &settings.widget_dir {
+            Some(dir) => Some(Arc::new(WidgetBundle::load(dir)?)),
+            None => None,
+        };
+        let mut state = AppState::new(store, Keys::new(secret.as_bytes()), settings);
+        state.widget = widget;
         let router = http::router(state.clone());
         Ok(Self {
             listener,
@@ -60,6 +67,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        if let Some(bundle) = &self.state.widget {
+            bundle.compress_in_background();
+        }
         axum::serve(
             self.listener,
             self.router

@@ -4,6 +4,7 @@ use crate::config::Settings;
 use crate::crypto::Keys;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
+use crate::widget_bundle::WidgetBundle;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -12,11 +13,14 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub settings: Arc<Settings>,
     pub write_limiter: Arc<RateLimiter>,
+    /// The widget's files, when `--widget-dir` is set.
+    pub widget: Option<Arc<WidgetBundle>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, keys: Keys, settings: Settings) -> Self {
         Self {
+            widget: None,
             write_limiter: Arc::new(RateLimiter::new(settings.rate_limit)),
             store,
             keys: Arc::new(keys),

@@ -3,6 +3,7 @@
 
 mod comments;
 mod counts;
+mod embed;
 mod extract;
 mod health;
 mod openapi;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(widget_config::router())
         .merge(openapi::router())
         .merge(health::router())
+        .merge(embed::router())
         .fallback(|| async { Error::Refused(ErrorCode::NotFound) })
         .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(body_limit))

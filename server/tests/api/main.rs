@@ -8,6 +8,7 @@ mod binary;
 mod comments;
 mod counts_preview_config;
 mod edit_delete;
+mod embed;
 mod openapi;
 mod security;
 mod store_conformance;

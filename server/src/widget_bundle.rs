@@ -1,0 +1,202 @@
+//! The widget's bundle (built by `scripts/build-widget`, never committed), loaded once at start
+//! from `--widget-dir`. The glue and the wasm are served under content-hashed names, so they can
+//! be cached forever; only the small loader keeps a stable name, and it is rewritten to point at
+//! the current hashes. A new release therefore can't be mixed with a cached old one.
+
+use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+pub const LOADER: &str = "palabre.js";
+const GLUE: &str = "palabre-widget.js";
+const WASM: &str = "palabre-widget_bg.wasm";
+
+/// One file as served: its bytes, content type, ETag, and compressed forms once computed.
+#[derive(Debug)]
+pub struct Asset {
+    pub content_type: &'static str,
+    pub etag: String,
+    pub immutable: bool,
+    pub raw: Vec<u8>,
+    gzip: OnceLock<Vec<u8>>,
+    brotli: OnceLock<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl Encoding {
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Self::Brotli => Some("br"),
+            Self::Gzip => Some("gzip"),
+            Self::Identity => None,
+        }
+    }
+
+    /// The best encoding the client accepts (`Accept-Encoding`), ignoring explicit refusals.
+    pub fn negotiate(accept: &str) -> Self {
+        let accepts = |name: &str| {
+            accept.split(',').any(|part| {
+                let mut it = part.split(';');
+                let coding = it.next().unwrap_or_default().trim();
+                let refused = it.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        == Some(0.0)
+                });
+                coding.eq_ignore_ascii_case(name) && !refused
+            })
+        };
+        if accepts("br") {
+            Self::Brotli
+        } else if accepts("gzip") {
+            Self::Gzip
+        } else {
+            Self::Identity
+        }
+    }
+}
+
+impl Asset {
+    fn new(content_type: &'static str, raw: Vec<u8>, immutable: bool) -> Self {
+        let hash = Sha256::digest(&raw);
+        Self {
+            content_type,
+            etag: format!("\"{}\"", &hex(&hash)[..16]),
+            immutable,
+            raw,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        }
+    }
+
+    /// The body for `encoding`, falling back to the raw bytes while a compressed form is not
+    /// computed yet (compression runs in the background after start).
+    pub fn body(&self, encoding: Encoding) -> (&[u8], Encoding) {
+        let ready = match encoding {
+            Encoding::Brotli => self.brotli.get(),
+            Encoding::Gzip => self.gzip.get(),
+            Encoding::Identity => None,
+        };
+        match ready {
+            Some(bytes) => (bytes, encoding),
+            None => (&self.raw, Encoding::Identity),
+        }
+    }
+
+    fn compress(&self) {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        if gz.write_all(&self.raw).is_ok()
+            && let Ok(bytes) = gz.finish()
+        {
+            let _ = self.gzip.set(bytes);
+        }
+        let mut br = Vec::new();
+        {
+            // Quality 11, window 22: the best ratio; done once per start, off the request path.
+            let mut w = brotli::CompressorWriter::new(&mut br, 64 * 1024, 11, 22);
+            if w.write_all(&self.raw).is_err() {
+                return;
+            }
+        }
+        let _ = self.brotli.set(br);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bundle, by the names it is served under.
+#[derive(Debug)]
+pub struct WidgetBundle {
+    pub loader: Asset,
+    pub glue_name: String,
+    pub glue: Asset,
+    pub wasm_name: String,
+    pub wasm: Asset,
+}
+
+impl WidgetBundle {
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).with_context(|| {
+                format!(
+                    "reading the widget bundle: {} is missing (build it with scripts/build-widget)",
+                    dir.join(name).display()
+                )
+            })
+        };
+        let glue = Asset::new("text/javascript; charset=utf-8", read(GLUE)?, true);
+        let wasm = Asset::new("application/wasm", read(WASM)?, true);
+        let tag = |a: &Asset| a.etag.trim_matches('"')[..10].to_owned();
+        let glue_name = format!("palabre-widget.{}.js", tag(&glue));
+        let wasm_name = format!("palabre-widget_bg.{}.wasm", tag(&wasm));
+        let loader = String::from_utf8(read(LOADER)?).context("the loader is not UTF-8")?;
+        let quoted = |name: &str| format!("'{name}'");
+        if !loader.contains(&quoted(GLUE)) || !loader.contains(&quoted(WASM)) {
+            bail!(
+                "the loader in {} does not name '{GLUE}' and '{WASM}'",
+                dir.display()
+            );
+        }
+        let loader = loader
+            .replace(&quoted(GLUE), &quoted(&glue_name))
+            .replace(&quoted(WASM), &quoted(&wasm_name));
+        Ok(Self {
+            loader: Asset::new("text/javascript; charset=utf-8", loader.into_bytes(), false),
+            glue_name,
+            glue,
+            wasm_name,
+            wasm,
+        })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Asset> {
+        if name == LOADER {
+            Some(&self.loader)
+        } else if name == self.glue_name {
+            Some(&self.glue)
+        } else if name == self.wasm_name {
+            Some(&self.wasm)
+        } else {
+            None
+        }
+    }
+
+    /// Computes the compressed forms in the background; until done, files go out uncompressed.
+    pub fn compress_in_background(self: &Arc<Self>) {
+        let bundle = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            for asset in [&bundle.loader, &bundle.glue, &bundle.wasm] {
+                asset.compress();
+            }
+            tracing::debug!("widget bundle compressed");
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation() {
+        assert_eq!(
+            Encoding::negotiate("gzip, deflate, br, zstd"),
+            Encoding::Brotli
+        );
+        assert_eq!(Encoding::negotiate("gzip"), Encoding::Gzip);
+        assert_eq!(Encoding::negotiate("br;q=0, gzip;q=0.8"), Encoding::Gzip);
+        assert_eq!(Encoding::negotiate(""), Encoding::Identity);
+        assert_eq!(Encoding::negotiate("identity"), Encoding::Identity);
+    }
+}

@@ -1,0 +1,206 @@
+//! `/embed/`: the widget's bundle, under content-hashed names behind the stable loader.
+
+use crate::helpers::*;
+use palabre_api::ErrorCode;
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+const LOADER: &str =
+    "(function(){import(base+'palabre-widget.js');f(base+'palabre-widget_bg.wasm')})();\n";
+const GLUE: &str = "export default function init() {}\n";
+// "\0asm" and version 1: enough for a content type check.
+const WASM: &[u8] = b"\0asm\x01\0\0\0 padding so compression has something to do ..........";
+
+fn write_bundle(dir: &Path, glue: &str) {
+    std::fs::write(dir.join("palabre.js"), LOADER).unwrap();
+    std::fs::write(dir.join("palabre-widget.js"), glue).unwrap();
+    std::fs::write(dir.join("palabre-widget_bg.wasm"), WASM).unwrap();
+}
+
+async fn app_with_bundle(glue: &str) -> (TestApp, tempfile::TempDir) {
+    let bundle = tempfile::tempdir().unwrap();
+    write_bundle(bundle.path(), glue);
+    let dir = bundle.path().to_owned();
+    (
+        TestApp::spawn_with(|s| s.widget_dir = Some(dir)).await,
+        bundle,
+    )
+}
+
+/// The hashed file names the loader points at.
+async fn hashed_names(app: &TestApp) -> (String, String) {
+    let loader = app
+        .client
+        .get(app.url("/embed/palabre.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let name = |prefix: &str, ext: &str| {
+        let start = loader
+            .find(prefix)
+            .unwrap_or_else(|| panic!("{prefix} in {loader}"));
+        let end = loader[start..].find(ext).unwrap() + start + ext.len();
+        loader[start..end].to_owned()
+    };
+    (
+        name("palabre-widget.", ".js"),
+        name("palabre-widget_bg.", ".wasm"),
+    )
+}
+
+#[tokio::test]
+async fn the_loader_points_at_content_hashed_files() {
+    let (app, _bundle) = app_with_bundle(GLUE).await;
+    let res = app
+        .client
+        .get(app.url("/embed/palabre.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=0, must-revalidate"
+    );
+    let (glue, wasm) = hashed_names(&app).await;
+    assert_ne!(glue, "palabre-widget.js");
+
+    let res = app
+        .client
+        .get(app.url(&format!("/embed/{glue}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(res.text().await.unwrap(), GLUE);
+    let res = app
+        .client
+        .get(app.url(&format!("/embed/{wasm}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/wasm");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), WASM);
+
+    // The unhashed names are not served: a stale loader can't mix releases.
+    let res = app
+        .client
+        .get(app.url("/embed/palabre-widget.js"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 404, ErrorCode::NotFound).await;
+}
+
+#[tokio::test]
+async fn a_new_release_gets_new_names() {
+    let (one, _b1) = app_with_bundle(GLUE).await;
+    let (two, _b2) = app_with_bundle("export default function init() { /* v2 */ }\n").await;
+    let (glue1, wasm1) = hashed_names(&one).await;
+    let (glue2, wasm2) = hashed_names(&two).await;
+    assert_ne!(glue1, glue2);
+    assert_eq!(wasm1, wasm2, "unchanged file, unchanged name");
+}
+
+#[tokio::test]
+async fn etags_and_compression() {
+    let (app, _bundle) = app_with_bundle(GLUE).await;
+    let (_, wasm) = hashed_names(&app).await;
+    let url = app.url(&format!("/embed/{wasm}"));
+    let first = app.client.get(&url).send().await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let res = app
+        .client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    assert!(res.bytes().await.unwrap().is_empty());
+
+    // Compression runs in the background after start: wait for it.
+    let mut encoded = None;
+    for _ in 0..100 {
+        let res = app
+            .client
+            .get(&url)
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .unwrap();
+        if res.headers().get("content-encoding").is_some() {
+            encoded = Some(res);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let res = encoded.expect("a compressed answer");
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(res.headers()["vary"], "Accept-Encoding");
+    let body = res.bytes().await.unwrap();
+    let mut plain = Vec::new();
+    brotli::Decompressor::new(body.as_ref(), 4096)
+        .read_to_end(&mut plain)
+        .unwrap();
+    assert_eq!(plain, WASM);
+
+    let res = app
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let body = res.bytes().await.unwrap();
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(body.as_ref())
+        .read_to_end(&mut plain)
+        .unwrap();
+    assert_eq!(plain, WASM);
+
+    let res = app.client.get(&url).send().await.unwrap();
+    assert!(
+        res.headers().get("content-encoding").is_none(),
+        "identity when not asked"
+    );
+}
+
+#[tokio::test]
+async fn without_a_bundle_embed_is_not_found_and_a_broken_bundle_fails_at_start() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(app.url("/embed/palabre.js"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 404, ErrorCode::NotFound).await;
+
+    let empty = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(dir.path());
+    settings.widget_dir = Some(empty.path().to_owned());
+    let err = palabre_server::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        format!("{err:#}").contains("scripts/build-widget"),
+        "{err:#}"
+    );
+}

@@ -50,11 +50,8 @@ async fn the_wire_format_has_the_documented_fields_and_no_private_ones() {
     )
     .await;
     let raw: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/comments?thread=/t"))
-        .send()
+        .get("/api/v1/comments?thread=/t")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -83,12 +83,7 @@ async fn config_publishes_the_rules() {
         s.edit_window = std::time::Duration::from_secs(600);
     })
     .await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/config"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/api/v1/config").await;
     assert_eq!(res.status(), 200);
     let c: ServerConfig = res.json().await.unwrap();
     assert!(c.require_author);
@@ -118,18 +113,13 @@ async fn required_email_is_enforced() {
 #[tokio::test]
 async fn health_answers_and_unknown_routes_are_json_errors() {
     let app = TestApp::spawn().await;
-    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let res = app.get("/healthz").await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.json::<serde_json::Value>().await.unwrap()["status"],
         "ok"
     );
-    let res = app
-        .client
-        .get(app.url("/api/v1/nope"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/api/v1/nope").await;
     expect_error(res, 404, ErrorCode::NotFound).await;
     let res = app
         .client

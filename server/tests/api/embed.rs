@@ -30,15 +30,7 @@ async fn app_with_bundle(glue: &str) -> (TestApp, tempfile::TempDir) {
 
 /// The hashed file names the loader points at.
 async fn hashed_names(app: &TestApp) -> (String, String) {
-    let loader = app
-        .client
-        .get(app.url("/embed/palabre.js"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let loader = app.get("/embed/palabre.js").await.text().await.unwrap();
     let name = |prefix: &str, ext: &str| {
         let start = loader
             .find(prefix)
@@ -55,12 +47,7 @@ async fn hashed_names(app: &TestApp) -> (String, String) {
 #[tokio::test]
 async fn the_loader_points_at_content_hashed_files() {
     let (app, _bundle) = app_with_bundle(GLUE).await;
-    let res = app
-        .client
-        .get(app.url("/embed/palabre.js"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/embed/palabre.js").await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.headers()["content-type"],
@@ -74,34 +61,19 @@ async fn the_loader_points_at_content_hashed_files() {
     let (glue, wasm) = hashed_names(&app).await;
     assert_ne!(glue, "palabre-widget.js");
 
-    let res = app
-        .client
-        .get(app.url(&format!("/embed/{glue}")))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&format!("/embed/{glue}")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
     assert_eq!(res.text().await.unwrap(), GLUE);
-    let res = app
-        .client
-        .get(app.url(&format!("/embed/{wasm}")))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&format!("/embed/{wasm}")).await;
     assert_eq!(res.headers()["content-type"], "application/wasm");
     assert_eq!(res.bytes().await.unwrap().as_ref(), WASM);
 
     // The unhashed names are not served: a stale loader can't mix releases.
-    let res = app
-        .client
-        .get(app.url("/embed/palabre-widget.js"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/embed/palabre-widget.js").await;
     expect_error(res, 404, ErrorCode::NotFound).await;
 }
 
@@ -183,12 +155,7 @@ async fn etags_and_compression() {
 #[tokio::test]
 async fn without_a_bundle_embed_is_not_found_and_a_broken_bundle_fails_at_start() {
     let app = TestApp::spawn().await;
-    let res = app
-        .client
-        .get(app.url("/embed/palabre.js"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/embed/palabre.js").await;
     expect_error(res, 404, ErrorCode::NotFound).await;
 
     let empty = tempfile::tempdir().unwrap();

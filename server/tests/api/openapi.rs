@@ -7,12 +7,7 @@ use serde_json::Value;
 #[tokio::test]
 async fn openapi_document_matches_the_api() {
     let app = TestApp::spawn().await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/api/v1/openapi.json").await;
     assert_eq!(res.status(), 200);
     assert!(
         res.headers()["content-type"]

@@ -62,8 +62,15 @@ impl Store {
         }
     }
 
-    /// `localStorage` if the browser lets us use it, else memory.
+    /// `localStorage` if the browser lets us use it, else memory. Probed once per page.
     pub fn browser() -> Self {
+        thread_local! {
+            static BROWSER: Store = Store::probe_browser();
+        }
+        BROWSER.with(Store::clone)
+    }
+
+    fn probe_browser() -> Self {
         #[cfg(target_arch = "wasm32")]
         {
             let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());

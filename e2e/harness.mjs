@@ -1,0 +1,79 @@
+// What every end-to-end test needs: the real `palabre` binary on one origin (with the widget
+// bundle under /embed/), a blog page on another origin, and Debian's Chromium driven by
+// playwright-core. Everything listens on 127.0.0.1 and is stopped by the test that started it.
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+export const ARTIFACTS = path.join(ROOT, "target", "e2e-artifacts");
+const BINARY = process.env.PALABRE_BIN || path.join(ROOT, "target", "debug", "palabre");
+const BUNDLE = path.join(ROOT, "target", "bundle");
+
+/** Starts `palabre serve`; resolves once it listens. `port` 0 picks a free one. */
+export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(path.join(tmpdir(), "palabre-e2e-")) }) {
+  const child = spawn(BINARY, [
+    "serve", "--listen", `127.0.0.1:${port}`,
+    "--database", `sqlite://${dataDir}/palabre.db`,
+    "--widget-dir", BUNDLE, "--origin", blogOrigin,
+  ], { env: { ...process.env, RUST_LOG: "palabre=info" }, stdio: ["ignore", "ignore", "pipe"] });
+  const address = await new Promise((resolve, reject) => {
+    let log = "";
+    child.stderr.on("data", (chunk) => {
+      log += chunk;
+      const m = log.match(/address=(\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`palabre exited with ${code}: ${log}`)));
+  });
+  return {
+    url: `http://${address}`,
+    port: Number(address.split(":")[1]),
+    dataDir,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** A blog on its own origin; `pages` maps a path to an HTML string or a function of the request. */
+export async function startBlog(pages) {
+  const server = createServer((req, res) => {
+    const page = pages[new URL(req.url, "http://x").pathname];
+    if (page === undefined) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(typeof page === "function" ? page(req) : page);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  return { origin: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => server.close(r)) };
+}
+
+/** An article page embedding the widget with one script tag. */
+export function article(serverUrl, { thread = "/post", title = "A post", lang = "en", attrs = "", head = "" } = {}) {
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${title}</title>${head}</head>
+<body><article><h1>${title}</h1><p>Some text worth discussing.</p></article>
+<script async src="${serverUrl}/embed/palabre.js" data-thread="${thread}" data-lazy="false" ${attrs}></script>
+</body></html>`;
+}
+
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return browser;
+}
+
+/** The widget's shadow root content, located through Playwright's shadow-piercing CSS. */
+export const widget = (page) => page.locator(".palabre");

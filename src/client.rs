@@ -1,13 +1,12 @@
 //! Talks to the comment server, and only to it. Every call returns a typed result or an
 //! [`ApiError`] that says what the reader can do about it (retry, fix a field, wait).
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, Response};
 use palabre_api::{
     Comment, CountsRequest, CountsResponse, CreatedComment, DeleteResult, EditComment, ErrorBody,
     ErrorCode, NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder, ThreadPage,
     VoteCounts, VoteRequest,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,10 +98,6 @@ impl ApiClient {
         }
     }
 
-    fn json(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, gloo_net::Error> {
-        builder.json(body)
-    }
-
     pub async fn config(&self) -> Result<ServerConfig, ApiError> {
         Self::send(Request::get(&self.url("/api/v1/config")).build()).await
     }
@@ -132,22 +127,15 @@ impl ApiClient {
     }
 
     pub async fn post(&self, comment: &NewComment) -> Result<CreatedComment, ApiError> {
-        Self::send(Self::json(
-            Request::post(&self.url("/api/v1/comments")),
-            comment,
-        ))
-        .await
+        Self::send(Request::post(&self.url("/api/v1/comments")).json(comment)).await
     }
 
     pub async fn edit(&self, id: i64, token: &str, body: &str) -> Result<Comment, ApiError> {
         let builder = Request::patch(&self.url(&format!("/api/v1/comments/{id}")))
             .header("Authorization", &format!("Bearer {token}"));
-        Self::send(Self::json(
-            builder,
-            &EditComment {
-                body: body.to_owned(),
-            },
-        ))
+        Self::send(builder.json(&EditComment {
+            body: body.to_owned(),
+        }))
         .await
     }
 
@@ -159,25 +147,18 @@ impl ApiClient {
 
     pub async fn vote(&self, id: i64, value: i64) -> Result<VoteCounts, ApiError> {
         let url = self.url(&format!("/api/v1/comments/{id}/vote"));
-        Self::send(Self::json(Request::post(&url), &VoteRequest { value })).await
+        Self::send(Request::post(&url).json(&VoteRequest { value })).await
     }
 
     pub async fn counts(&self, threads: Vec<String>) -> Result<CountsResponse, ApiError> {
-        Self::send(Self::json(
-            Request::post(&self.url("/api/v1/counts")),
-            &CountsRequest { threads },
-        ))
-        .await
+        Self::send(Request::post(&self.url("/api/v1/counts")).json(&CountsRequest { threads }))
+            .await
     }
 
     pub async fn preview(&self, body: &str) -> Result<PreviewResponse, ApiError> {
         let req = PreviewRequest {
             body: body.to_owned(),
         };
-        Self::send(Self::json(
-            Request::post(&self.url("/api/v1/preview")),
-            &req,
-        ))
-        .await
+        Self::send(Request::post(&self.url("/api/v1/preview")).json(&req)).await
     }
 }

@@ -4,6 +4,7 @@
 //! the current hashes. A new release therefore can't be mixed with a cached old one.
 
 use anyhow::{Context, bail};
+use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
@@ -19,9 +20,10 @@ pub struct Asset {
     pub content_type: &'static str,
     pub etag: String,
     pub immutable: bool,
-    pub raw: Vec<u8>,
-    gzip: OnceLock<Vec<u8>>,
-    brotli: OnceLock<Vec<u8>>,
+    /// `Bytes`, so answering a request shares the bytes instead of copying them.
+    pub raw: Bytes,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,7 @@ impl Encoding {
 
 impl Asset {
     fn new(content_type: &'static str, raw: Vec<u8>, immutable: bool) -> Self {
+        let raw = Bytes::from(raw);
         let hash = Sha256::digest(&raw);
         Self {
             content_type,
@@ -80,15 +83,15 @@ impl Asset {
 
     /// The body for `encoding`, falling back to the raw bytes while a compressed form is not
     /// computed yet (compression runs in the background after start).
-    pub fn body(&self, encoding: Encoding) -> (&[u8], Encoding) {
+    pub fn body(&self, encoding: Encoding) -> (Bytes, Encoding) {
         let ready = match encoding {
             Encoding::Brotli => self.brotli.get(),
             Encoding::Gzip => self.gzip.get(),
             Encoding::Identity => None,
         };
         match ready {
-            Some(bytes) => (bytes, encoding),
-            None => (&self.raw, Encoding::Identity),
+            Some(bytes) => (bytes.clone(), encoding),
+            None => (self.raw.clone(), Encoding::Identity),
         }
     }
 
@@ -97,7 +100,7 @@ impl Asset {
         if gz.write_all(&self.raw).is_ok()
             && let Ok(bytes) = gz.finish()
         {
-            let _ = self.gzip.set(bytes);
+            let _ = self.gzip.set(bytes.into());
         }
         let mut br = Vec::new();
         {
@@ -107,7 +110,7 @@ impl Asset {
                 return;
             }
         }
-        let _ = self.brotli.set(br);
+        let _ = self.brotli.set(br.into());
     }
 }
 

@@ -66,5 +66,5 @@ async fn asset(
         header::CONTENT_TYPE,
         HeaderValue::from_static(asset.content_type),
     );
-    Ok((out, body.to_vec()).into_response())
+    Ok((out, body).into_response())
 }

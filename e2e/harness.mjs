@@ -6,9 +6,10 @@ import { createServer } from "node:http";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-export const ROOT = path.resolve(import.meta.dirname, "..");
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const ARTIFACTS = path.join(ROOT, "target", "e2e-artifacts");
 const BINARY = process.env.PALABRE_BIN || path.join(ROOT, "target", "debug", "palabre");
 const BUNDLE = path.join(ROOT, "target", "bundle");

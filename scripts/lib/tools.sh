@@ -74,7 +74,16 @@ ensure_chromium() {
   fi
 }
 
+# The end-to-end tests and wasm-opt come from npm; Debian 12's node 18 lacks nothing they use.
+ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    _say "installing Debian's nodejs and npm"
+    _apt_install nodejs npm
+  fi
+}
+
 ensure_widget_tools() {
+  ensure_node
   ensure_wasm_target
   ensure_wasm_bindgen
   ensure_wasm_opt

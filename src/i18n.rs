@@ -228,6 +228,12 @@ pub fn error_message(lang: Lang, code: ErrorCode) -> &'static str {
             ParentNotFound => "The comment you are replying to no longer exists.",
             ThreadLocked => "This thread is closed to new comments.",
             RateLimited => "You are posting too fast. Please wait a moment and retry.",
+            Blocked => "This site does not accept comments from you.",
+            TooManyLinks => "Your comment has too many links for this site.",
+            ChallengeRequired | ChallengeInvalid => {
+                "Your browser's anti-spam check failed. Please post again."
+            }
+            TooFast => "That was quick! Please wait a few seconds, then post again.",
             EditWindowClosed => "The time to edit or delete this comment is over.",
             TokenMissing | TokenInvalid => "You can only change your own comments.",
             CommentDeleted => "This comment was deleted.",
@@ -251,6 +257,12 @@ pub fn error_message(lang: Lang, code: ErrorCode) -> &'static str {
             ParentNotFound => "Le commentaire auquel vous répondez n’existe plus.",
             ThreadLocked => "Cette discussion est fermée aux nouveaux commentaires.",
             RateLimited => "Vous publiez trop vite. Patientez un instant puis réessayez.",
+            Blocked => "Ce site n’accepte pas vos commentaires.",
+            TooManyLinks => "Votre commentaire contient trop de liens pour ce site.",
+            ChallengeRequired | ChallengeInvalid => {
+                "La vérification anti-spam de votre navigateur a échoué. Publiez à nouveau."
+            }
+            TooFast => "Quelle rapidité ! Patientez quelques secondes puis publiez à nouveau.",
             EditWindowClosed => "Le délai pour modifier ou supprimer ce commentaire est dépassé.",
             TokenMissing | TokenInvalid => "Vous ne pouvez modifier que vos propres commentaires.",
             CommentDeleted => "Ce commentaire a été supprimé.",

@@ -106,6 +106,30 @@ pub struct NewComment {
     /// which is then answered as if accepted and silently dropped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub homepage: Option<String>,
+    /// The solved challenge from `GET /api/v1/challenge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pow: Option<ProofOfWork>,
+}
+
+/// A solved proof-of-work challenge (see [`crate::pow`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofOfWork {
+    pub challenge: String,
+    pub counter: u64,
+}
+
+/// Answer to `GET /api/v1/challenge`: fetched when the form opens, solved before posting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    pub challenge: String,
+    /// Leading zero bits required (0: any counter will do).
+    pub difficulty: u8,
+    /// Milliseconds before a post with this challenge is accepted (the minimum time between
+    /// the form opening and the post).
+    pub wait_ms: u64,
+    /// Milliseconds during which the challenge is valid.
+    pub expires_in_ms: u64,
 }
 
 /// Answer to a successful `POST /api/v1/comments`.

@@ -45,6 +45,16 @@ pub enum ErrorCode {
     CommentDeleted,
     ThreadLocked,
     RateLimited,
+    /// The commenter's email or network is blocked by the site's moderators.
+    Blocked,
+    /// More links than the site allows in one comment.
+    TooManyLinks,
+    /// The post carries no proof of work although the server asks for one.
+    ChallengeRequired,
+    /// The proof of work is wrong, expired, issued to someone else, or already used.
+    ChallengeInvalid,
+    /// Posted sooner after the form opened than a person could have written it.
+    TooFast,
     Internal,
 }
 
@@ -77,6 +87,11 @@ impl ErrorCode {
         Self::CommentDeleted,
         Self::ThreadLocked,
         Self::RateLimited,
+        Self::Blocked,
+        Self::TooManyLinks,
+        Self::ChallengeRequired,
+        Self::ChallengeInvalid,
+        Self::TooFast,
         Self::Internal,
     ];
 
@@ -109,6 +124,11 @@ impl ErrorCode {
             Self::CommentDeleted => "comment_deleted",
             Self::ThreadLocked => "thread_locked",
             Self::RateLimited => "rate_limited",
+            Self::Blocked => "blocked",
+            Self::TooManyLinks => "too_many_links",
+            Self::ChallengeRequired => "challenge_required",
+            Self::ChallengeInvalid => "challenge_invalid",
+            Self::TooFast => "too_fast",
             Self::Internal => "internal",
         }
     }
@@ -119,7 +139,12 @@ impl ErrorCode {
         match self {
             Self::MalformedJson | Self::InvalidParameter | Self::InvalidCursor => 400,
             Self::TokenMissing => 401,
-            Self::TokenInvalid | Self::EditWindowClosed | Self::ThreadLocked => 403,
+            Self::TokenInvalid
+            | Self::EditWindowClosed
+            | Self::ThreadLocked
+            | Self::Blocked
+            | Self::ChallengeRequired
+            | Self::ChallengeInvalid => 403,
             Self::NotFound | Self::CommentNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::CommentDeleted => 409,
@@ -136,8 +161,9 @@ impl ErrorCode {
             | Self::WebsiteInvalid
             | Self::ParentNotFound
             | Self::VoteInvalid
-            | Self::TooManyThreads => 422,
-            Self::RateLimited => 429,
+            | Self::TooManyThreads
+            | Self::TooManyLinks => 422,
+            Self::RateLimited | Self::TooFast => 429,
             Self::Internal => 500,
         }
     }
@@ -173,6 +199,11 @@ impl ErrorCode {
             Self::CommentDeleted => "The comment was deleted.",
             Self::ThreadLocked => "This thread is closed to new comments.",
             Self::RateLimited => "Too many requests; try again later.",
+            Self::Blocked => "This site's moderators do not accept comments from you.",
+            Self::TooManyLinks => "The comment has more links than this site allows.",
+            Self::ChallengeRequired => "Posting requires a solved proof-of-work challenge.",
+            Self::ChallengeInvalid => "The proof-of-work solution is invalid, expired or used.",
+            Self::TooFast => "Posted too soon after the form opened; wait a few seconds.",
             Self::Internal => "Something went wrong on the server.",
         }
     }

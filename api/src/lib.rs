@@ -7,6 +7,7 @@
 pub mod dto;
 pub mod error;
 pub mod input;
+pub mod pow;
 pub mod time;
 pub mod tree;
 

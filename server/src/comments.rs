@@ -4,6 +4,7 @@
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::render::render;
+use crate::spam;
 use crate::state::AppState;
 use crate::store::CommentRecord;
 use crate::store::{Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, StoreError};
@@ -74,13 +75,17 @@ pub async fn thread_page(
         limit,
         after: cursor,
     };
-    let Some(page) = state.store.thread_page(&query).await? else {
+    let page = state.store.thread_page(&query).await?;
+    // A hidden thread reads as an empty, closed one.
+    let exists = page.is_some();
+    let Some(page) = page.filter(|p| !p.thread.hidden) else {
+        let locked = exists;
         return Ok(ThreadPage {
             thread: Thread {
                 key: query.thread.into_string(),
                 title: None,
                 count: 0,
-                locked: false,
+                locked,
             },
             comments: Vec::new(),
             next_cursor: None,
@@ -126,7 +131,14 @@ async fn place_reply(
     }))
 }
 
-async fn initial_status(state: &AppState, email: Option<&str>) -> Result<CommentStatus> {
+async fn initial_status(
+    state: &AppState,
+    email: Option<&str>,
+    suspicious: bool,
+) -> Result<CommentStatus> {
+    if suspicious {
+        return Ok(CommentStatus::Pending);
+    }
     Ok(match state.settings.moderation {
         ModerationMode::None => CommentStatus::Published,
         ModerationMode::All => CommentStatus::Pending,
@@ -150,7 +162,7 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
         .store
         .thread(&valid.thread)
         .await?
-        .is_some_and(|t| t.locked)
+        .is_some_and(|t| t.locked || t.hidden)
     {
         return Err(Error::Refused(ErrorCode::ThreadLocked));
     }
@@ -159,16 +171,35 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
         None => None,
     };
     let reader_hash = state.keys.reader_hash(client);
+    let email_str = valid.email.as_ref().map(|e| e.as_str());
+    if state.store.is_blocked(email_str, &reader_hash).await? {
+        return Err(Error::Refused(ErrorCode::Blocked));
+    }
+    let html = render(&valid.body);
+    let spam_rules = &state.settings.spam;
+    if spam::count_links(&html) > spam_rules.max_links as usize {
+        return Err(ValidationError::new(ErrorCode::TooManyLinks, "body").into());
+    }
+    let suspicious = spam::has_blocked_word(
+        &spam_rules.blocked_words,
+        &[
+            valid.body.as_str(),
+            valid.author.as_ref().map_or("", |a| a.as_str()),
+            valid.website.as_ref().map_or("", |w| w.as_str()),
+            email_str.unwrap_or(""),
+        ],
+    );
+    spam::redeem(state, input.pow.as_ref(), &reader_hash).await?;
     let identity = match (&valid.email, &valid.author) {
         (Some(email), _) => format!("email:{}", email.normalized()),
         (None, Some(author)) => format!("name:{author}"),
         (None, None) => format!("reader:{reader_hash}"),
     };
     let email = valid.email.map(|e| e.into_string());
-    let status = initial_status(state, email.as_deref()).await?;
+    let status = initial_status(state, email.as_deref(), suspicious).await?;
     let (edit_token, edit_token_hash) = crypto::new_edit_token();
     let record = NewCommentRecord {
-        html: render(&valid.body),
+        html,
         thread: valid.thread,
         title: valid.title.map(|t| t.into_string()),
         parent,
@@ -220,6 +251,32 @@ fn decoy(state: &AppState, input: &NewComment) -> CreatedComment {
         },
         edit_token: crypto::new_edit_token().0,
     }
+}
+
+/// One comment: published ones for anyone, a pending one only for its author (by edit
+/// token), so a reader sees their own comment "awaiting moderation" after a reload.
+pub async fn one(state: &AppState, id: i64, token: Option<&str>) -> Result<Comment> {
+    let comment = state
+        .store
+        .comment(id)
+        .await?
+        .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
+    let hidden = state
+        .store
+        .thread(&ThreadKey::parse(&comment.thread_key)?)
+        .await?
+        .is_none_or(|t| t.hidden);
+    let is_author =
+        token.is_some_and(|t| crypto::edit_token_matches(t, &comment.edit_token_hash));
+    let visible = match comment.status {
+        _ if comment.spam => is_author,
+        CommentStatus::Pending => is_author,
+        CommentStatus::Published | CommentStatus::Deleted => !hidden || is_author,
+    };
+    if !visible {
+        return Err(Error::Refused(ErrorCode::CommentNotFound));
+    }
+    Ok(public(comment))
 }
 
 /// Loads a comment and checks that `token` proves authorship within the edit window.

@@ -91,6 +91,43 @@ pub struct ServeArgs {
     /// X-Forwarded-For, whose last entry is used). Unset, the connection's peer address is used.
     #[arg(long, env = "PALABRE_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
+
+    /// Which new comments wait for a moderator: none, first (a commenter's first comment;
+    /// later ones with the same email publish at once) or all [default: none].
+    #[arg(long, env = "PALABRE_MODERATION")]
+    pub moderation: Option<String>,
+
+    /// The server's public address, e.g. https://comments.example.org: used in links sent by
+    /// email, and (https) to mark the admin cookie Secure [default: http://<listen>].
+    #[arg(long, env = "PALABRE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// How long an admin stays signed in, e.g. 12h [default: 12h].
+    #[arg(long, env = "PALABRE_ADMIN_SESSION")]
+    pub admin_session: Option<String>,
+
+    /// Argon2 hash (PHC string) of the password of the admin named "admin", as printed by
+    /// `palabre admin hash-password`. Alternative to `palabre admin set-password`.
+    #[arg(long, env = "PALABRE_ADMIN_PASSWORD_HASH", hide_env_values = true)]
+    pub admin_password_hash: Option<SecretString>,
+
+    /// Proof-of-work difficulty in leading zero bits the widget must find before posting;
+    /// raised automatically for readers who post fast. 0 turns it off [default: 16].
+    #[arg(long, env = "PALABRE_POW_DIFFICULTY")]
+    pub pow_difficulty: Option<u8>,
+
+    /// Shortest time between the form's challenge and the post, e.g. 3s [default: 3s].
+    #[arg(long, env = "PALABRE_MIN_POST_DELAY")]
+    pub min_post_delay: Option<String>,
+
+    /// Most links a comment may carry [default: 5].
+    #[arg(long, env = "PALABRE_MAX_LINKS")]
+    pub max_links: Option<u32>,
+
+    /// Words or phrases (case-insensitive) that send a comment to the moderation queue.
+    /// Repeat the flag, or separate with commas in the variable.
+    #[arg(long = "blocked-word", env = "PALABRE_BLOCKED_WORDS", value_delimiter = ',')]
+    pub blocked_words: Vec<String>,
 }
 
 /// The optional TOML file: the same settings as [`ServeArgs`].
@@ -111,6 +148,14 @@ struct FileConfig {
     require_email: Option<bool>,
     client_ip_header: Option<String>,
     widget_dir: Option<PathBuf>,
+    moderation: Option<String>,
+    public_url: Option<String>,
+    admin_session: Option<String>,
+    admin_password_hash: Option<SecretString>,
+    pow_difficulty: Option<u8>,
+    min_post_delay: Option<String>,
+    max_links: Option<u32>,
+    blocked_words: Option<Vec<String>>,
 }
 
 /// Everything the server runs with.
@@ -128,11 +173,40 @@ pub struct Settings {
     pub rate_limit: RateLimit,
     pub require_author: bool,
     pub require_email: bool,
-    /// Not configurable yet: holding comments needs the admin pages to release them.
     pub moderation: ModerationMode,
     pub client_ip_header: Option<axum::http::HeaderName>,
     pub widget_dir: Option<PathBuf>,
+    /// `scheme://host[:port][/path]`, no trailing slash.
+    pub public_url: Option<String>,
+    pub admin_session: Duration,
+    pub admin_password_hash: Option<SecretString>,
+    pub spam: SpamRules,
 }
+
+/// Captcha-free spam defence.
+#[derive(Debug, Clone)]
+pub struct SpamRules {
+    /// Leading zero bits of the proof of work; 0: no challenge.
+    pub pow_difficulty: u8,
+    pub min_post_delay: Duration,
+    pub max_links: u32,
+    /// Lowercased.
+    pub blocked_words: Vec<String>,
+}
+
+impl Default for SpamRules {
+    fn default() -> Self {
+        Self {
+            pow_difficulty: 16,
+            min_post_delay: Duration::from_secs(3),
+            max_links: 5,
+            blocked_words: Vec::new(),
+        }
+    }
+}
+
+/// The hardest proof of work the server will ask for (about 16 million hashes on average).
+pub const MAX_POW_DIFFICULTY: u8 = 24;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -154,6 +228,10 @@ impl Default for Settings {
             moderation: ModerationMode::None,
             client_ip_header: None,
             widget_dir: None,
+            public_url: None,
+            admin_session: Duration::from_secs(12 * 3600),
+            admin_password_hash: None,
+            spam: SpamRules::default(),
         }
     }
 }
@@ -217,6 +295,44 @@ impl ServeArgs {
                     .with_context(|| format!("client IP header {h:?} is not a header name"))
             })
             .transpose()?;
+        let moderation = match self.moderation.or(file.moderation).as_deref().map(str::trim) {
+            None | Some("none") => ModerationMode::None,
+            Some("first") => ModerationMode::First,
+            Some("all") => ModerationMode::All,
+            Some(other) => bail!("moderation {other:?}: use none, first or all"),
+        };
+        let public_url = self
+            .public_url
+            .or(file.public_url)
+            .map(|u| parse_public_url(&u))
+            .transpose()?;
+        let admin_session = duration(
+            "admin session",
+            self.admin_session.or(file.admin_session),
+            d.admin_session,
+        )?;
+        let min_post_delay = duration(
+            "min post delay",
+            self.min_post_delay.or(file.min_post_delay),
+            d.spam.min_post_delay,
+        )?;
+        let pow_difficulty = self
+            .pow_difficulty
+            .or(file.pow_difficulty)
+            .unwrap_or(d.spam.pow_difficulty);
+        if pow_difficulty > MAX_POW_DIFFICULTY {
+            bail!("proof-of-work difficulty must be at most {MAX_POW_DIFFICULTY}");
+        }
+        let blocked_words = if self.blocked_words.is_empty() {
+            file.blocked_words.unwrap_or_default()
+        } else {
+            self.blocked_words
+        };
+        let blocked_words = blocked_words
+            .iter()
+            .map(|w| w.trim().to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect();
         Ok(Settings {
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             database: self.database.or(file.database).unwrap_or(d.database),
@@ -244,11 +360,48 @@ impl ServeArgs {
                 .require_email
                 .or(file.require_email)
                 .unwrap_or(d.require_email),
-            moderation: d.moderation,
+            moderation,
             client_ip_header,
             widget_dir: self.widget_dir.or(file.widget_dir),
+            public_url,
+            admin_session,
+            admin_password_hash: self.admin_password_hash.or(file.admin_password_hash),
+            spam: SpamRules {
+                pow_difficulty,
+                min_post_delay,
+                max_links: self
+                    .max_links
+                    .or(file.max_links)
+                    .unwrap_or(d.spam.max_links),
+                blocked_words,
+            },
         })
     }
+}
+
+fn duration(what: &str, raw: Option<String>, default: Duration) -> anyhow::Result<Duration> {
+    match raw {
+        Some(s) => humantime::parse_duration(s.trim())
+            .with_context(|| format!("{what} {s:?}: use e.g. 15m, 1h or 90s")),
+        None => Ok(default),
+    }
+}
+
+/// `https://Comments.Example.org/palabre/` -> `https://comments.example.org/palabre`.
+pub fn parse_public_url(raw: &str) -> anyhow::Result<String> {
+    let s = raw.trim().trim_end_matches('/');
+    let (origin, path) = match s.split_once("://") {
+        Some((scheme, rest)) => match rest.find('/') {
+            Some(i) => (format!("{scheme}://{}", &rest[..i]), &rest[i..]),
+            None => (s.to_owned(), ""),
+        },
+        None => bail!("public URL {raw:?} must look like https://comments.example.org"),
+    };
+    let origin = parse_origin(&origin).with_context(|| format!("public URL {raw:?}"))?;
+    if path.chars().any(|c| c.is_whitespace() || "?#\"<>".contains(c)) {
+        bail!("public URL {raw:?} must not carry a query, fragment or spaces");
+    }
+    Ok(format!("{origin}{path}"))
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {

@@ -54,6 +54,18 @@ impl Keys {
         hex
     }
 
+    /// A signature over `data` for `purpose`: challenges, signed links, form tokens.
+    pub fn sign(&self, purpose: &str, data: &str) -> String {
+        self.keyed_hex(purpose, data.as_bytes(), 64)
+    }
+
+    /// Constant-time check of a [`Keys::sign`] signature.
+    pub fn verify(&self, purpose: &str, data: &str, signature: &str) -> bool {
+        let expected = self.sign(purpose, data);
+        expected.len() == signature.len()
+            && bool::from(expected.as_bytes().ct_eq(signature.as_bytes()))
+    }
+
     /// Tells readers apart (one vote per reader, blocking later) without storing addresses.
     pub fn reader_hash(&self, ip: IpAddr) -> String {
         self.keyed_hex("reader", network_identity(ip).as_bytes(), 32)

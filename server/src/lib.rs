@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod rate_limit;
 pub mod render;
+pub mod spam;
 pub mod startup;
 pub mod state;
 pub mod store;

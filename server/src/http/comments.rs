@@ -1,6 +1,6 @@
 //! `/api/v1/comments`: read a thread, post, edit, delete, vote.
 
-use super::extract::{ApiJson, CommentId, EditToken, WriteQuota};
+use super::extract::{ApiJson, CommentId, EditToken, WriteQuota, bearer_token};
 use crate::comments::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -8,7 +8,7 @@ use crate::store::Cursor;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, post};
 use palabre_api::{
     Comment, CommentStatus, CreatedComment, DeleteResult, EditComment, ErrorCode, NewComment,
     SortOrder, ThreadKey, ThreadPage, ValidationError, VoteCounts, VoteRequest, VoteValue,
@@ -18,7 +18,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/comments", get(list).post(create))
-        .route("/api/v1/comments/{id}", patch(edit).delete(remove))
+        .route("/api/v1/comments/{id}", get(one).patch(edit).delete(remove))
         .route("/api/v1/comments/{id}/vote", post(vote))
 }
 
@@ -75,6 +75,17 @@ async fn create(
         _ => StatusCode::CREATED,
     };
     Ok((status, ApiJson(created)))
+}
+
+/// One comment; a pending one only with its edit token (its author).
+async fn one(
+    State(state): State<AppState>,
+    CommentId(id): CommentId,
+    headers: axum::http::HeaderMap,
+) -> Result<ApiJson<Comment>> {
+    Ok(ApiJson(
+        comments::one(&state, id, bearer_token(&headers)).await?,
+    ))
 }
 
 async fn edit(

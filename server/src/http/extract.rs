@@ -138,16 +138,20 @@ impl<S: Send + Sync> FromRequestParts<S> for EditToken {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim())
-            .filter(|t| !t.is_empty())
+        bearer_token(&parts.headers)
             .map(|t| Self(t.to_owned()))
             .ok_or(Error::Refused(ErrorCode::TokenMissing))
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if any.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// The `{id}` of a comment route. A non-numeric id names no comment.

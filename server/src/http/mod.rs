@@ -1,6 +1,7 @@
 //! The HTTP edge: routing, extractors that turn requests into typed input, and the layers
 //! every response passes through (CORS, size limit, tracing, panic guard).
 
+mod challenge;
 mod comments;
 mod counts;
 mod embed;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.max_request_bytes;
     Router::new()
         .merge(comments::router())
+        .merge(challenge::router())
         .merge(counts::router())
         .merge(preview::router())
         .merge(widget_config::router())

@@ -29,7 +29,9 @@ pub struct ThreadRecord {
     pub key: String,
     pub title: Option<String>,
     pub locked: bool,
-    /// Published comments.
+    /// Hidden by a moderator: readers see no comments and cannot post.
+    pub hidden: bool,
+    /// Published comments (0 for a hidden thread).
     pub count: u64,
 }
 
@@ -54,6 +56,8 @@ pub struct CommentRecord {
     pub edit_token_hash: Vec<u8>,
     pub reader_hash: String,
     pub notify: bool,
+    /// Marked as spam by a moderator (status stays pending: never shown).
+    pub spam: bool,
 }
 
 /// A comment ready to be stored: every field parsed, rendered and placed in the tree.
@@ -159,6 +163,115 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+/// Which comments the admin list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedStatus {
+    Published,
+    /// Awaiting moderation (not spam): the queue.
+    Pending,
+    Deleted,
+    Spam,
+}
+
+impl ListedStatus {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Published, Self::Spam, Self::Deleted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Pending => "pending",
+            Self::Deleted => "deleted",
+            Self::Spam => "spam",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn of(c: &CommentRecord) -> Self {
+        match (c.status, c.spam) {
+            (_, true) => Self::Spam,
+            (CommentStatus::Published, _) => Self::Published,
+            (CommentStatus::Pending, _) => Self::Pending,
+            (CommentStatus::Deleted, _) => Self::Deleted,
+        }
+    }
+}
+
+/// Filters of the admin comment list; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct CommentFilter {
+    pub thread: Option<String>,
+    pub status: Option<ListedStatus>,
+    /// Substring of the author's name or email, case-insensitive.
+    pub author: Option<String>,
+    /// Substring of the Markdown body, case-insensitive.
+    pub text: Option<String>,
+    /// Oldest first (the queue) instead of newest first.
+    pub oldest_first: bool,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadSummary {
+    pub key: String,
+    pub title: Option<String>,
+    pub locked: bool,
+    pub hidden: bool,
+    pub published: u64,
+    pub pending: u64,
+    pub last_comment: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// A lowercased email address.
+    Email,
+    /// A reader hash (keyed hash of a network address).
+    Reader,
+}
+
+impl BlockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Reader => "reader",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Email, Self::Reader]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub value: String,
+    pub created: Timestamp,
+}
+
+/// One line of the admin log: who did what, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSession {
+    pub admin: String,
+    pub csrf_token: String,
+    pub expires: Timestamp,
+}
+
 /// Row counts, for tests and the admin overview.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
@@ -202,6 +315,60 @@ pub trait Store: Send + Sync + 'static {
     async fn vote_of(&self, id: i64, voter: &str) -> Result<i64, StoreError>;
 
     async fn totals(&self) -> Result<Totals, StoreError>;
+
+    // Moderation.
+
+    async fn set_thread_hidden(&self, key: &ThreadKey, hidden: bool) -> Result<bool, StoreError>;
+    /// Threads with their counts, most recently commented first.
+    async fn threads_overview(&self, limit: u32, offset: u32)
+    -> Result<Vec<ThreadSummary>, StoreError>;
+    /// Sets status and spam flag (approve: published; spam: pending + flag). `None` if absent.
+    async fn set_comment_status(
+        &self,
+        id: i64,
+        status: CommentStatus,
+        spam: bool,
+    ) -> Result<Option<CommentRecord>, StoreError>;
+    async fn list_comments(&self, filter: &CommentFilter)
+    -> Result<Vec<CommentRecord>, StoreError>;
+    /// Comments awaiting moderation (spam excluded).
+    async fn pending_count(&self) -> Result<u64, StoreError>;
+    /// Comments posted by this reader since `since` (the proof-of-work difficulty rises).
+    async fn posts_by_reader_since(&self, reader: &str, since: Timestamp)
+    -> Result<u64, StoreError>;
+    /// Turns reply notifications off for this comment; false if it does not exist.
+    async fn set_notify(&self, id: i64, notify: bool) -> Result<bool, StoreError>;
+
+    /// Adds a block; adding an existing one is not an error.
+    async fn add_block(&self, kind: BlockKind, value: &str, at: Timestamp)
+    -> Result<(), StoreError>;
+    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError>;
+    async fn is_blocked(&self, email: Option<&str>, reader: &str) -> Result<bool, StoreError>;
+    async fn blocks(&self) -> Result<Vec<Block>, StoreError>;
+
+    async fn log_action(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The latest entries, newest first.
+    async fn admin_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Creates the admin or replaces their password hash.
+    async fn set_admin_password(&self, name: &str, hash: &str, at: Timestamp)
+    -> Result<(), StoreError>;
+    async fn admin_password_hash(&self, name: &str) -> Result<Option<String>, StoreError>;
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        session: &AdminSession,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The session, unless absent or expired at `now`.
+    async fn session(&self, token_hash: &[u8], now: Timestamp)
+    -> Result<Option<AdminSession>, StoreError>;
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
+
+    /// Records a proof-of-work challenge as spent; false if it already was (a replay).
+    /// Expired records are purged on the way.
+    async fn spend_challenge(&self, nonce: &str, expires: Timestamp, now: Timestamp)
+    -> Result<bool, StoreError>;
 
     /// A page of a thread; `None` for a thread that does not exist.
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError>;

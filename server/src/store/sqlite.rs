@@ -5,8 +5,9 @@
 //! and, thanks to WAL, never wait for a writer.
 
 use super::{
-    CommentRecord, Cursor, Deletion, NewCommentRecord, Page, PageQuery, Store, StoreError,
-    ThreadRecord,
+    AdminSession, AuditEntry, Block, BlockKind, CommentFilter, CommentRecord, Cursor, Deletion,
+    ListedStatus, NewCommentRecord, Page, PageQuery, Store, StoreError, ThreadRecord,
+    ThreadSummary,
 };
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
@@ -22,11 +23,12 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite
 
 const COMMENT_COLUMNS: &str = "SELECT c.id, t.key AS thread_key, c.parent_id, c.root_id, c.depth, \
      c.status, c.author, c.email, c.website, c.avatar, c.body, c.html, c.created_at, \
-     c.edited_at, c.likes, c.dislikes, c.edit_token_hash, c.reader_hash, c.notify \
+     c.edited_at, c.likes, c.dislikes, c.edit_token_hash, c.reader_hash, c.notify, c.spam \
      FROM comments c JOIN threads t ON t.id = c.thread_id";
 
-const THREAD_COLUMNS: &str = "SELECT t.id, t.key, t.title, t.locked, \
-     (SELECT COUNT(*) FROM comments c WHERE c.thread_id = t.id AND c.status = 'published') AS count \
+const THREAD_COLUMNS: &str = "SELECT t.id, t.key, t.title, t.locked, t.hidden, \
+     CASE WHEN t.hidden THEN 0 ELSE \
+     (SELECT COUNT(*) FROM comments c WHERE c.thread_id = t.id AND c.status = 'published') END AS count \
      FROM threads t";
 
 /// Statuses readers see in a thread (pending ones are shown only to their author).
@@ -96,6 +98,7 @@ fn comment_from_row(row: &SqliteRow) -> Result<CommentRecord, StoreError> {
         edit_token_hash: row.try_get("edit_token_hash")?,
         reader_hash: row.try_get("reader_hash")?,
         notify: row.try_get("notify")?,
+        spam: row.try_get("spam")?,
     })
 }
 
@@ -105,6 +108,7 @@ fn thread_from_row(row: &SqliteRow) -> Result<ThreadRecord, StoreError> {
         key: row.try_get("key")?,
         title: row.try_get("title")?,
         locked: row.try_get("locked")?,
+        hidden: row.try_get("hidden")?,
         count: row.try_get::<i64, _>("count")?.try_into().unwrap_or(0),
     })
 }
@@ -397,6 +401,356 @@ impl Store for SqliteStore {
             comments: n(comments),
             votes: n(votes),
         })
+    }
+
+    async fn set_thread_hidden(&self, key: &ThreadKey, hidden: bool) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE threads SET hidden = ? WHERE key = ?")
+            .bind(hidden)
+            .bind(key.as_str())
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn threads_overview(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ThreadSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.key, t.title, t.locked, t.hidden, \
+             SUM(c.status = 'published') AS published, \
+             SUM(c.status = 'pending' AND c.spam = 0) AS pending, \
+             MAX(c.created_at) AS last_comment \
+             FROM threads t LEFT JOIN comments c ON c.thread_id = t.id \
+             GROUP BY t.id ORDER BY COALESCE(MAX(c.created_at), t.created_at) DESC, t.id DESC \
+             LIMIT ? OFFSET ?",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let n = |name: &str| -> Result<u64, StoreError> {
+                    Ok(row
+                        .try_get::<Option<i64>, _>(name)?
+                        .unwrap_or(0)
+                        .try_into()
+                        .unwrap_or(0))
+                };
+                Ok(ThreadSummary {
+                    key: row.try_get("key")?,
+                    title: row.try_get("title")?,
+                    locked: row.try_get("locked")?,
+                    hidden: row.try_get("hidden")?,
+                    published: n("published")?,
+                    pending: n("pending")?,
+                    last_comment: row
+                        .try_get::<Option<i64>, _>("last_comment")?
+                        .map(Timestamp::from_millis),
+                })
+            })
+            .collect()
+    }
+
+    async fn set_comment_status(
+        &self,
+        id: i64,
+        status: CommentStatus,
+        spam: bool,
+    ) -> Result<Option<CommentRecord>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE comments SET status = ?, spam = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(spam)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let updated = comment_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn list_comments(
+        &self,
+        filter: &CommentFilter,
+    ) -> Result<Vec<CommentRecord>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new(COMMENT_COLUMNS);
+        q.push(" WHERE 1 = 1");
+        if let Some(thread) = &filter.thread {
+            q.push(" AND t.key = ").push_bind(thread.clone());
+        }
+        match filter.status {
+            None => &mut q,
+            Some(ListedStatus::Spam) => q.push(" AND c.spam = 1"),
+            Some(status) => q
+                .push(" AND c.spam = 0 AND c.status = ")
+                .push_bind(status.as_str()),
+        };
+        // instr() on lower(): a plain substring match, no LIKE wildcards to escape.
+        if let Some(author) = filter.author.as_deref().filter(|a| !a.is_empty()) {
+            let needle = author.to_lowercase();
+            q.push(" AND (instr(lower(COALESCE(c.author, '')), ")
+                .push_bind(needle.clone())
+                .push(") > 0 OR instr(lower(COALESCE(c.email, '')), ")
+                .push_bind(needle)
+                .push(") > 0)");
+        }
+        if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+            q.push(" AND instr(lower(c.body), ")
+                .push_bind(text.to_lowercase())
+                .push(") > 0");
+        }
+        q.push(if filter.oldest_first {
+            " ORDER BY c.created_at, c.id"
+        } else {
+            " ORDER BY c.created_at DESC, c.id DESC"
+        });
+        q.push(" LIMIT ")
+            .push_bind(filter.limit)
+            .push(" OFFSET ")
+            .push_bind(filter.offset);
+        q.build()
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(comment_from_row)
+            .collect()
+    }
+
+    async fn pending_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments WHERE status = 'pending' AND spam = 0",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(n.try_into().unwrap_or(0))
+    }
+
+    async fn posts_by_reader_since(
+        &self,
+        reader: &str,
+        since: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments WHERE reader_hash = ? AND created_at >= ?",
+        )
+        .bind(reader)
+        .bind(since.as_millis())
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(n.try_into().unwrap_or(0))
+    }
+
+    async fn set_notify(&self, id: i64, notify: bool) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE comments SET notify = ? WHERE id = ?")
+            .bind(notify)
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn add_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO blocks (kind, value, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT (kind, value) DO NOTHING",
+        )
+        .bind(kind.as_str())
+        .bind(value)
+        .bind(at.as_millis())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM blocks WHERE kind = ? AND value = ?")
+            .bind(kind.as_str())
+            .bind(value)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn is_blocked(&self, email: Option<&str>, reader: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM blocks WHERE (kind = 'reader' AND value = ?) \
+             OR (kind = 'email' AND value = lower(?)))",
+        )
+        .bind(reader)
+        .bind(email)
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    async fn blocks(&self) -> Result<Vec<Block>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT kind, value, created_at FROM blocks ORDER BY created_at DESC, value",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|(kind, value, at)| {
+                Ok(Block {
+                    kind: BlockKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Backend(format!("unknown block kind {kind:?}").into())
+                    })?,
+                    value,
+                    created: Timestamp::from_millis(at),
+                })
+            })
+            .collect()
+    }
+
+    async fn log_action(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO admin_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(entry.at.as_millis())
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.target)
+        .bind(&entry.detail)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn admin_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT at, actor, action, target, detail FROM admin_log ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, target, detail)| AuditEntry {
+                at: Timestamp::from_millis(at),
+                actor,
+                action,
+                target,
+                detail,
+            })
+            .collect())
+    }
+
+    async fn set_admin_password(
+        &self,
+        name: &str,
+        hash: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO admins (name, password_hash, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
+        )
+        .bind(name)
+        .bind(hash)
+        .bind(at.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        // A new password signs out every session of that admin.
+        sqlx::query("DELETE FROM admin_sessions WHERE admin = ?")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn admin_password_hash(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM admins WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        session: &AdminSession,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM admin_sessions WHERE expires_at <= ?")
+            .bind(at.as_millis())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO admin_sessions (token_hash, admin, csrf_token, created_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(&session.admin)
+        .bind(&session.csrf_token)
+        .bind(at.as_millis())
+        .bind(session.expires.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<AdminSession>, StoreError> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT admin, csrf_token, expires_at FROM admin_sessions \
+             WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now.as_millis())
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|(admin, csrf_token, expires)| AdminSession {
+            admin,
+            csrf_token,
+            expires: Timestamp::from_millis(expires),
+        }))
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM admin_sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn spend_challenge(
+        &self,
+        nonce: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM spent_challenges WHERE expires_at <= ?")
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(
+            "INSERT INTO spent_challenges (nonce, expires_at) VALUES (?, ?) \
+             ON CONFLICT (nonce) DO NOTHING",
+        )
+        .bind(nonce)
+        .bind(expires.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError> {

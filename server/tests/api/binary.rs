@@ -8,7 +8,7 @@ use std::time::Duration;
 async fn palabre_serve_starts_in_a_fresh_directory_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_palabre"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--min-post-delay", "1s"])
         .current_dir(dir.path())
         .env("RUST_LOG", "palabre=info")
         .stderr(Stdio::piped())
@@ -31,9 +31,23 @@ async fn palabre_serve_starts_in_a_fresh_directory_and_stops_on_sigterm() {
     };
     let base = format!("http://{address}");
     let client = reqwest::Client::new();
+    // The default spam defence: a 16-bit proof of work, and a wait after the form opens.
+    let challenge: palabre_api::Challenge = client
+        .get(format!("{base}/api/v1/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(challenge.difficulty, 16);
+    assert_eq!(challenge.wait_ms, 1000);
+    let counter = palabre_api::pow::search(&challenge.challenge, 16, 0, u64::MAX).unwrap();
+    tokio::time::sleep(Duration::from_millis(challenge.wait_ms)).await;
     let res = client
         .post(format!("{base}/api/v1/comments"))
-        .json(&serde_json::json!({"thread": "/hello", "body": "Hi <script>alert(1)</script>"}))
+        .json(&serde_json::json!({"thread": "/hello", "body": "Hi <script>alert(1)</script>",
+            "pow": {"challenge": challenge.challenge, "counter": counter}}))
         .send()
         .await
         .unwrap();

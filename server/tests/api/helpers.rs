@@ -1,5 +1,5 @@
 use palabre_api::{CreatedComment, ErrorBody, ErrorCode, ThreadPage};
-use palabre_server::config::Settings;
+use palabre_server::config::{Settings, SpamRules};
 use palabre_server::rate_limit::RateLimit;
 use palabre_server::startup::Application;
 use palabre_server::state::AppState;
@@ -36,6 +36,13 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
         rate_limit: RateLimit {
             burst: 10_000,
             per_minute: 600_000,
+        },
+        // A challenge is still required, but free and usable at once; the spam tests set
+        // their own difficulty and delay.
+        spam: SpamRules {
+            pow_difficulty: 0,
+            min_post_delay: std::time::Duration::ZERO,
+            ..SpamRules::default()
         },
         ..Settings::default()
     }
@@ -85,13 +92,42 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Posts JSON. A comment without `pow` gets a freshly solved challenge, as the widget
+    /// would add; [`TestApp::post_json_as_is`] sends the body untouched.
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        let mut body = body.clone();
+        if path == "/api/v1/comments"
+            && let Some(fields) = body.as_object_mut()
+            && !fields.contains_key("pow")
+        {
+            fields.insert("pow".into(), self.solved_challenge().await);
+        }
+        self.post_json_as_is(path, &body).await
+    }
+
+    pub async fn post_json_as_is(&self, path: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .json(body)
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// Fetches a challenge and solves it: the `pow` field of a new comment.
+    pub async fn solved_challenge(&self) -> Value {
+        self.solved_challenge_with(&[]).await
+    }
+
+    /// The same, for a client named by these headers (challenges are signed per reader).
+    pub async fn solved_challenge_with(&self, headers: &[(&str, &str)]) -> Value {
+        let mut req = self.client.get(self.url("/api/v1/challenge"));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let c: palabre_api::Challenge = req.send().await.unwrap().json().await.unwrap();
+        let counter = palabre_api::pow::search(&c.challenge, c.difficulty, 0, u64::MAX).unwrap();
+        json!({ "challenge": c.challenge, "counter": counter })
     }
 
     pub async fn post_raw(

@@ -28,6 +28,7 @@ async fn openapi_document_matches_the_api() {
     assert_eq!(
         paths,
         [
+            "/api/v1/challenge",
             "/api/v1/comments",
             "/api/v1/comments/{id}",
             "/api/v1/comments/{id}/vote",

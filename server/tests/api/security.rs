@@ -63,13 +63,19 @@ async fn writes_are_rate_limited_per_client_with_retry_after() {
         s.client_ip_header = Some("x-forwarded-for".parse().unwrap());
     })
     .await;
-    let post = |ip: &'static str, body: &'static str| {
+    let app = &app;
+    let post = move |ip: &'static str, body: &'static str| async move {
+        // Only the last entry (added by our proxy) counts; the first is the client's claim.
+        let forwarded = format!("10.9.9.9, {ip}");
+        let pow = app
+            .solved_challenge_with(&[("x-forwarded-for", &forwarded)])
+            .await;
         app.client
             .post(app.url("/api/v1/comments"))
-            // Only the last entry (added by our proxy) counts; the first is the client's claim.
-            .header("x-forwarded-for", format!("10.9.9.9, {ip}"))
-            .json(&json!({"thread": "/t", "body": body}))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"thread": "/t", "body": body, "pow": pow}))
             .send()
+            .await
     };
     for i in 0..3 {
         assert_eq!(
@@ -140,7 +146,8 @@ async fn addresses_emails_and_tokens_are_never_stored_in_clear() {
         .client
         .post(app.url("/api/v1/comments"))
         .header("x-real-ip", "203.0.113.77")
-        .json(&json!({"thread": "/t", "body": "hello", "email": "ana@example.org"}))
+        .json(&json!({"thread": "/t", "body": "hello", "email": "ana@example.org",
+            "pow": app.solved_challenge_with(&[("x-real-ip", "203.0.113.77")]).await}))
         .send()
         .await
         .unwrap();

@@ -1,0 +1,122 @@
+//! Captcha-free spam defence: a proof-of-work challenge (see `palabre_api::pow`) whose
+//! difficulty rises for readers who post fast, spent once (replay protection); a minimum time
+//! between the form opening (the challenge) and the post; a cap on links; blocked words.
+
+use crate::comments::now;
+use crate::config::MAX_POW_DIFFICULTY;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use palabre_api::{Challenge, ErrorCode, ProofOfWork, Timestamp};
+
+/// How long a challenge stays valid: long enough to write a long comment. The widget fetches
+/// a new one when it is older than that.
+pub const CHALLENGE_LIFETIME_MS: i64 = 2 * 3600 * 1000;
+/// The window in which a reader's earlier posts raise their difficulty.
+const RECENT_MS: i64 = 10 * 60 * 1000;
+const VERSION: &str = "v1";
+
+/// A new challenge for this reader, its difficulty raised by one bit (double the work) for
+/// every post they made in the last ten minutes beyond the first.
+pub async fn issue(state: &AppState, reader: &str) -> Result<Challenge> {
+    let rules = &state.settings.spam;
+    let issued = now();
+    let mut difficulty = rules.pow_difficulty;
+    if difficulty > 0 {
+        let recent = state
+            .store
+            .posts_by_reader_since(reader, Timestamp::from_millis(issued.as_millis() - RECENT_MS))
+            .await?;
+        let extra = u8::try_from(recent.saturating_sub(1)).unwrap_or(u8::MAX);
+        difficulty = difficulty.saturating_add(extra).min(MAX_POW_DIFFICULTY);
+    }
+    let nonce = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<12>());
+    let unsigned = format!("{VERSION}.{}.{difficulty}.{nonce}", issued.as_millis());
+    let signature = state.keys.sign("pow", &format!("{unsigned}|{reader}"));
+    Ok(Challenge {
+        challenge: format!("{unsigned}.{signature}"),
+        difficulty,
+        wait_ms: u64::try_from(rules.min_post_delay.as_millis()).unwrap_or(u64::MAX),
+        expires_in_ms: CHALLENGE_LIFETIME_MS as u64,
+    })
+}
+
+/// Checks a post's proof of work, then records it as spent. Call it last, once everything
+/// else about the post is valid, so a reader who fixes a typo can reuse their solution.
+pub async fn redeem(state: &AppState, pow: Option<&ProofOfWork>, reader: &str) -> Result<()> {
+    let pow = pow.ok_or(Error::Refused(ErrorCode::ChallengeRequired))?;
+    let invalid = Error::Refused(ErrorCode::ChallengeInvalid);
+    let parts: Vec<&str> = pow.challenge.split('.').collect();
+    let [version, issued, difficulty, nonce, signature] = parts[..] else {
+        return Err(invalid);
+    };
+    let unsigned = format!("{version}.{issued}.{difficulty}.{nonce}");
+    // Signed for this reader: a challenge solved elsewhere (a bot farm) is worth nothing.
+    if version != VERSION
+        || !state
+            .keys
+            .verify("pow", &format!("{unsigned}|{reader}"), signature)
+    {
+        return Err(invalid);
+    }
+    let (Ok(issued), Ok(difficulty)) = (issued.parse::<i64>(), difficulty.parse::<u8>()) else {
+        return Err(invalid);
+    };
+    let now = now().as_millis();
+    if now >= issued.saturating_add(CHALLENGE_LIFETIME_MS) {
+        return Err(invalid);
+    }
+    let min_delay = i64::try_from(state.settings.spam.min_post_delay.as_millis()).unwrap_or(0);
+    if now < issued.saturating_add(min_delay) {
+        return Err(Error::Refused(ErrorCode::TooFast));
+    }
+    if !palabre_api::pow::verify(&pow.challenge, pow.counter, difficulty) {
+        return Err(invalid);
+    }
+    let expires = Timestamp::from_millis(issued + CHALLENGE_LIFETIME_MS);
+    if !state
+        .store
+        .spend_challenge(nonce, expires, Timestamp::from_millis(now))
+        .await?
+    {
+        return Err(invalid);
+    }
+    Ok(())
+}
+
+/// Links in rendered comment HTML (Markdown links and linkified bare addresses alike).
+pub fn count_links(html: &str) -> usize {
+    html.matches("<a ").count()
+}
+
+/// Whether any of `texts` contains one of the (lowercased) blocked words.
+pub fn has_blocked_word(words: &[String], texts: &[&str]) -> bool {
+    texts.iter().any(|t| {
+        let t = t.to_lowercase();
+        words.iter().any(|w| t.contains(w.as_str()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_anchors() {
+        assert_eq!(count_links("<p>no links</p>"), 0);
+        assert_eq!(
+            count_links(r#"<p><a href="https://a">a</a> and <a href="https://b">b</a></p>"#),
+            2
+        );
+    }
+
+    #[test]
+    fn blocked_words_match_case_insensitively_anywhere() {
+        let words = vec!["casino".to_owned(), "cheap pills".to_owned()];
+        assert!(has_blocked_word(&words, &["Best CASINO bonus"]));
+        assert!(has_blocked_word(&words, &["", "Cheap Pills here"]));
+        assert!(!has_blocked_word(&words, &["A calm comment", "Ana"]));
+        assert!(!has_blocked_word(&[], &["casino"]));
+    }
+}

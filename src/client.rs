@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Request, Response};
 use palabre_api::{
-    Comment, CountsRequest, CountsResponse, CreatedComment, DeleteResult, EditComment, ErrorBody,
+    Challenge, Comment, CountsRequest, CountsResponse, CreatedComment, DeleteResult, EditComment, ErrorBody,
     ErrorCode, NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder, ThreadPage,
     VoteCounts, VoteRequest,
 };
@@ -124,6 +124,17 @@ impl ApiClient {
                 .build(),
         )
         .await
+    }
+
+    pub async fn challenge(&self) -> Result<Challenge, ApiError> {
+        Self::send(Request::get(&self.url("/api/v1/challenge")).build()).await
+    }
+
+    /// One comment; with the edit token, also one's own comment awaiting moderation.
+    pub async fn comment(&self, id: i64, token: &str) -> Result<Comment, ApiError> {
+        let builder = Request::get(&self.url(&format!("/api/v1/comments/{id}")))
+            .header("Authorization", &format!("Bearer {token}"));
+        Self::send(builder.build()).await
     }
 
     pub async fn post(&self, comment: &NewComment) -> Result<CreatedComment, ApiError> {

@@ -12,6 +12,7 @@ pub mod context;
 pub mod i18n;
 pub mod identicon;
 pub mod mount;
+pub mod proof_of_work;
 pub mod storage;
 #[cfg(test)]
 mod style_contrast;

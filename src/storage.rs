@@ -40,6 +40,10 @@ pub struct OwnComment {
     /// The Markdown as posted: the server sends only HTML, and editing starts from the source.
     #[serde(default)]
     pub body: String,
+    /// The thread key while the comment awaits moderation: after a reload the widget asks
+    /// the server for it (by token) and shows it to its author only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_in: Option<String>,
 }
 
 /// A string store: `localStorage`, or memory where that is unavailable (and in native tests).
@@ -238,6 +242,7 @@ mod tests {
                 token: "t1".into(),
                 created_ms: 1_000,
                 body: "a".into(),
+                pending_in: None,
             },
         );
         s.remember_own(
@@ -247,6 +252,7 @@ mod tests {
                 token: "t2".into(),
                 created_ms: 5_000,
                 body: "b".into(),
+                pending_in: None,
             },
         );
         let live = s.own_comments("e", 6_000, 2_000);

@@ -2,7 +2,8 @@
 // tests are deterministic and can make the server fail on demand. It follows API v1's shapes.
 export function install_mock() {
   if (window.__palabreMock) return;
-  const m = { threads: {}, nextId: 1, fail: null, requests: [] };
+  const m = { threads: {}, nextId: 1, fail: null, requests: [], held: {}, spent: new Set(),
+    challenges: 0, moderation: "none" };
   window.__palabreMock = m;
   const json = (status, body) =>
     new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -29,14 +30,30 @@ export function install_mock() {
       return json(200, { thread: { key, title: null, count: list.length, locked: false },
         comments: list, next_cursor: null });
     }
+    if (req.method === "GET" && path === "/api/v1/challenge") {
+      m.challenges += 1;
+      return json(200, { challenge: `mock.${m.challenges}`, difficulty: MOCK_DIFFICULTY, wait_ms: 0,
+        expires_in_ms: 7200000 });
+    }
     if (req.method === "POST" && path === "/api/v1/comments") {
       if (!body.body.trim()) return err(422, "body_empty", "body");
       if (body.body.includes("SERVER_SAYS_EMAIL")) return err(422, "email_invalid", "email");
+      // The proof of work is checked as the server does: solved, and used once.
+      if (!body.pow) return err(403, "challenge_required");
+      if (m.spent.has(body.pow.challenge) || !(await solves(body.pow))) return err(403, "challenge_invalid");
+      m.spent.add(body.pow.challenge);
+      const held = m.moderation === "all";
       const c = { id: m.nextId++, parent: body.parent ?? null, author: body.author ?? null,
         website: null, avatar: "0123456789abcdef", html: `<p>${esc(body.body)}</p>\n`,
-        created: now(), edited: null, likes: 0, dislikes: 0, status: "published" };
-      (m.threads[body.thread] = m.threads[body.thread] || []).push(c);
-      return json(201, { comment: c, edit_token: `token-${c.id}` });
+        created: now(), edited: null, likes: 0, dislikes: 0, status: held ? "pending" : "published" };
+      if (held) m.held[c.id] = c;
+      else (m.threads[body.thread] = m.threads[body.thread] || []).push(c);
+      return json(held ? 202 : 201, { comment: c, edit_token: `token-${c.id}` });
+    }
+    const heldOne = req.method === "GET" && path.match(/^\/api\/v1\/comments\/(\d+)$/);
+    if (heldOne && m.held[heldOne[1]]) {
+      if (req.headers.get("authorization") !== `Bearer token-${heldOne[1]}`) return err(404, "comment_not_found");
+      return json(200, m.held[heldOne[1]]);
     }
     const one = path.match(/^\/api\/v1\/comments\/(\d+)(\/vote)?$/);
     if (one) {
@@ -68,6 +85,18 @@ export function install_mock() {
     }
     return err(404, "not_found");
   };
+}
+
+// Leading zero bits the mock's challenges ask for: enough that a random counter fails.
+const MOCK_DIFFICULTY = 8;
+
+async function solves({ challenge, counter }) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${challenge}:${counter}`)));
+  return digest[0] === 0; // 8 leading zero bits
+}
+
+export function set_moderation(mode) {
+  window.__palabreMock.moderation = mode;
 }
 
 export function seed(thread, comments) {

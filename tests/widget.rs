@@ -334,6 +334,27 @@ async fn own_comments_can_be_edited_and_deleted() {
 }
 
 #[wasm_bindgen_test]
+async fn a_held_comment_stays_visible_to_its_author_after_a_reload() {
+    let (host, root) = mount_widget(&[("thread", "/held"), ("lang", "en")]);
+    until("the form", || find(&root, "textarea").is_some()).await;
+    set_moderation("all");
+    post_top_level(&root, "Please approve me");
+    until("the note", || find(&root, "li.comment .pending-note").is_some()).await;
+    set_moderation("none");
+    // Posting solved the mock's proof of work (it checks the hash and refuses replays).
+    assert!(request_count("GET comments.test/api/v1/challenge") >= 1);
+    host.remove();
+
+    let (_host, root) = mount_widget(&[("thread", "/held"), ("lang", "en")]);
+    until("the held comment, fetched by token", || {
+        find(&root, "li.comment .pending-note").is_some()
+    })
+    .await;
+    assert!(text(&root).contains("Please approve me"));
+    assert_eq!(request_count("GET comments.test/api/v1/comments/"), 1);
+}
+
+#[wasm_bindgen_test]
 async fn host_css_does_not_leak_in_and_ours_does_not_leak_out() {
     let doc = document();
     let style = doc.create_element("style").unwrap();

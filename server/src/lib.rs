@@ -1,11 +1,13 @@
 //! Palabre's comment server. `main.rs` only parses the command line and calls in here; tests
 //! drive the same [`http::router`] and [`startup::Application`].
 
+pub mod admin;
 pub mod comments;
 pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod moderation;
 pub mod rate_limit;
 pub mod render;
 pub mod spam;

@@ -8,6 +8,7 @@ use crate::i18n::Msg;
 use crate::thread_state::ThreadState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use palabre_api::CommentStatus;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +75,9 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
                         t.append_page(page);
                     });
                     load.set(Load::Ready);
+                    if !more {
+                        show_own_pending(ctx, &key).await;
+                    }
                 }
                 Err(e) => {
                     load.set(Load::Failed {
@@ -159,5 +163,39 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
                 {move || ctx.announcement.get()}
             </div>
         </section>
+    }
+}
+
+/// The reader's own comments still awaiting moderation in this thread: the server returns
+/// them to their author only (by edit token). Approved ones arrive with the thread; a
+/// rejected one (gone) is forgotten.
+async fn show_own_pending(ctx: Ctx, thread_key: &str) {
+    let endpoint = ctx.endpoint();
+    let waiting: Vec<(i64, String)> = ctx.own.with_untracked(|own| {
+        own.iter()
+            .filter(|(_, c)| c.pending_in.as_deref() == Some(thread_key))
+            .map(|(id, c)| (*id, c.token.clone()))
+            .collect()
+    });
+    for (id, token) in waiting {
+        if ctx.thread.with_untracked(|t| t.get(id).is_some()) {
+            continue;
+        }
+        match ctx.client().comment(id, &token).await {
+            Ok(c) if c.status == CommentStatus::Pending => ctx.thread.update(|t| t.add_new(c)),
+            Ok(_) => ctx.own.update(|own| {
+                if let Some(c) = own.get_mut(&id) {
+                    c.pending_in = None;
+                    ctx.store().remember_own(&endpoint, id, c.clone());
+                }
+            }),
+            Err(ApiError::Refused { status: 404, .. }) => {
+                ctx.store().forget_own(&endpoint, id);
+                ctx.own.update(|own| {
+                    own.remove(&id);
+                });
+            }
+            Err(_) => {}
+        }
     }
 }

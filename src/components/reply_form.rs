@@ -1,6 +1,7 @@
 use crate::client::ApiError;
 use crate::context::{now_ms, use_ctx};
 use crate::i18n::{Msg, error_message};
+use crate::proof_of_work::{self, HeldChallenge};
 use crate::storage::{Identity, OwnComment, draft_key};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -39,6 +40,14 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
     let sending = RwSignal::new(Sending::Idle);
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let form = NodeRef::<leptos::html::Form>::new();
+    // The anti-spam challenge is fetched as the form opens: its clock measures how long the
+    // reader took to write (see `proof_of_work`).
+    let challenge = StoredValue::new(None::<HeldChallenge>);
+    spawn_local(async move {
+        if let Ok(c) = proof_of_work::fetch(&ctx.client()).await {
+            challenge.set_value(Some(c));
+        }
+    });
 
     // An inline reply form takes the focus when it opens.
     if parent.is_some() {
@@ -106,6 +115,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 body: body.get_untracked(),
                 notify: None,
                 homepage: optional(honeypot.get_untracked()),
+                pow: None,
             };
             // The server's own checks, run here first.
             if let Err(e) = input.validate(&ctx.rules()) {
@@ -117,19 +127,22 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
             sending.set(Sending::Posting);
             let key = key.clone();
             spawn_local(async move {
-                match ctx.client().post(&input).await {
+                let body_text = input.body.clone();
+                let thread = input.thread.clone();
+                match proof_of_work::post_comment(&ctx.client(), challenge, input).await {
                     Ok(created) => {
                         let store = ctx.store();
                         store.save_draft(&key, "");
                         body.set(String::new());
                         previewing.set(false);
+                        let pending = created.comment.status == CommentStatus::Pending;
                         let own = OwnComment {
                             token: created.edit_token,
                             created_ms: created.comment.created.as_millis().max(now_ms()),
-                            body: input.body,
+                            body: body_text,
+                            pending_in: pending.then_some(thread),
                         };
                         let id = created.comment.id;
-                        let pending = created.comment.status == CommentStatus::Pending;
                         store.remember_own(&ctx.endpoint(), id, own.clone());
                         ctx.own.update(|o| {
                             o.insert(id, own);

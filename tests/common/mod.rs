@@ -8,6 +8,8 @@ extern "C" {
     pub fn install_mock();
     pub fn seed(thread: &str, comments_json: &str);
     pub fn set_failure(mode: &str);
+    /// "all": posts are held for moderation (202) and returned only to their author.
+    pub fn set_moderation(mode: &str);
     /// Requests whose method, host, path or thread contains `part`.
     pub fn request_count(part: &str) -> u32;
     pub fn requested_hosts() -> String;

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(health::router())
         .merge(embed::router())
+        .merge(crate::admin::router())
         .fallback(|| async { Error::Refused(ErrorCode::NotFound) })
         .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(body_limit))

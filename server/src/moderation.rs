@@ -1,0 +1,225 @@
+//! What moderators can do, whoever asks (the admin pages, a signed link in an email): every
+//! action is applied through here and written to the admin log (who, what, when).
+
+use crate::comments::now;
+use crate::error::{Error, Result};
+use crate::render::render;
+use crate::state::AppState;
+use crate::store::{AuditEntry, BlockKind, CommentRecord};
+use palabre_api::{CommentBody, CommentStatus, ErrorCode, ThreadKey};
+
+/// An action on one or several comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentAction {
+    Approve,
+    /// Refuse a held comment: it is removed.
+    Reject,
+    /// Keep it out of sight and out of the queue.
+    Spam,
+    Delete,
+    BlockEmail,
+    BlockReader,
+}
+
+impl CommentAction {
+    pub const ALL: [Self; 6] = [
+        Self::Approve,
+        Self::Reject,
+        Self::Spam,
+        Self::Delete,
+        Self::BlockEmail,
+        Self::BlockReader,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::Spam => "spam",
+            Self::Delete => "delete",
+            Self::BlockEmail => "block_email",
+            Self::BlockReader => "block_reader",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadAction {
+    Lock,
+    Unlock,
+    Hide,
+    Show,
+}
+
+impl ThreadAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lock => "lock",
+            Self::Unlock => "unlock",
+            Self::Hide => "hide",
+            Self::Show => "show",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Lock, Self::Unlock, Self::Hide, Self::Show]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+async fn log(state: &AppState, actor: &str, action: &str, target: String, detail: String) {
+    let entry = AuditEntry {
+        at: now(),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        target,
+        detail,
+    };
+    // The action is done; a failure to log it is reported, not turned into a failed action.
+    if let Err(e) = state.store.log_action(&entry).await {
+        tracing::error!(error = %e, action, "could not write the admin log");
+    }
+}
+
+/// Applies `action` to each comment of `ids`; returns how many it changed. Comments that are
+/// gone are skipped.
+pub async fn apply(
+    state: &AppState,
+    actor: &str,
+    action: CommentAction,
+    ids: &[i64],
+) -> Result<usize> {
+    let mut changed = 0;
+    for &id in ids {
+        let Some(comment) = state.store.comment(id).await? else {
+            continue;
+        };
+        if apply_one(state, action, &comment).await? {
+            changed += 1;
+            log(
+                state,
+                actor,
+                action.as_str(),
+                format!("comment {id}"),
+                format!("thread {}", comment.thread_key),
+            )
+            .await;
+        }
+    }
+    Ok(changed)
+}
+
+async fn apply_one(state: &AppState, action: CommentAction, c: &CommentRecord) -> Result<bool> {
+    let store = &state.store;
+    Ok(match action {
+        CommentAction::Approve => {
+            if c.status == CommentStatus::Deleted
+                || (c.status == CommentStatus::Published && !c.spam)
+            {
+                return Ok(false);
+            }
+            store
+                .set_comment_status(c.id, CommentStatus::Published, false)
+                .await?
+                .is_some()
+        }
+        CommentAction::Spam => {
+            if c.spam {
+                return Ok(false);
+            }
+            store
+                .set_comment_status(c.id, CommentStatus::Pending, true)
+                .await?
+                .is_some()
+        }
+        CommentAction::Reject | CommentAction::Delete => {
+            store.delete_comment(c.id).await?.is_some()
+        }
+        CommentAction::BlockEmail => match &c.email {
+            Some(email) => {
+                store
+                    .add_block(BlockKind::Email, &email.to_lowercase(), now())
+                    .await?;
+                true
+            }
+            None => false,
+        },
+        CommentAction::BlockReader => {
+            store
+                .add_block(BlockKind::Reader, &c.reader_hash, now())
+                .await?;
+            true
+        }
+    })
+}
+
+/// A moderator's correction of a comment's text (same rules and rendering as readers').
+pub async fn edit(state: &AppState, actor: &str, id: i64, body: &str) -> Result<()> {
+    let body = CommentBody::parse(body, state.settings.max_body_length as usize)?;
+    let html = render(&body);
+    state
+        .store
+        .update_comment_body(id, body.as_str(), &html, now())
+        .await?
+        .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
+    log(state, actor, "edit", format!("comment {id}"), String::new()).await;
+    Ok(())
+}
+
+/// Returns false if the thread does not exist.
+pub async fn thread(
+    state: &AppState,
+    actor: &str,
+    key: &ThreadKey,
+    action: ThreadAction,
+) -> Result<bool> {
+    let store = &state.store;
+    let done = match action {
+        ThreadAction::Lock => store.set_thread_locked(key, true).await?,
+        ThreadAction::Unlock => store.set_thread_locked(key, false).await?,
+        ThreadAction::Hide => store.set_thread_hidden(key, true).await?,
+        ThreadAction::Show => store.set_thread_hidden(key, false).await?,
+    };
+    if done {
+        log(
+            state,
+            actor,
+            action.as_str(),
+            format!("thread {}", key.as_str()),
+            String::new(),
+        )
+        .await;
+    }
+    Ok(done)
+}
+
+pub async fn block(state: &AppState, actor: &str, kind: BlockKind, value: &str) -> Result<()> {
+    let value = match kind {
+        BlockKind::Email => value.trim().to_lowercase(),
+        BlockKind::Reader => value.trim().to_owned(),
+    };
+    if value.is_empty() || value.len() > 254 {
+        return Err(Error::Refused(ErrorCode::InvalidField));
+    }
+    state.store.add_block(kind, &value, now()).await?;
+    log(state, actor, "block", format!("{} {value}", kind.as_str()), String::new()).await;
+    Ok(())
+}
+
+pub async fn unblock(state: &AppState, actor: &str, kind: BlockKind, value: &str) -> Result<bool> {
+    let done = state.store.remove_block(kind, value).await?;
+    if done {
+        log(state, actor, "unblock", format!("{} {value}", kind.as_str()), String::new()).await;
+    }
+    Ok(done)
+}
+
+/// Records something an admin did that changes no comment (sign-in, sign-out, failures).
+pub async fn record(state: &AppState, actor: &str, action: &str, detail: String) {
+    log(state, actor, action, String::new(), detail).await;
+}

@@ -20,6 +20,9 @@ export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(
     "serve", "--listen", `127.0.0.1:${port}`,
     "--database", `sqlite://${dataDir}/palabre.db`,
     "--widget-dir", BUNDLE, "--origin", blogOrigin,
+    // The default 16-bit proof of work, but a shorter wait than the default 3 s between the
+    // form opening and the post, to keep the suite quick.
+    "--min-post-delay", "1s",
   ], { env: { ...process.env, RUST_LOG: "palabre=info" }, stdio: ["ignore", "ignore", "pipe"] });
   const address = await new Promise((resolve, reject) => {
     let log = "";
@@ -78,3 +81,27 @@ export async function launch() {
 
 /** The widget's shadow root content, located through Playwright's shadow-piercing CSS. */
 export const widget = (page) => page.locator(".palabre");
+
+/** Posts a comment through the API as the widget would: challenge, proof of work, wait. */
+export async function seedComment(serverUrl, comment) {
+  const { createHash } = await import("node:crypto");
+  const c = await (await fetch(`${serverUrl}/api/v1/challenge`)).json();
+  let counter = 0;
+  const zeroBits = (buf) => {
+    let bits = 0;
+    for (const byte of buf) {
+      if (byte === 0) { bits += 8; continue; }
+      return bits + Math.clz32(byte) - 24;
+    }
+    return bits;
+  };
+  while (zeroBits(createHash("sha256").update(`${c.challenge}:${counter}`).digest()) < c.difficulty) counter++;
+  await new Promise((r) => setTimeout(r, c.wait_ms + 50));
+  const res = await fetch(`${serverUrl}/api/v1/comments`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...comment, pow: { challenge: c.challenge, counter } }),
+  });
+  if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+  return res.json();
+}

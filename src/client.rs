@@ -3,9 +3,9 @@
 
 use gloo_net::http::{Request, Response};
 use palabre_api::{
-    Challenge, Comment, CountsRequest, CountsResponse, CreatedComment, DeleteResult, EditComment, ErrorBody,
-    ErrorCode, NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder, ThreadPage,
-    VoteCounts, VoteRequest,
+    Challenge, Comment, CountsRequest, CountsResponse, CreatedComment, DeleteResult, EditComment,
+    ErrorBody, ErrorCode, NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder,
+    ThreadPage, VoteCounts, VoteRequest,
 };
 use serde::de::DeserializeOwned;
 

@@ -85,6 +85,15 @@ pub async fn post_comment(
         );
         match (&result, challenge_refused) {
             (_, true) if attempt == 0 => continue,
+            (Ok(_), _) => {
+                // The next comment's clock starts now, as if its form had just opened.
+                let client = client.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(next) = fetch(&client).await {
+                        held.set_value(Some(next));
+                    }
+                });
+            }
             (Err(e), false) if !matches!(e, ApiError::Refused { status: 429, .. }) => {
                 held.set_value(Some(current));
             }

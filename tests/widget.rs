@@ -339,7 +339,10 @@ async fn a_held_comment_stays_visible_to_its_author_after_a_reload() {
     until("the form", || find(&root, "textarea").is_some()).await;
     set_moderation("all");
     post_top_level(&root, "Please approve me");
-    until("the note", || find(&root, "li.comment .pending-note").is_some()).await;
+    until("the note", || {
+        find(&root, "li.comment .pending-note").is_some()
+    })
+    .await;
     set_moderation("none");
     // Posting solved the mock's proof of work (it checks the hash and refuses replays).
     assert!(request_count("GET comments.test/api/v1/challenge") >= 1);

@@ -58,6 +58,9 @@ mod tests {
         assert!(verify(c, 7, 0));
         assert!(verify(c, n, 8));
         let failures = (0..200).filter(|&k| !verify(c, k, 8)).count();
-        assert!(failures > 150, "8 bits should reject most counters, rejected {failures}");
+        assert!(
+            failures > 150,
+            "8 bits should reject most counters, rejected {failures}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 // each thread keeps its own comments.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBlog, launch } from "../harness.mjs";
+import { startServer, startBlog, launch, seedComment } from "../harness.mjs";
 
 let server, blog, browser;
 const pages = {};
@@ -27,19 +27,14 @@ after(async () => {
   await blog?.stop();
 });
 
-async function seed(thread, text) {
-  const res = await fetch(`${server.url}/api/v1/comments`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ thread, body: text, author: "Seed" }),
-  });
-  assert.equal(res.status, 201, await res.text());
-}
+const seed = (thread, body) => seedComment(server.url, { thread, body, author: "Seed" });
 
 test("two widgets and count badges on one page", async () => {
-  await seed("/recipe", "Recipe comment one");
-  await seed("/recipe", "Recipe comment two");
-  await seed("/review", "Une critique");
+  await Promise.all([
+    seed("/recipe", "Recipe comment one"),
+    seed("/recipe", "Recipe comment two"),
+    seed("/review", "Une critique"),
+  ]);
 
   const page = await browser.newPage();
   page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasmRequests += 1; });

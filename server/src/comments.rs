@@ -266,8 +266,7 @@ pub async fn one(state: &AppState, id: i64, token: Option<&str>) -> Result<Comme
         .thread(&ThreadKey::parse(&comment.thread_key)?)
         .await?
         .is_none_or(|t| t.hidden);
-    let is_author =
-        token.is_some_and(|t| crypto::edit_token_matches(t, &comment.edit_token_hash));
+    let is_author = token.is_some_and(|t| crypto::edit_token_matches(t, &comment.edit_token_hash));
     let visible = match comment.status {
         _ if comment.spam => is_author,
         CommentStatus::Pending => is_author,

@@ -22,7 +22,27 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the comment server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Manage the admin pages' accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin or change their password, read from standard input (first line).
+    /// Signs out that admin's sessions.
+    SetPassword {
+        /// Database URL [default: sqlite://palabre.db].
+        #[arg(long, env = "PALABRE_DATABASE")]
+        database: Option<String>,
+        /// The admin's name.
+        #[arg(long, default_value = "admin")]
+        name: String,
+    },
+    /// Print the argon2 hash of a password read from standard input, for
+    /// PALABRE_ADMIN_PASSWORD_HASH.
+    HashPassword,
 }
 
 #[derive(Debug, Default, Args)]
@@ -126,7 +146,11 @@ pub struct ServeArgs {
 
     /// Words or phrases (case-insensitive) that send a comment to the moderation queue.
     /// Repeat the flag, or separate with commas in the variable.
-    #[arg(long = "blocked-word", env = "PALABRE_BLOCKED_WORDS", value_delimiter = ',')]
+    #[arg(
+        long = "blocked-word",
+        env = "PALABRE_BLOCKED_WORDS",
+        value_delimiter = ','
+    )]
     pub blocked_words: Vec<String>,
 }
 
@@ -295,7 +319,12 @@ impl ServeArgs {
                     .with_context(|| format!("client IP header {h:?} is not a header name"))
             })
             .transpose()?;
-        let moderation = match self.moderation.or(file.moderation).as_deref().map(str::trim) {
+        let moderation = match self
+            .moderation
+            .or(file.moderation)
+            .as_deref()
+            .map(str::trim)
+        {
             None | Some("none") => ModerationMode::None,
             Some("first") => ModerationMode::First,
             Some("all") => ModerationMode::All,
@@ -398,7 +427,10 @@ pub fn parse_public_url(raw: &str) -> anyhow::Result<String> {
         None => bail!("public URL {raw:?} must look like https://comments.example.org"),
     };
     let origin = parse_origin(&origin).with_context(|| format!("public URL {raw:?}"))?;
-    if path.chars().any(|c| c.is_whitespace() || "?#\"<>".contains(c)) {
+    if path
+        .chars()
+        .any(|c| c.is_whitespace() || "?#\"<>".contains(c))
+    {
         bail!("public URL {raw:?} must not carry a query, fragment or spaces");
     }
     Ok(format!("{origin}{path}"))
@@ -439,7 +471,8 @@ mod tests {
         let mut full = vec!["palabre", "serve"];
         full.extend_from_slice(args);
         match Cli::try_parse_from(full).unwrap().command {
-            Command::Serve(a) => a,
+            Command::Serve(a) => *a,
+            other => panic!("not serve: {other:?}"),
         }
     }
 

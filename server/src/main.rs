@@ -12,5 +12,6 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(address = %app.local_addr(), "Palabre is listening");
             app.run_until(shutdown_signal()).await
         }
+        Command::Admin(command) => palabre_server::admin::cli::run(command).await,
     }
 }

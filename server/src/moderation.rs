@@ -207,14 +207,28 @@ pub async fn block(state: &AppState, actor: &str, kind: BlockKind, value: &str) 
         return Err(Error::Refused(ErrorCode::InvalidField));
     }
     state.store.add_block(kind, &value, now()).await?;
-    log(state, actor, "block", format!("{} {value}", kind.as_str()), String::new()).await;
+    log(
+        state,
+        actor,
+        "block",
+        format!("{} {value}", kind.as_str()),
+        String::new(),
+    )
+    .await;
     Ok(())
 }
 
 pub async fn unblock(state: &AppState, actor: &str, kind: BlockKind, value: &str) -> Result<bool> {
     let done = state.store.remove_block(kind, value).await?;
     if done {
-        log(state, actor, "unblock", format!("{} {value}", kind.as_str()), String::new()).await;
+        log(
+            state,
+            actor,
+            "unblock",
+            format!("{} {value}", kind.as_str()),
+            String::new(),
+        )
+        .await;
     }
     Ok(done)
 }

@@ -26,7 +26,10 @@ pub async fn issue(state: &AppState, reader: &str) -> Result<Challenge> {
     if difficulty > 0 {
         let recent = state
             .store
-            .posts_by_reader_since(reader, Timestamp::from_millis(issued.as_millis() - RECENT_MS))
+            .posts_by_reader_since(
+                reader,
+                Timestamp::from_millis(issued.as_millis() - RECENT_MS),
+            )
             .await?;
         let extra = u8::try_from(recent.saturating_sub(1)).unwrap_or(u8::MAX);
         difficulty = difficulty.saturating_add(extra).min(MAX_POW_DIFFICULTY);

@@ -13,6 +13,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub settings: Arc<Settings>,
     pub write_limiter: Arc<RateLimiter>,
+    /// Admin sign-in attempts per network: guessing passwords gets slow fast.
+    pub login_limiter: Arc<RateLimiter>,
     /// The widget's files, when `--widget-dir` is set.
     pub widget: Option<Arc<WidgetBundle>>,
 }
@@ -22,6 +24,10 @@ impl AppState {
         Self {
             widget: None,
             write_limiter: Arc::new(RateLimiter::new(settings.rate_limit)),
+            login_limiter: Arc::new(RateLimiter::new(crate::rate_limit::RateLimit {
+                burst: 5,
+                per_minute: 5,
+            })),
             store,
             keys: Arc::new(keys),
             settings: Arc::new(settings),

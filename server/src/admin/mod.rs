@@ -3,12 +3,12 @@
 //! action goes through [`crate::moderation`], which logs it.
 
 pub mod auth;
+pub mod cli;
 mod pages;
 
 use crate::error::Error;
 use crate::http::ClientIp;
 use crate::moderation::{self, CommentAction, ThreadAction};
-use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::state::AppState;
 use crate::store::{AdminSession, BlockKind, CommentFilter, ListedStatus};
 use axum::Router;
@@ -20,7 +20,6 @@ use axum::routing::{get, post};
 use maud::Markup;
 use palabre_api::ThreadKey;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
 
 const PAGE_SIZE: u32 = 50;
 
@@ -55,7 +54,10 @@ async fn harden(mut response: Response) -> Response {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     response
 }
 
@@ -95,7 +97,11 @@ impl IntoResponse for AdminError {
                 "Form expired",
                 "This form is no longer valid. Reload the page and try again.",
             ),
-            Self::NotFound => page(StatusCode::NOT_FOUND, "Not found", "No such page or comment."),
+            Self::NotFound => page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "No such page or comment.",
+            ),
             Self::BadInput(what) => page(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", what),
             Self::Internal(e) => {
                 // Logs the cause; the page says nothing about it.
@@ -188,23 +194,16 @@ fn back_to(form: &Form, default: &str, done: usize) -> Response {
 }
 
 fn done_notice(query: &HashMap<String, String>) -> Option<String> {
-    query.get("done").and_then(|d| d.parse::<usize>().ok()).map(|n| match n {
-        1 => "1 item updated.".to_owned(),
-        n => format!("{n} items updated."),
-    })
+    query
+        .get("done")
+        .and_then(|d| d.parse::<usize>().ok())
+        .map(|n| match n {
+            1 => "1 item updated.".to_owned(),
+            n => format!("{n} items updated."),
+        })
 }
 
 // Sign-in.
-
-fn login_limiter() -> &'static RateLimiter {
-    static LIMITER: OnceLock<RateLimiter> = OnceLock::new();
-    LIMITER.get_or_init(|| {
-        RateLimiter::new(RateLimit {
-            burst: 5,
-            per_minute: 5,
-        })
-    })
-}
 
 async fn login_page(State(state): State<AppState>) -> Markup {
     pages::login(&auth::login_token(&state), None)
@@ -217,11 +216,17 @@ async fn login(
 ) -> AdminResult {
     let form = Form::parse(&body);
     let fail = |status: StatusCode, message: &str| {
-        (status, pages::login(&auth::login_token(&state), Some(message))).into_response()
+        (
+            status,
+            pages::login(&auth::login_token(&state), Some(message)),
+        )
+            .into_response()
     };
-    // Per network, per process: guessing passwords gets slow fast.
-    let limiter_key = format!("{}:{}", Arc::as_ptr(&state.store) as *const () as usize, crate::crypto::network_identity(client));
-    if login_limiter().check(&limiter_key).is_err() {
+    if state
+        .login_limiter
+        .check(&crate::crypto::network_identity(client))
+        .is_err()
+    {
         return Ok(fail(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many attempts. Wait a minute, then try again.",
@@ -231,12 +236,21 @@ async fn login(
         .get("login_token")
         .is_some_and(|t| auth::login_token_valid(&state, t))
     {
-        return Ok(fail(StatusCode::FORBIDDEN, "The form expired. Please sign in again."));
+        return Ok(fail(
+            StatusCode::FORBIDDEN,
+            "The form expired. Please sign in again.",
+        ));
     }
     let name = form.get("name").unwrap_or("").trim();
     let password = form.get("password").unwrap_or("");
     if name.is_empty() || name.len() > 64 || !auth::check_password(&state, name, password).await? {
-        moderation::record(&state, name.get(..64).unwrap_or(name), "sign_in_failed", String::new()).await;
+        moderation::record(
+            &state,
+            name.get(..64).unwrap_or(name),
+            "sign_in_failed",
+            String::new(),
+        )
+        .await;
         return Ok(fail(StatusCode::UNAUTHORIZED, "Wrong name or password."));
     }
     let token = auth::start_session(&state, name).await?;
@@ -288,7 +302,14 @@ async fn queue(
             CommentAction::BlockEmail,
         ],
     );
-    render(&state, &session, done_notice(&query), "Moderation queue", content).await
+    render(
+        &state,
+        &session,
+        done_notice(&query),
+        "Moderation queue",
+        content,
+    )
+    .await
 }
 
 async fn comments(
@@ -368,7 +389,14 @@ async fn edit_page(
     let session = signed_in(&state, &headers).await?;
     let comment = state.store.comment(id).await?.ok_or(AdminError::NotFound)?;
     let content = pages::edit_form(&comment, &session.csrf_token, None);
-    render(&state, &session, None, &format!("Edit comment {id}"), content).await
+    render(
+        &state,
+        &session,
+        None,
+        &format!("Edit comment {id}"),
+        content,
+    )
+    .await
 }
 
 async fn edit(
@@ -386,8 +414,19 @@ async fn edit(
         Err(Error::Invalid(v)) => {
             // Nothing the moderator typed is lost: the form comes back with it.
             comment.body = text.to_owned();
-            let content = pages::edit_form(&comment, &session.csrf_token, Some(v.code.default_message()));
-            let page = render(&state, &session, None, &format!("Edit comment {id}"), content).await?;
+            let content = pages::edit_form(
+                &comment,
+                &session.csrf_token,
+                Some(v.code.default_message()),
+            );
+            let page = render(
+                &state,
+                &session,
+                None,
+                &format!("Edit comment {id}"),
+                content,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -434,7 +473,14 @@ async fn blocks(
     let session = signed_in(&state, &headers).await?;
     let list = state.store.blocks().await?;
     let content = pages::blocks(&list, &session.csrf_token);
-    render(&state, &session, done_notice(&query), "Blocked emails and readers", content).await
+    render(
+        &state,
+        &session,
+        done_notice(&query),
+        "Blocked emails and readers",
+        content,
+    )
+    .await
 }
 
 fn block_kind(form: &Form) -> AdminResult<BlockKind> {
@@ -447,12 +493,17 @@ async fn add_block(State(state): State<AppState>, headers: HeaderMap, body: Byte
     let form = Form::parse(&body);
     let session = verified(&state, &headers, &form).await?;
     let kind = block_kind(&form)?;
-    moderation::block(&state, &session.admin, kind, form.get("value").unwrap_or(""))
-        .await
-        .map_err(|e| match e {
-            Error::Refused(_) => AdminError::BadInput("Give an email address or a reader hash."),
-            other => other.into(),
-        })?;
+    moderation::block(
+        &state,
+        &session.admin,
+        kind,
+        form.get("value").unwrap_or(""),
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Refused(_) => AdminError::BadInput("Give an email address or a reader hash."),
+        other => other.into(),
+    })?;
     Ok(back_to(&form, "/admin/blocks", 1))
 }
 
@@ -464,7 +515,13 @@ async fn remove_block(
     let form = Form::parse(&body);
     let session = verified(&state, &headers, &form).await?;
     let kind = block_kind(&form)?;
-    let done = moderation::unblock(&state, &session.admin, kind, form.get("value").unwrap_or("")).await?;
+    let done = moderation::unblock(
+        &state,
+        &session.admin,
+        kind,
+        form.get("value").unwrap_or(""),
+    )
+    .await?;
     Ok(back_to(&form, "/admin/blocks", usize::from(done)))
 }
 

@@ -320,8 +320,11 @@ pub trait Store: Send + Sync + 'static {
 
     async fn set_thread_hidden(&self, key: &ThreadKey, hidden: bool) -> Result<bool, StoreError>;
     /// Threads with their counts, most recently commented first.
-    async fn threads_overview(&self, limit: u32, offset: u32)
-    -> Result<Vec<ThreadSummary>, StoreError>;
+    async fn threads_overview(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ThreadSummary>, StoreError>;
     /// Sets status and spam flag (approve: published; spam: pending + flag). `None` if absent.
     async fn set_comment_status(
         &self,
@@ -334,14 +337,21 @@ pub trait Store: Send + Sync + 'static {
     /// Comments awaiting moderation (spam excluded).
     async fn pending_count(&self) -> Result<u64, StoreError>;
     /// Comments posted by this reader since `since` (the proof-of-work difficulty rises).
-    async fn posts_by_reader_since(&self, reader: &str, since: Timestamp)
-    -> Result<u64, StoreError>;
+    async fn posts_by_reader_since(
+        &self,
+        reader: &str,
+        since: Timestamp,
+    ) -> Result<u64, StoreError>;
     /// Turns reply notifications off for this comment; false if it does not exist.
     async fn set_notify(&self, id: i64, notify: bool) -> Result<bool, StoreError>;
 
     /// Adds a block; adding an existing one is not an error.
-    async fn add_block(&self, kind: BlockKind, value: &str, at: Timestamp)
-    -> Result<(), StoreError>;
+    async fn add_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
     async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError>;
     async fn is_blocked(&self, email: Option<&str>, reader: &str) -> Result<bool, StoreError>;
     async fn blocks(&self) -> Result<Vec<Block>, StoreError>;
@@ -351,8 +361,12 @@ pub trait Store: Send + Sync + 'static {
     async fn admin_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Creates the admin or replaces their password hash.
-    async fn set_admin_password(&self, name: &str, hash: &str, at: Timestamp)
-    -> Result<(), StoreError>;
+    async fn set_admin_password(
+        &self,
+        name: &str,
+        hash: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
     async fn admin_password_hash(&self, name: &str) -> Result<Option<String>, StoreError>;
     async fn create_session(
         &self,
@@ -361,14 +375,21 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<(), StoreError>;
     /// The session, unless absent or expired at `now`.
-    async fn session(&self, token_hash: &[u8], now: Timestamp)
-    -> Result<Option<AdminSession>, StoreError>;
+    async fn session(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<AdminSession>, StoreError>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
 
     /// Records a proof-of-work challenge as spent; false if it already was (a replay).
     /// Expired records are purged on the way.
-    async fn spend_challenge(&self, nonce: &str, expires: Timestamp, now: Timestamp)
-    -> Result<bool, StoreError>;
+    async fn spend_challenge(
+        &self,
+        nonce: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
 
     /// A page of a thread; `None` for a thread that does not exist.
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError>;

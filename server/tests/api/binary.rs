@@ -46,8 +46,10 @@ async fn palabre_serve_starts_in_a_fresh_directory_and_stops_on_sigterm() {
     tokio::time::sleep(Duration::from_millis(challenge.wait_ms)).await;
     let res = client
         .post(format!("{base}/api/v1/comments"))
-        .json(&serde_json::json!({"thread": "/hello", "body": "Hi <script>alert(1)</script>",
-            "pow": {"challenge": challenge.challenge, "counter": counter}}))
+        .json(
+            &serde_json::json!({"thread": "/hello", "body": "Hi <script>alert(1)</script>",
+            "pow": {"challenge": challenge.challenge, "counter": counter}}),
+        )
         .send()
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 mod bad_input;
 mod binary;
 mod comments;
@@ -11,5 +12,6 @@ mod edit_delete;
 mod embed;
 mod openapi;
 mod security;
+mod spam;
 mod store_conformance;
 mod votes;

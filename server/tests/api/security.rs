@@ -146,8 +146,10 @@ async fn addresses_emails_and_tokens_are_never_stored_in_clear() {
         .client
         .post(app.url("/api/v1/comments"))
         .header("x-real-ip", "203.0.113.77")
-        .json(&json!({"thread": "/t", "body": "hello", "email": "ana@example.org",
-            "pow": app.solved_challenge_with(&[("x-real-ip", "203.0.113.77")]).await}))
+        .json(
+            &json!({"thread": "/t", "body": "hello", "email": "ana@example.org",
+            "pow": app.solved_challenge_with(&[("x-real-ip", "203.0.113.77")]).await}),
+        )
         .send()
         .await
         .unwrap();

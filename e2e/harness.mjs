@@ -15,7 +15,7 @@ const BINARY = process.env.PALABRE_BIN || path.join(ROOT, "target", "debug", "pa
 const BUNDLE = path.join(ROOT, "target", "bundle");
 
 /** Starts `palabre serve`; resolves once it listens. `port` 0 picks a free one. */
-export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(path.join(tmpdir(), "palabre-e2e-")) }) {
+export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(path.join(tmpdir(), "palabre-e2e-")), args = [] }) {
   const child = spawn(BINARY, [
     "serve", "--listen", `127.0.0.1:${port}`,
     "--database", `sqlite://${dataDir}/palabre.db`,
@@ -23,6 +23,7 @@ export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(
     // The default 16-bit proof of work, but a shorter wait than the default 3 s between the
     // form opening and the post, to keep the suite quick.
     "--min-post-delay", "1s",
+    ...args,
   ], { env: { ...process.env, RUST_LOG: "palabre=info" }, stdio: ["ignore", "ignore", "pipe"] });
   const address = await new Promise((resolve, reject) => {
     let log = "";
@@ -104,4 +105,13 @@ export async function seedComment(serverUrl, comment) {
   });
   if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
   return res.json();
+}
+
+/** `palabre admin set-password` on a server's database, the password on standard input. */
+export async function setAdminPassword(dataDir, password) {
+  const child = spawn(BINARY, ["admin", "set-password", "--database", `sqlite://${dataDir}/palabre.db`],
+    { stdio: ["pipe", "ignore", "pipe"] });
+  child.stdin.end(`${password}\n`);
+  const code = await new Promise((r) => child.on("exit", r));
+  if (code !== 0) throw new Error(`set-password exited with ${code}`);
 }

@@ -36,6 +36,7 @@ export function install_mock() {
         expires_in_ms: 7200000 });
     }
     if (req.method === "POST" && path === "/api/v1/comments") {
+      m.lastPost = body;
       if (!body.body.trim()) return err(422, "body_empty", "body");
       if (body.body.includes("SERVER_SAYS_EMAIL")) return err(422, "email_invalid", "email");
       // The proof of work is checked as the server does: solved, and used once.
@@ -93,6 +94,12 @@ const MOCK_DIFFICULTY = 8;
 async function solves({ challenge, counter }) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${challenge}:${counter}`)));
   return digest[0] === 0; // 8 leading zero bits
+}
+
+// The JSON of the last comment posted, with its proof of work removed.
+export function last_post() {
+  const { pow, ...rest } = window.__palabreMock.lastPost || {};
+  return JSON.stringify(rest);
 }
 
 export function set_moderation(mode) {

@@ -358,6 +358,33 @@ async fn a_held_comment_stays_visible_to_its_author_after_a_reload() {
 }
 
 #[wasm_bindgen_test]
+async fn reply_notifications_are_offered_once_an_email_is_given() {
+    let (_host, root) = mount_widget(&[("thread", "/notify"), ("lang", "en")]);
+    until("the form", || find(&root, "textarea").is_some()).await;
+    assert!(
+        find(&root, "input[name=notify]").is_none(),
+        "no email, no offer"
+    );
+    type_into(
+        &find(&root, "input[name=email]").unwrap(),
+        "ana@example.org",
+    );
+    until("the checkbox", || {
+        find(&root, "input[name=notify]").is_some()
+    })
+    .await;
+    click(&find(&root, "input[name=notify]").unwrap());
+    post_top_level(&root, "Tell me about replies");
+    until("the comment", || {
+        text(&root).contains("Tell me about replies")
+    })
+    .await;
+    let sent = last_post();
+    assert!(sent.contains(r#""notify":true"#), "{sent}");
+    assert!(sent.contains(r#""email":"ana@example.org""#), "{sent}");
+}
+
+#[wasm_bindgen_test]
 async fn host_css_does_not_leak_in_and_ours_does_not_leak_out() {
     let doc = document();
     let style = doc.create_element("style").unwrap();

@@ -225,6 +225,7 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
             }
             other => other.into(),
         })?;
+    crate::notify::comment_created(state, &stored).await;
     Ok(CreatedComment {
         comment: public(stored),
         edit_token,

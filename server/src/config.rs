@@ -152,6 +152,52 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub blocked_words: Vec<String>,
+
+    /// SMTP server for notification emails; unset, no email is sent.
+    #[arg(long, env = "PALABRE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port [default: 587 with starttls, 465 with tls, 25 with none].
+    #[arg(long, env = "PALABRE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// SMTP transport security: starttls, tls or none (none only for a relay on this machine)
+    /// [default: starttls].
+    #[arg(long, env = "PALABRE_SMTP_TLS")]
+    pub smtp_tls: Option<String>,
+
+    /// SMTP user name, if the server wants one.
+    #[arg(long, env = "PALABRE_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+
+    /// SMTP password.
+    #[arg(long, env = "PALABRE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<SecretString>,
+
+    /// Sender of notification emails, e.g. "Palabre <comments@example.org>".
+    #[arg(long, env = "PALABRE_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+
+    /// Who is told of new and held comments (with signed approve/delete links). Repeat the
+    /// flag, or separate with commas in the variable.
+    #[arg(
+        long = "admin-email",
+        env = "PALABRE_ADMIN_EMAILS",
+        value_delimiter = ','
+    )]
+    pub admin_emails: Vec<String>,
+
+    /// URL that receives a signed JSON POST for every new comment.
+    #[arg(long, env = "PALABRE_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+
+    /// Key of the webhook's HMAC-SHA256 signature (header X-Palabre-Signature).
+    #[arg(long, env = "PALABRE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<SecretString>,
+
+    /// How long the approve/delete links in emails stay valid, e.g. 7d [default: 7d].
+    #[arg(long, env = "PALABRE_EMAIL_LINK_LIFETIME")]
+    pub email_link_lifetime: Option<String>,
 }
 
 /// The optional TOML file: the same settings as [`ServeArgs`].
@@ -180,6 +226,16 @@ struct FileConfig {
     min_post_delay: Option<String>,
     max_links: Option<u32>,
     blocked_words: Option<Vec<String>>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<SecretString>,
+    smtp_from: Option<String>,
+    admin_emails: Option<Vec<String>>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<SecretString>,
+    email_link_lifetime: Option<String>,
 }
 
 /// Everything the server runs with.
@@ -205,6 +261,61 @@ pub struct Settings {
     pub admin_session: Duration,
     pub admin_password_hash: Option<SecretString>,
     pub spam: SpamRules,
+    pub notify: NotifySettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    StartTls,
+    Tls,
+    /// Plain text: only for a relay on the same machine (or a test's sink).
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub from: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub url: String,
+    pub secret: Option<SecretString>,
+}
+
+/// Emails and webhooks, sent in the background.
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    pub smtp: Option<SmtpSettings>,
+    pub admin_emails: Vec<String>,
+    pub webhook: Option<WebhookSettings>,
+    pub link_lifetime: Duration,
+    /// Waits between attempts; one attempt more than there are delays.
+    pub retry_delays: Vec<Duration>,
+    /// Notifications waiting to be sent; beyond it new ones are dropped (and logged).
+    pub queue_capacity: usize,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            smtp: None,
+            admin_emails: Vec::new(),
+            webhook: None,
+            link_lifetime: Duration::from_secs(7 * 24 * 3600),
+            retry_delays: vec![
+                Duration::from_secs(5),
+                Duration::from_secs(60),
+                Duration::from_secs(600),
+            ],
+            queue_capacity: 1000,
+        }
+    }
 }
 
 /// Captcha-free spam defence.
@@ -256,6 +367,7 @@ impl Default for Settings {
             admin_session: Duration::from_secs(12 * 3600),
             admin_password_hash: None,
             spam: SpamRules::default(),
+            notify: NotifySettings::default(),
         }
     }
 }
@@ -362,6 +474,73 @@ impl ServeArgs {
             .map(|w| w.trim().to_lowercase())
             .filter(|w| !w.is_empty())
             .collect();
+        let notify = NotifySettings {
+            smtp: match self.smtp_host.or(file.smtp_host) {
+                None => None,
+                Some(host) => {
+                    let tls = match self.smtp_tls.or(file.smtp_tls).as_deref().map(str::trim) {
+                        None | Some("starttls") => SmtpTls::StartTls,
+                        Some("tls") => SmtpTls::Tls,
+                        Some("none") => SmtpTls::None,
+                        Some(other) => bail!("SMTP TLS {other:?}: use starttls, tls or none"),
+                    };
+                    let from = self
+                        .smtp_from
+                        .or(file.smtp_from)
+                        .context("--smtp-from is required with --smtp-host")?;
+                    from.parse::<lettre::message::Mailbox>()
+                        .with_context(|| format!("SMTP sender {from:?} is not an address"))?;
+                    Some(SmtpSettings {
+                        host: host.trim().to_owned(),
+                        port: self.smtp_port.or(file.smtp_port).unwrap_or(match tls {
+                            SmtpTls::StartTls => 587,
+                            SmtpTls::Tls => 465,
+                            SmtpTls::None => 25,
+                        }),
+                        tls,
+                        username: self.smtp_username.or(file.smtp_username),
+                        password: self.smtp_password.or(file.smtp_password),
+                        from,
+                    })
+                }
+            },
+            admin_emails: {
+                let list = if self.admin_emails.is_empty() {
+                    file.admin_emails.unwrap_or_default()
+                } else {
+                    self.admin_emails
+                };
+                let list: Vec<String> = list
+                    .iter()
+                    .map(|e| e.trim().to_owned())
+                    .filter(|e| !e.is_empty())
+                    .collect();
+                for e in &list {
+                    e.parse::<lettre::Address>()
+                        .with_context(|| format!("admin email {e:?} is not an address"))?;
+                }
+                list
+            },
+            webhook: match self.webhook_url.or(file.webhook_url) {
+                None => None,
+                Some(url) => {
+                    let url = url.trim().to_owned();
+                    if !(url.starts_with("https://") || url.starts_with("http://")) {
+                        bail!("webhook URL {url:?} must start with https:// or http://");
+                    }
+                    Some(WebhookSettings {
+                        url,
+                        secret: self.webhook_secret.or(file.webhook_secret),
+                    })
+                }
+            },
+            link_lifetime: duration(
+                "email link lifetime",
+                self.email_link_lifetime.or(file.email_link_lifetime),
+                d.notify.link_lifetime,
+            )?,
+            ..NotifySettings::default()
+        };
         Ok(Settings {
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             database: self.database.or(file.database).unwrap_or(d.database),
@@ -404,6 +583,7 @@ impl ServeArgs {
                     .unwrap_or(d.spam.max_links),
                 blocked_words,
             },
+            notify,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod moderation;
+pub mod notify;
 pub mod rate_limit;
 pub mod render;
 pub mod spam;

@@ -123,10 +123,16 @@ async fn apply_one(state: &AppState, action: CommentAction, c: &CommentRecord) -
             {
                 return Ok(false);
             }
-            store
+            match store
                 .set_comment_status(c.id, CommentStatus::Published, false)
                 .await?
-                .is_some()
+            {
+                Some(approved) => {
+                    crate::notify::comment_published(state, &approved).await;
+                    true
+                }
+                None => false,
+            }
         }
         CommentAction::Spam => {
             if c.spam {

@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use crate::crypto::{self, Keys};
 use crate::http;
+use crate::notify::Notifier;
 use crate::state::AppState;
 use crate::store;
 use crate::widget_bundle::WidgetBundle;
@@ -42,8 +43,10 @@ impl Application {
             Some(dir) => Some(Arc::new(WidgetBundle::load(dir)?)),
             None => None,
         };
+        let notifier = Notifier::start(&settings.notify).context("setting up notifications")?;
         let mut state = AppState::new(store, Keys::new(secret.as_bytes()), settings);
         state.widget = widget;
+        state.notifier = notifier;
         let router = http::router(state.clone());
         Ok(Self {
             listener,

@@ -2,6 +2,7 @@
 
 use crate::config::Settings;
 use crate::crypto::Keys;
+use crate::notify::Notifier;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
 use crate::widget_bundle::WidgetBundle;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub write_limiter: Arc<RateLimiter>,
     /// Admin sign-in attempts per network: guessing passwords gets slow fast.
     pub login_limiter: Arc<RateLimiter>,
+    /// Emails and webhooks, sent in the background.
+    pub notifier: Notifier,
     /// The widget's files, when `--widget-dir` is set.
     pub widget: Option<Arc<WidgetBundle>>,
 }
@@ -23,6 +26,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, keys: Keys, settings: Settings) -> Self {
         Self {
             widget: None,
+            notifier: Notifier::disabled(),
             write_limiter: Arc::new(RateLimiter::new(settings.rate_limit)),
             login_limiter: Arc::new(RateLimiter::new(crate::rate_limit::RateLimit {
                 burst: 5,

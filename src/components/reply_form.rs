@@ -34,6 +34,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
     let email = RwSignal::new(saved.email);
     let website = RwSignal::new(saved.website);
     let honeypot = RwSignal::new(String::new());
+    let notify = RwSignal::new(false);
     let previewing = RwSignal::new(false);
     let preview_html = RwSignal::new(None::<String>);
     let field_error = RwSignal::new(None::<(String, ErrorCode)>);
@@ -113,7 +114,8 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 email: optional(email.get_untracked()),
                 website: optional(website.get_untracked()),
                 body: body.get_untracked(),
-                notify: None,
+                notify: (notify.get_untracked() && !email.with_untracked(|e| e.trim().is_empty()))
+                    .then_some(true),
                 homepage: optional(honeypot.get_untracked()),
                 pow: None,
             };
@@ -310,6 +312,15 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 {text_field("website", Msg::Website, "url", website, "url")}
             </div>
             <p class="hint">{ctx.t(Msg::EmailHint)}</p>
+            // Replies by email need an address to send them to.
+            <Show when=move || email.with(|e| !e.trim().is_empty())>
+                <label class="check">
+                    <input type="checkbox" name="notify"
+                        prop:checked=move || notify.get()
+                        on:change=move |ev| notify.set(event_target_checked(&ev)) />
+                    {ctx.t(Msg::NotifyReplies)}
+                </label>
+            </Show>
             // People never see this field; bots fill it, and their post is dropped.
             <div class="hp" aria-hidden="true">
                 <label>

@@ -10,6 +10,7 @@ extern "C" {
     pub fn set_failure(mode: &str);
     /// "all": posts are held for moderation (202) and returned only to their author.
     pub fn set_moderation(mode: &str);
+    pub fn last_post() -> String;
     /// Requests whose method, host, path or thread contains `part`.
     pub fn request_count(part: &str) -> u32;
     pub fn requested_hosts() -> String;

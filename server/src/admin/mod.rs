@@ -4,11 +4,12 @@
 
 pub mod auth;
 pub mod cli;
-mod pages;
+pub mod pages;
 
 use crate::error::Error;
 use crate::http::ClientIp;
 use crate::moderation::{self, CommentAction, ThreadAction};
+use crate::notify;
 use crate::state::AppState;
 use crate::store::{AdminSession, BlockKind, CommentFilter, ListedStatus};
 use axum::Router;
@@ -39,6 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/blocks", get(blocks).post(add_block))
         .route("/admin/blocks/remove", post(remove_block))
         .route("/admin/log", get(log))
+        .route(
+            "/admin/email-action",
+            get(email_action_page).post(email_action),
+        )
         .layer(axum::middleware::map_response(harden))
 }
 
@@ -529,4 +534,69 @@ async fn log(State(state): State<AppState>, headers: HeaderMap) -> AdminResult {
     let session = signed_in(&state, &headers).await?;
     let entries = state.store.admin_log(200).await?;
     render(&state, &session, None, "Admin log", pages::log(&entries)).await
+}
+
+// Signed links from notification emails: no session needed, the signature is the key. A GET
+// only shows a confirmation (mail scanners follow links); the button's POST acts.
+
+#[derive(serde::Deserialize)]
+struct EmailAction {
+    id: i64,
+    action: String,
+    expires: i64,
+    sig: String,
+}
+
+fn checked_link(state: &AppState, p: &EmailAction) -> AdminResult<notify::LinkAction> {
+    let action = notify::LinkAction::parse(&p.action).ok_or(AdminError::NotFound)?;
+    if !notify::action_link_valid(state, p.id, action, p.expires, &p.sig) {
+        return Err(AdminError::BadInput(
+            "This link is invalid or has expired. Sign in to moderate instead.",
+        ));
+    }
+    Ok(action)
+}
+
+async fn email_action_page(
+    State(state): State<AppState>,
+    Query(p): Query<EmailAction>,
+) -> AdminResult {
+    let action = checked_link(&state, &p)?;
+    let comment = state
+        .store
+        .comment(p.id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    Ok(
+        pages::confirm_link(&comment, action.as_str(), &p.action, p.expires, &p.sig)
+            .into_response(),
+    )
+}
+
+async fn email_action(State(state): State<AppState>, body: Bytes) -> AdminResult {
+    let form = Form::parse(&body);
+    let p = EmailAction {
+        id: form
+            .get("id")
+            .and_then(|v| v.parse().ok())
+            .ok_or(AdminError::NotFound)?,
+        action: form.get("action").unwrap_or("").to_owned(),
+        expires: form
+            .get("expires")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        sig: form.get("sig").unwrap_or("").to_owned(),
+    };
+    let action = checked_link(&state, &p)?;
+    let comment_action = match action {
+        notify::LinkAction::Approve => CommentAction::Approve,
+        notify::LinkAction::Delete => CommentAction::Delete,
+    };
+    let done = moderation::apply(&state, "email link", comment_action, &[p.id]).await?;
+    let text = match (done, action) {
+        (0, _) => "Nothing to do: the comment was already handled.",
+        (_, notify::LinkAction::Approve) => "The comment is approved and published.",
+        (_, notify::LinkAction::Delete) => "The comment is deleted.",
+    };
+    Ok(pages::message("Done", text).into_response())
 }

@@ -77,6 +77,39 @@ pub fn message(title: &str, text: &str) -> Markup {
     )
 }
 
+/// The confirmation step of a signed email link.
+pub fn confirm_link(
+    c: &CommentRecord,
+    verb: &str,
+    action: &str,
+    expires: i64,
+    sig: &str,
+) -> Markup {
+    layout(
+        &format!("{} this comment?", capitalized(verb)),
+        None,
+        html! {
+            p { "By " strong { (c.author.as_deref().unwrap_or("Anonymous")) } " on " code { (c.thread_key) } " · " (ListedStatus::of(c).as_str()) }
+            div.body { (PreEscaped(&c.html)) }
+            form method="post" action="/admin/email-action" {
+                input type="hidden" name="id" value=(c.id);
+                input type="hidden" name="action" value=(action);
+                input type="hidden" name="expires" value=(expires);
+                input type="hidden" name="sig" value=(sig);
+                button type="submit" { (capitalized(verb)) }
+            }
+        },
+    )
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn status_label(c: &CommentRecord) -> &'static str {
     ListedStatus::of(c).as_str()
 }

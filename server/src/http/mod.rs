@@ -9,6 +9,7 @@ mod extract;
 mod health;
 mod openapi;
 mod preview;
+mod unsubscribe;
 mod widget_config;
 
 pub use extract::{ApiJson, ClientIp};
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(embed::router())
         .merge(crate::admin::router())
+        .merge(unsubscribe::router())
         .fallback(|| async { Error::Refused(ErrorCode::NotFound) })
         .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(body_limit))

@@ -342,8 +342,9 @@ pub trait Store: Send + Sync + 'static {
         reader: &str,
         since: Timestamp,
     ) -> Result<u64, StoreError>;
-    /// Turns reply notifications off for this comment; false if it does not exist.
-    async fn set_notify(&self, id: i64, notify: bool) -> Result<bool, StoreError>;
+    /// Turns reply notifications off for every comment carrying this email
+    /// (case-insensitive); returns how many changed.
+    async fn unsubscribe_email(&self, email: &str) -> Result<u64, StoreError>;
 
     /// Adds a block; adding an existing one is not an error.
     async fn add_block(

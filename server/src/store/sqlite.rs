@@ -543,13 +543,14 @@ impl Store for SqliteStore {
         Ok(n.try_into().unwrap_or(0))
     }
 
-    async fn set_notify(&self, id: i64, notify: bool) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE comments SET notify = ? WHERE id = ?")
-            .bind(notify)
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+    async fn unsubscribe_email(&self, email: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE comments SET notify = 0 WHERE notify = 1 AND lower(email) = lower(?)",
+        )
+        .bind(email)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn add_block(

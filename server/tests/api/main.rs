@@ -10,6 +10,7 @@ mod comments;
 mod counts_preview_config;
 mod edit_delete;
 mod embed;
+mod notifications;
 mod openapi;
 mod security;
 mod spam;

@@ -1,0 +1,77 @@
+//! `/unsubscribe`: the signed link in reply notifications. A GET shows a button (mail
+//! scanners follow links); the POST (also RFC 8058 one-click from mail clients) acts: no more
+//! reply emails to that address.
+
+use crate::admin::pages;
+use crate::notify;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use maud::html;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/unsubscribe", get(page).post(unsubscribe))
+}
+
+#[derive(Deserialize)]
+struct Link {
+    id: i64,
+    sig: String,
+}
+
+fn invalid() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        pages::message("Invalid link", "This unsubscribe link is not valid."),
+    )
+        .into_response()
+}
+
+async fn page(
+    State(state): State<AppState>,
+    link: Result<Query<Link>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(Query(link)) = link
+        .ok()
+        .filter(|l| notify::unsubscribe_valid(&state, l.id, &l.sig))
+    else {
+        return invalid();
+    };
+    pages::layout(
+        "Stop reply notifications?",
+        None,
+        html! {
+            p { "You will no longer get an email when someone replies to your comments." }
+            form method="post" action={ "/unsubscribe?id=" (link.id) "&sig=" (link.sig) } {
+                button type="submit" { "Unsubscribe" }
+            }
+        },
+    )
+    .into_response()
+}
+
+async fn unsubscribe(
+    State(state): State<AppState>,
+    link: Result<Query<Link>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(Query(link)) = link
+        .ok()
+        .filter(|l| notify::unsubscribe_valid(&state, l.id, &l.sig))
+    else {
+        return invalid();
+    };
+    let email = match state.store.comment(link.id).await {
+        Ok(c) => c.and_then(|c| c.email),
+        Err(e) => return crate::error::Error::from(e).into_response(),
+    };
+    if let Some(email) = email
+        && let Err(e) = state.store.unsubscribe_email(&email).await
+    {
+        return crate::error::Error::from(e).into_response();
+    }
+    pages::message("Unsubscribed", "You will get no more reply notifications.").into_response()
+}

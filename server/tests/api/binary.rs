@@ -80,3 +80,43 @@ async fn palabre_serve_starts_in_a_fresh_directory_and_stops_on_sigterm() {
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
 }
+
+#[tokio::test]
+async fn palabre_admin_set_password_reads_stdin_and_refuses_short_ones() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/palabre.db", dir.path().display());
+    let run = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_palabre"))
+            .args([
+                "admin",
+                "set-password",
+                "--database",
+                &url,
+                "--name",
+                "ines",
+            ])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = run("short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
+    let ok = run("a long enough password");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let store = palabre_server::store::connect(&url).await.unwrap();
+    let hash = store.admin_password_hash("ines").await.unwrap().unwrap();
+    assert!(
+        hash.starts_with("$argon2id$"),
+        "stored hashed, never in clear"
+    );
+    assert!(!hash.contains("long enough"));
+}

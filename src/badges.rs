@@ -24,6 +24,12 @@ pub async fn fill(endpoint: String, lang: Lang) {
         .collect();
     keys.sort();
     keys.dedup();
+    // A badge speaks its own `data-lang`, else the page's language. The script's language
+    // comes last: with several tags on a page, whichever runs first would otherwise decide.
+    let page_lang = doc
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"))
+        .and_then(|l| Lang::from_tag(&l));
     let client = ApiClient::new(&endpoint);
     for chunk in keys.chunks(MAX_COUNT_THREADS) {
         let Ok(answer) = client.counts(chunk.to_vec()).await else {
@@ -35,6 +41,7 @@ pub async fn fill(endpoint: String, lang: Lang) {
                 let lang = el
                     .get_attribute("data-lang")
                     .and_then(|l| Lang::from_tag(&l))
+                    .or(page_lang)
                     .unwrap_or(lang);
                 el.set_text_content(Some(&comment_count(lang, *n)));
             }

@@ -26,6 +26,59 @@ pub enum Command {
     /// Manage the admin pages' accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Import comments from Disqus, WordPress, Isso or a Palabre export. Runs in one
+    /// transaction: on any error nothing is imported. Re-running adds nothing twice.
+    Import(ImportArgs),
+    /// Write every thread, comment and vote to FILE (JSON Lines; see the README).
+    Export {
+        /// Where to write; `-` for standard output.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+/// The database a command works on (the server's, when it runs with the same settings).
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL [default: sqlite://palabre.db].
+    #[arg(long, env = "PALABRE_DATABASE")]
+    pub database: Option<String>,
+    /// The server's secret key, if it is configured rather than generated (reader hashes
+    /// and avatars of imported comments are keyed with it).
+    #[arg(long, env = "PALABRE_SECRET", hide_env_values = true)]
+    pub secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    /// A Disqus XML export.
+    Disqus,
+    /// A WordPress export (WXR).
+    Wordpress,
+    /// An Isso SQLite database.
+    Isso,
+    /// A file written by `palabre export`.
+    Palabre,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    pub format: ImportFormat,
+    pub file: PathBuf,
+    /// Print what would be imported, per thread, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Rewrite a prefix of the source's URLs before they become thread keys, e.g.
+    /// --map https://old.example/blog/=https://new.example/ (repeatable). Without a mapping, a
+    /// URL's path is its thread key, as the widget does.
+    #[arg(long = "map", value_name = "OLD=NEW")]
+    pub mappings: Vec<String>,
+    /// A file of OLD=NEW lines (blank lines and # comments ignored).
+    #[arg(long)]
+    pub map_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]

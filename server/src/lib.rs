@@ -7,6 +7,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod import;
 pub mod moderation;
 pub mod notify;
 pub mod rate_limit;

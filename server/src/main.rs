@@ -13,5 +13,7 @@ async fn main() -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await
         }
         Command::Admin(command) => palabre_server::admin::cli::run(command).await,
+        Command::Import(args) => palabre_server::import::cli::import(args).await,
+        Command::Export { file, db } => palabre_server::import::cli::export(&file, db).await,
     }
 }

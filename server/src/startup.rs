@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// The settings key under which a generated secret is kept.
-const SECRET_SETTING: &str = "secret_key";
+pub const SECRET_SETTING: &str = "secret_key";
 
 pub struct Application {
     listener: TcpListener,

@@ -272,6 +272,74 @@ pub struct AdminSession {
     pub expires: Timestamp,
 }
 
+/// A comment as an import brings it: everything but its place in the tree, which
+/// [`ImportTx::link_parents`] resolves once every comment of the source is in.
+#[derive(Debug, Clone)]
+pub struct ImportedComment {
+    pub thread_id: i64,
+    /// The id to keep (our own export format), when it is still free.
+    pub wanted_id: Option<i64>,
+    pub external_id: String,
+    pub external_parent: Option<String>,
+    pub status: CommentStatus,
+    pub spam: bool,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub avatar: String,
+    pub body: String,
+    pub html: String,
+    pub created: Timestamp,
+    pub edited: Option<Timestamp>,
+    pub likes: u32,
+    pub dislikes: u32,
+    pub edit_token_hash: Vec<u8>,
+    pub reader_hash: String,
+    pub notify: bool,
+}
+
+/// What linking an import's replies to their parents found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkReport {
+    pub linked: u64,
+    /// Replies whose parent is not in the source (or in another thread): kept at top level.
+    pub orphans: u64,
+    /// Deleted comments with no replies to hold: not kept.
+    pub dropped_placeholders: u64,
+}
+
+/// One import, in one transaction: nothing is visible (or kept, on error) until
+/// [`ImportTx::commit`].
+#[async_trait]
+pub trait ImportTx: Send {
+    /// The thread's id, creating it (or filling a missing title) as needed.
+    async fn thread(
+        &mut self,
+        key: &ThreadKey,
+        title: Option<&str>,
+        created: Timestamp,
+        locked: bool,
+        hidden: bool,
+    ) -> Result<i64, StoreError>;
+    /// Whether this source's comment was imported before (re-running adds nothing twice).
+    async fn seen(&mut self, source: &str, external_id: &str) -> Result<bool, StoreError>;
+    async fn comment(&mut self, source: &str, c: &ImportedComment) -> Result<i64, StoreError>;
+    async fn vote(&mut self, comment_id: i64, voter: &str, value: i64) -> Result<(), StoreError>;
+    /// Places this source's replies under their parents, computes roots and depths.
+    async fn link_parents(&mut self, source: &str) -> Result<LinkReport, StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// A thread as exported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedThread {
+    pub key: String,
+    pub title: Option<String>,
+    pub locked: bool,
+    pub hidden: bool,
+    pub created: Timestamp,
+}
+
 /// Row counts, for tests and the admin overview.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
@@ -382,6 +450,16 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<Option<AdminSession>, StoreError>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
+
+    // Import and export.
+
+    async fn begin_import(&self) -> Result<Box<dyn ImportTx>, StoreError>;
+    /// Every thread, in creation order.
+    async fn export_threads(&self) -> Result<Vec<ExportedThread>, StoreError>;
+    /// Every comment of a thread (all statuses), by id.
+    async fn export_comments(&self, key: &str) -> Result<Vec<CommentRecord>, StoreError>;
+    /// Every vote on the thread's comments: (comment id, voter, value), ordered.
+    async fn export_votes(&self, key: &str) -> Result<Vec<(i64, String, i64)>, StoreError>;
 
     /// Records a proof-of-work challenge as spent; false if it already was (a replay).
     /// Expired records are purged on the way.

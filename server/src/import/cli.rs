@@ -1,0 +1,184 @@
+//! `palabre import` and `palabre export` from the shell: a progress bar on a terminal, plain
+//! log lines otherwise, and a per-thread summary.
+
+use super::{ImportError, Importer, Mapping, Options, Report};
+use crate::config::{DatabaseArgs, ImportArgs, ImportFormat, Settings};
+use crate::crypto::{self, Keys};
+use crate::state::AppState;
+use crate::store;
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use secrecy::ExposeSecret;
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::Path;
+
+/// The state an offline command needs: the store and the server's keys.
+pub async fn offline_state(db: DatabaseArgs) -> anyhow::Result<AppState> {
+    let settings = Settings {
+        database: db.database.unwrap_or_else(|| Settings::default().database),
+        secret: db.secret,
+        ..Settings::default()
+    };
+    let store = store::connect(&settings.database)
+        .await
+        .context("opening the database")?;
+    let secret = match &settings.secret {
+        Some(s) => s.expose_secret().to_owned(),
+        None => store
+            .init_setting(crate::startup::SECRET_SETTING, &crypto::generate_secret())
+            .await
+            .context("loading the secret key")?,
+    };
+    Ok(AppState::new(store, Keys::new(secret.as_bytes()), settings))
+}
+
+fn mappings(args: &ImportArgs) -> anyhow::Result<Vec<Mapping>> {
+    let mut lines: Vec<String> = args.mappings.clone();
+    if let Some(path) = &args.map_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the mapping file {}", path.display()))?;
+        lines.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    lines
+        .iter()
+        .map(|l| Mapping::parse(l).with_context(|| format!("mapping {l:?}: use OLD=NEW")))
+        .collect()
+}
+
+/// Counts bytes as they are read, for the progress bar.
+struct Progress<R> {
+    inner: R,
+    bar: ProgressBar,
+}
+
+impl<R: Read> Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let options = Options {
+        dry_run: args.dry_run,
+        mappings: mappings(&args)?,
+    };
+    let state = offline_state(args.db.clone()).await?;
+    let source = match args.format {
+        ImportFormat::Disqus => "disqus",
+        ImportFormat::Wordpress => "wordpress",
+        ImportFormat::Isso => "isso",
+        ImportFormat::Palabre => "palabre",
+    };
+    let mut importer = Importer::begin(&state, source, options).await?;
+    let path = args.file.as_path();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(size);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta} left")
+                .expect("a valid template"),
+        );
+        bar
+    } else {
+        eprintln!("importing {} ({size} bytes)", path.display());
+        ProgressBar::hidden()
+    };
+    let open = || -> anyhow::Result<_> {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        Ok(BufReader::with_capacity(
+            256 * 1024,
+            Progress {
+                inner: file,
+                bar: bar.clone(),
+            },
+        ))
+    };
+    let result = match args.format {
+        ImportFormat::Disqus => super::disqus::import(open()?, &mut importer).await,
+        ImportFormat::Wordpress => super::wordpress::import(open()?, &mut importer).await,
+        ImportFormat::Palabre => super::palabre::import(open()?, &mut importer).await,
+        ImportFormat::Isso => super::isso::import(path, &mut importer).await,
+    };
+    bar.finish_and_clear();
+    if let Err(e) = result {
+        bail!("{}; nothing was imported", describe(path, e));
+    }
+    let report = importer
+        .finish()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}; nothing was imported", describe(path, e)))?;
+    print_report(&report, args.dry_run);
+    Ok(())
+}
+
+fn describe(path: &Path, e: ImportError) -> String {
+    match e {
+        ImportError::Malformed {
+            offset: Some(offset),
+            message,
+        } => match super::line_of(path, offset) {
+            Some(line) => format!("{}, line {line}: {message}", path.display()),
+            None => format!("{}: {message}", path.display()),
+        },
+        ImportError::Malformed {
+            offset: None,
+            message,
+        } => format!("{}: {message}", path.display()),
+        other => format!("{}: {other:#}", path.display()),
+    }
+}
+
+fn print_report(report: &Report, dry_run: bool) {
+    let verb = if dry_run { "would import" } else { "imported" };
+    for (key, t) in &report.threads {
+        println!(
+            "{key}: {} published, {} held, {} spam, {} deleted",
+            t.published, t.pending, t.spam, t.deleted
+        );
+    }
+    println!(
+        "{verb} {} comments in {} threads; {} replies linked, {} replies without their parent kept at top level, {} empty deleted comments dropped; {} already imported, {} pingbacks/trackbacks skipped{}",
+        report.comments(),
+        report.threads.len(),
+        report.links.linked,
+        report.links.orphans,
+        report.links.dropped_placeholders,
+        report.already_imported,
+        report.not_comments,
+        if dry_run {
+            " (dry run: nothing changed)"
+        } else {
+            ""
+        }
+    );
+}
+
+pub async fn export(file: &Path, db: DatabaseArgs) -> anyhow::Result<()> {
+    let state = offline_state(db).await?;
+    let (threads, comments) = if file.as_os_str() == "-" {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        super::export::export(&state, &mut out).await?
+    } else {
+        // Written next to the target, then renamed: a failed export never leaves half a file.
+        let tmp = file.with_extension("partial");
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
+        );
+        let counts = super::export::export(&state, &mut out).await?;
+        drop(out);
+        std::fs::rename(&tmp, file).with_context(|| format!("writing {}", file.display()))?;
+        counts
+    };
+    eprintln!("exported {comments} comments in {threads} threads");
+    Ok(())
+}

@@ -70,13 +70,6 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         mappings: mappings(&args)?,
     };
     let state = offline_state(args.db.clone()).await?;
-    let source = match args.format {
-        ImportFormat::Disqus => "disqus",
-        ImportFormat::Wordpress => "wordpress",
-        ImportFormat::Isso => "isso",
-        ImportFormat::Palabre => "palabre",
-    };
-    let mut importer = Importer::begin(&state, source, options).await?;
     let path = args.file.as_path();
     let size = std::fs::metadata(path)
         .with_context(|| format!("reading {}", path.display()))?
@@ -92,6 +85,26 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         eprintln!("importing {} ({size} bytes)", path.display());
         ProgressBar::hidden()
     };
+    let report = import_file(&state, args.format, path, options, bar).await?;
+    print_report(&report, args.dry_run);
+    Ok(())
+}
+
+/// Imports `path` (the command's work, without its printing); the error names the line.
+pub async fn import_file(
+    state: &AppState,
+    format: ImportFormat,
+    path: &Path,
+    options: Options,
+    bar: ProgressBar,
+) -> anyhow::Result<Report> {
+    let source = match format {
+        ImportFormat::Disqus => "disqus",
+        ImportFormat::Wordpress => "wordpress",
+        ImportFormat::Isso => "isso",
+        ImportFormat::Palabre => "palabre",
+    };
+    let mut importer = Importer::begin(state, source, options).await?;
     let open = || -> anyhow::Result<_> {
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -103,7 +116,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             },
         ))
     };
-    let result = match args.format {
+    let result = match format {
         ImportFormat::Disqus => super::disqus::import(open()?, &mut importer).await,
         ImportFormat::Wordpress => super::wordpress::import(open()?, &mut importer).await,
         ImportFormat::Palabre => super::palabre::import(open()?, &mut importer).await,
@@ -111,14 +124,13 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     };
     bar.finish_and_clear();
     if let Err(e) = result {
+        // Dropping the importer rolls its transaction back.
         bail!("{}; nothing was imported", describe(path, e));
     }
-    let report = importer
+    importer
         .finish()
         .await
-        .map_err(|e| anyhow::anyhow!("{}; nothing was imported", describe(path, e)))?;
-    print_report(&report, args.dry_run);
-    Ok(())
+        .map_err(|e| anyhow::anyhow!("{}; nothing was imported", describe(path, e)))
 }
 
 fn describe(path: &Path, e: ImportError) -> String {

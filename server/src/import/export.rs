@@ -62,7 +62,7 @@ pub struct CommentLine {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Line {
     Thread(ThreadLine),
-    Comment(CommentLine),
+    Comment(Box<CommentLine>),
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -111,7 +111,7 @@ pub async fn export(state: &AppState, out: &mut impl Write) -> Result<(u64, u64)
         for c in state.store.export_comments(&key).await? {
             write(
                 out,
-                &Line::Comment(CommentLine {
+                &Line::Comment(Box::new(CommentLine {
                     id: c.id,
                     parent: c.parent_id,
                     status: c.status.as_str().to_owned(),
@@ -129,7 +129,7 @@ pub async fn export(state: &AppState, out: &mut impl Write) -> Result<(u64, u64)
                     reader: c.reader_hash,
                     edit_token_hash: hex(&c.edit_token_hash),
                     votes: votes.remove(&c.id).unwrap_or_default(),
-                }),
+                })),
             )?;
             comments += 1;
         }

@@ -57,7 +57,14 @@ pub fn to_markdown(html: &str) -> String {
             }
             ("ul" | "ol", _) => paragraph(&mut out),
             ("a", false) => {
-                links.push(attribute(tag, "href"));
+                // Only links our renderer would keep; others lose their target here already.
+                let href = attribute(tag, "href").filter(|h| {
+                    let h = h.trim_start().to_ascii_lowercase();
+                    h.starts_with("http://")
+                        || h.starts_with("https://")
+                        || h.starts_with("mailto:")
+                });
+                links.push(href);
                 link_text_start.push(out.len());
                 out.push('[');
             }
@@ -235,5 +242,6 @@ mod tests {
             "[cat](https://i.example/x.png)"
         );
         assert_eq!(to_markdown("<a>text</a>"), "text");
+        assert_eq!(to_markdown(r#"<a href=" JavaScript:alert(1)">x</a>"#), "x");
     }
 }

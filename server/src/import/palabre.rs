@@ -53,7 +53,7 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
                 };
                 let t = (t.0, t.1.clone());
                 importer
-                    .comment((t.0, &t.1), source_comment(c).map_err(|m| bad(here, m))?)
+                    .comment((t.0, &t.1), source_comment(*c).map_err(|m| bad(here, m))?)
                     .await?;
             }
         }

@@ -120,3 +120,58 @@ async fn palabre_admin_set_password_reads_stdin_and_refuses_short_ones() {
     );
     assert!(!hash.contains("long enough"));
 }
+
+#[test]
+fn palabre_import_and_export_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/palabre.db", dir.path().display());
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let palabre = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_palabre"))
+            .args(args)
+            .args(["--database", &url])
+            .output()
+            .unwrap()
+    };
+    let disqus = fixtures.join("disqus.xml");
+    let dry = palabre(&["import", "disqus", disqus.to_str().unwrap(), "--dry-run"]);
+    assert!(dry.status.success());
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        out.contains("/posts/sourdough/: 3 published, 0 held, 1 spam, 0 deleted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("would import 8 comments in 2 threads"),
+        "{out}"
+    );
+    assert!(out.contains("dry run: nothing changed"), "{out}");
+
+    let truncated = fixtures.join("disqus-truncated.xml");
+    let bad = palabre(&["import", "disqus", truncated.to_str().unwrap()]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("disqus-truncated.xml, line 5") && err.contains("nothing was imported"),
+        "{err}"
+    );
+
+    assert!(
+        palabre(&["import", "disqus", disqus.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let export = dir.path().join("all.jsonl");
+    let done = palabre(&["export", export.to_str().unwrap()]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let text = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        1 + 2 + 7,
+        "header, 2 threads, 7 comments"
+    );
+}

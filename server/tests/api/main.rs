@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod imports;
+
 mod admin;
 mod bad_input;
 mod binary;

@@ -1,0 +1,396 @@
+//! Imports and export, with fixtures written for the project (tests/fixtures/): counts,
+//! nesting, authors, dates and text after import; re-runs; dry runs; malformed input that
+//! leaves the database as it was; and an export that survives a round trip byte for byte.
+
+use crate::helpers::*;
+use palabre_api::{CommentStatus, Timestamp};
+use palabre_server::config::ImportFormat;
+use palabre_server::import::cli::import_file;
+use palabre_server::import::{Mapping, Options, Report};
+use palabre_server::store::CommentRecord;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+async fn import(
+    app: &TestApp,
+    format: ImportFormat,
+    path: &Path,
+    options: Options,
+) -> anyhow::Result<Report> {
+    import_file(
+        &app.state,
+        format,
+        path,
+        options,
+        indicatif::ProgressBar::hidden(),
+    )
+    .await
+}
+
+async fn comments(app: &TestApp, key: &str) -> Vec<CommentRecord> {
+    app.state.store.export_comments(key).await.unwrap()
+}
+
+fn by_author<'a>(all: &'a [CommentRecord], name: &str) -> &'a CommentRecord {
+    all.iter()
+        .find(|c| c.author.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no comment by {name}"))
+}
+
+#[tokio::test]
+async fn disqus_threads_replies_statuses_and_text() {
+    let app = TestApp::spawn().await;
+    let report = import(
+        &app,
+        ImportFormat::Disqus,
+        &fixture("disqus.xml"),
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    // Two URLs of one article became one thread: its path.
+    let keys: Vec<&String> = report.threads.keys().collect();
+    assert_eq!(keys, ["/posts/pistou/", "/posts/sourdough/"]);
+    assert_eq!(report.links.linked, 2);
+    assert_eq!(report.links.orphans, 1);
+    assert_eq!(report.links.dropped_placeholders, 1);
+
+    let sourdough = comments(&app, "/posts/sourdough/").await;
+    assert_eq!(sourdough.len(), 4);
+    let ines = by_author(&sourdough, "Inès");
+    assert_eq!(ines.email.as_deref(), Some("ines@example.org"));
+    assert_eq!(
+        ines.created,
+        Timestamp::parse_rfc3339("2019-03-01T09:15:00Z").unwrap()
+    );
+    assert_eq!(ines.status, CommentStatus::Published);
+    // The source's script and javascript: link are gone; the text stays.
+    assert!(
+        !ines.html.contains("<script") && !ines.html.contains("javascript:"),
+        "{}",
+        ines.html
+    );
+    assert!(ines.html.contains("How long in the fridge?"));
+    let tom = by_author(&sourdough, "Tom");
+    assert_eq!(
+        tom.parent_id,
+        Some(ines.id),
+        "reply listed before its parent, still nested"
+    );
+    assert_eq!(tom.depth, 1);
+    assert!(
+        tom.html.contains("<strong>eighteen</strong>"),
+        "{}",
+        tom.html
+    );
+    assert_eq!(tom.email, None, "missing email is fine");
+    let zoe = by_author(&sourdough, "Zoé");
+    assert!(
+        zoe.html.contains("«&nbsp;like a cloud&nbsp;» 🍞"),
+        "{}",
+        zoe.html
+    );
+    let bot = by_author(&sourdough, "Bot");
+    assert!(bot.spam && bot.status == CommentStatus::Pending);
+
+    let pistou = comments(&app, "/posts/pistou/").await;
+    assert_eq!(pistou.len(), 3, "placeholder, its reply, the orphan");
+    let placeholder = pistou
+        .iter()
+        .find(|c| c.status == CommentStatus::Deleted)
+        .unwrap();
+    assert_eq!(placeholder.html, "");
+    let lea = by_author(&pistou, "Léa");
+    assert_eq!(lea.parent_id, Some(placeholder.id));
+    let ana = by_author(&pistou, "Ana");
+    assert_eq!(ana.parent_id, None, "orphan kept at top level");
+    let page = app.thread("/posts/pistou/").await;
+    assert_eq!(
+        page.thread.title.as_deref(),
+        Some("La soupe au pistou & ses secrets")
+    );
+    assert_eq!(page.thread.count, 2);
+}
+
+#[tokio::test]
+async fn rerunning_an_import_adds_nothing_and_a_dry_run_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let dry = Options {
+        dry_run: true,
+        ..Options::default()
+    };
+    let preview = import(&app, ImportFormat::Disqus, &fixture("disqus.xml"), dry)
+        .await
+        .unwrap();
+    assert_eq!(preview.comments(), 8);
+    assert_eq!(app.totals().await.comments, 0, "dry run");
+    assert_eq!(app.totals().await.threads, 0);
+    import(
+        &app,
+        ImportFormat::Disqus,
+        &fixture("disqus.xml"),
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    let once = app.totals().await;
+    let again = import(
+        &app,
+        ImportFormat::Disqus,
+        &fixture("disqus.xml"),
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(app.totals().await, once);
+    assert_eq!(
+        again.comments(),
+        1,
+        "only the dropped deleted comment comes back, and goes again"
+    );
+    assert_eq!(again.already_imported, 7);
+}
+
+#[tokio::test]
+async fn a_truncated_file_names_its_line_and_imports_nothing() {
+    let app = TestApp::spawn().await;
+    let err = import(
+        &app,
+        ImportFormat::Disqus,
+        &fixture("disqus-truncated.xml"),
+        Options::default(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("line 5"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(app.totals().await.comments, 0);
+    assert_eq!(app.totals().await.threads, 0);
+    // The wrong format altogether.
+    let err = import(
+        &app,
+        ImportFormat::Wordpress,
+        &fixture("disqus.xml"),
+        Options::default(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("expected a WordPress export"), "{err}");
+}
+
+#[tokio::test]
+async fn mappings_rewrite_urls_to_thread_keys() {
+    let app = TestApp::spawn().await;
+    let options = Options {
+        mappings: vec![
+            Mapping::parse("https://slowkitchen.example/posts/=/blog/").unwrap(),
+            Mapping::parse("http://www.slowkitchen.example/posts/=/blog/").unwrap(),
+        ],
+        ..Options::default()
+    };
+    let report = import(&app, ImportFormat::Disqus, &fixture("disqus.xml"), options)
+        .await
+        .unwrap();
+    // A mapped URL is a key as written: its query stays (only bare URLs become their path).
+    let keys: Vec<&String> = report.threads.keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "/blog/pistou/",
+            "/blog/sourdough/",
+            "/blog/sourdough/?utm_source=feed"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn wordpress_statuses_pingbacks_and_unicode() {
+    let app = TestApp::spawn().await;
+    let report = import(
+        &app,
+        ImportFormat::Wordpress,
+        &fixture("wordpress.xml"),
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.not_comments, 1, "the pingback");
+    let sourdough = comments(&app, "/posts/sourdough/").await;
+    assert_eq!(sourdough.len(), 4, "trash without replies dropped");
+    let ines = by_author(&sourdough, "Inès");
+    assert_eq!(ines.website.as_deref(), Some("https://ines.example"));
+    assert_eq!(
+        ines.created,
+        Timestamp::parse_rfc3339("2021-05-01T09:15:00Z").unwrap(),
+        "GMT date"
+    );
+    assert!(
+        ines.html
+            .contains("First line<br>\nsecond line with <em>emphasis</em> &amp; an ampersand"),
+        "{}",
+        ines.html
+    );
+    let tom = by_author(&sourdough, "Tom");
+    assert_eq!(tom.parent_id, Some(ines.id));
+    assert!(
+        tom.html.contains(
+            r#"<a href="https://tom.example/bread" rel="nofollow ugc noopener">see my loaf</a>"#
+        ),
+        "{}",
+        tom.html
+    );
+    assert_eq!(
+        by_author(&sourdough, "Awaiting").status,
+        CommentStatus::Pending
+    );
+    assert!(by_author(&sourdough, "Spammer").spam);
+    let pistou = comments(&app, "/posts/pistou/").await;
+    assert!(pistou[0].html.contains("« Merci ! » — c’est délicieux 😋"));
+    assert_eq!(pistou[0].parent_id, None, "parent 77 is not in the file");
+    let page = app.thread("/posts/sourdough/").await;
+    assert_eq!(
+        page.thread.title.as_deref(),
+        Some("Sourdough without the anxiety")
+    );
+    assert_eq!(page.thread.count, 2);
+}
+
+#[tokio::test]
+async fn isso_databases() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("isso.db");
+    let isso = palabre_server::store::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    drop(isso);
+    // A fresh file, then Isso's schema and rows from the fixture.
+    std::fs::remove_file(&db).unwrap();
+    let status = std::process::Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.commit()"])
+        .arg(&db)
+        .arg(fixture("isso.sql"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let app = TestApp::spawn().await;
+    let report = import(&app, ImportFormat::Isso, &db, Options::default())
+        .await
+        .unwrap();
+    assert_eq!(report.comments(), 5);
+    let sourdough = comments(&app, "/posts/sourdough/").await;
+    let ines = by_author(&sourdough, "Inès");
+    assert_eq!(ines.created, Timestamp::from_millis(1_600_000_000_250));
+    assert!(ines.html.contains("<strong>bold</strong>"));
+    assert_eq!((ines.likes, ines.dislikes, ines.notify), (3, 1, true));
+    let tom = by_author(&sourdough, "Tom");
+    assert_eq!(tom.parent_id, Some(ines.id));
+    assert_eq!(tom.edited, Some(Timestamp::from_millis(1_600_000_200_500)));
+    assert_eq!(
+        sourdough
+            .iter()
+            .filter(|c| c.status == CommentStatus::Pending)
+            .count(),
+        1
+    );
+    let pistou = comments(&app, "/posts/pistou/").await;
+    assert_eq!(pistou.len(), 2);
+    assert_eq!(by_author(&pistou, "Léa").parent_id, Some(pistou[0].id));
+}
+
+#[tokio::test]
+async fn an_export_imported_into_an_empty_database_exports_byte_identical() {
+    let app = TestApp::spawn().await;
+    import(
+        &app,
+        ImportFormat::Disqus,
+        &fixture("disqus.xml"),
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    // Things only a live server makes: votes, an edit, a held comment, a locked thread.
+    let live = app.comment("/live", "A *live* comment", None).await;
+    let held = app.comment("/live", "held", None).await.comment.id;
+    app.state
+        .store
+        .set_comment_status(held, CommentStatus::Pending, false)
+        .await
+        .unwrap();
+    app.post_json(
+        &format!("/api/v1/comments/{}/vote", live.comment.id),
+        &serde_json::json!({"value": 1}),
+    )
+    .await;
+    app.client
+        .patch(app.url(&format!("/api/v1/comments/{}", live.comment.id)))
+        .bearer_auth(&live.edit_token)
+        .json(&serde_json::json!({"body": "A *live* comment, edited"}))
+        .send()
+        .await
+        .unwrap();
+    app.state
+        .store
+        .set_thread_locked(&palabre_api::ThreadKey::parse("/live").unwrap(), true)
+        .await
+        .unwrap();
+
+    let mut first = Vec::new();
+    palabre_server::import::export::export(&app.state, &mut first)
+        .await
+        .unwrap();
+    let file = app.dir.path().join("export.jsonl");
+    std::fs::write(&file, &first).unwrap();
+
+    let empty = TestApp::spawn().await;
+    import(&empty, ImportFormat::Palabre, &file, Options::default())
+        .await
+        .unwrap();
+    let mut second = Vec::new();
+    palabre_server::import::export::export(&empty.state, &mut second)
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(second).unwrap(),
+        String::from_utf8(first.clone()).unwrap()
+    );
+    // What readers see came back too.
+    assert_eq!(
+        empty.thread("/posts/sourdough/").await.comments.len(),
+        app.thread("/posts/sourdough/").await.comments.len()
+    );
+    let text = String::from_utf8(first).unwrap();
+    assert!(text.lines().next().unwrap().contains("palabre-export"));
+    assert!(text.contains(r#""votes":{"#), "votes are exported");
+    assert!(text.contains(r#""locked":true"#));
+}
+
+#[tokio::test]
+async fn a_malformed_export_line_is_named() {
+    let app = TestApp::spawn().await;
+    let file = app.dir.path().join("bad.jsonl");
+    std::fs::write(
+        &file,
+        "{\"format\":\"palabre-export\",\"version\":1}\n{\"thread\":{\"key\":\"/t\",\"title\":null,\"locked\":false,\"hidden\":false,\"created\":\"2026-01-01T00:00:00.000Z\"}}\n{\"comment\":{\"id\":1}}\n",
+    )
+    .unwrap();
+    let err = import(&app, ImportFormat::Palabre, &file, Options::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 3") && err.contains("missing field"),
+        "{err}"
+    );
+    assert_eq!(
+        app.totals().await.threads,
+        0,
+        "the thread line before it is rolled back too"
+    );
+}

@@ -22,7 +22,7 @@ export function install_mock() {
     if (m.fail === "500") return err(500, "internal");
     if (req.method === "GET" && path === "/api/v1/config") {
       return json(200, { require_author: false, require_email: false, edit_window_secs: 900,
-        max_body_length: 1000, max_depth: 5, moderation: "none", max_page_size: 200 });
+        max_body_length: 1000, max_depth: 5, moderation: "none", max_page_size: 200, feeds: true });
     }
     if (req.method === "GET" && path === "/api/v1/comments") {
       const key = url.searchParams.get("thread");

@@ -100,6 +100,17 @@ async fn mounts_from_data_attributes_into_a_shadow_root() {
         "comments.test",
         "no request anywhere but the endpoint"
     );
+    // The server serves feeds: the thread's is linked, in the widget's language.
+    until("the feed link", || find(&root, "a.feed").is_some()).await;
+    let feed = find(&root, "a.feed").unwrap();
+    assert_eq!(
+        feed.get_attribute("href").as_deref(),
+        Some("http://comments.test/api/v1/feed?thread=%2Fmount")
+    );
+    assert_eq!(
+        feed.text_content().as_deref(),
+        Some("Flux des commentaires")
+    );
 }
 
 #[wasm_bindgen_test]

@@ -202,6 +202,9 @@ pub struct ServerConfig {
     pub moderation: ModerationMode,
     /// Largest `limit` accepted by `GET /api/v1/comments`.
     pub max_page_size: u32,
+    /// Whether `GET /api/v1/feed` serves Atom feeds (the widget then links its thread's).
+    #[serde(default)]
+    pub feeds: bool,
 }
 
 /// Answer to `DELETE /api/v1/comments/{id}`.

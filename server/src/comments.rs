@@ -55,6 +55,7 @@ pub fn server_config(state: &AppState) -> ServerConfig {
         max_depth: s.max_depth,
         moderation: s.moderation,
         max_page_size: MAX_PAGE_SIZE,
+        feeds: s.feeds,
     }
 }
 

@@ -29,10 +29,35 @@ pub enum Command {
     /// Import comments from Disqus, WordPress, Isso or a Palabre export. Runs in one
     /// transaction: on any error nothing is imported. Re-running adds nothing twice.
     Import(ImportArgs),
+    /// A reader's data rights: export or erase everything stored about an email.
+    #[command(subcommand)]
+    Reader(ReaderCommand),
     /// Write every thread, comment and vote to FILE (JSON Lines; see the README).
     Export {
         /// Where to write; `-` for standard output.
         file: PathBuf,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReaderCommand {
+    /// Print (as JSON) everything stored about an email: its comments and whether it is
+    /// blocked.
+    Export {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Erase the comments of an email.
+    Delete {
+        #[arg(long)]
+        email: String,
+        /// placeholder: replies stay under an empty placeholder; remove: replies go too.
+        #[arg(long, value_enum, default_value = "placeholder")]
+        mode: crate::readers::ForgetMode,
         #[command(flatten)]
         db: DatabaseArgs,
     },
@@ -251,6 +276,10 @@ pub struct ServeArgs {
     /// How long the approve/delete links in emails stay valid, e.g. 7d [default: 7d].
     #[arg(long, env = "PALABRE_EMAIL_LINK_LIFETIME")]
     pub email_link_lifetime: Option<String>,
+
+    /// Serve Atom feeds of recent comments (per thread and for the whole site) [default: true].
+    #[arg(long, env = "PALABRE_FEEDS", num_args = 0..=1, default_missing_value = "true")]
+    pub feeds: Option<bool>,
 }
 
 /// The optional TOML file: the same settings as [`ServeArgs`].
@@ -289,6 +318,7 @@ struct FileConfig {
     webhook_url: Option<String>,
     webhook_secret: Option<SecretString>,
     email_link_lifetime: Option<String>,
+    feeds: Option<bool>,
 }
 
 /// Everything the server runs with.
@@ -315,6 +345,7 @@ pub struct Settings {
     pub admin_password_hash: Option<SecretString>,
     pub spam: SpamRules,
     pub notify: NotifySettings,
+    pub feeds: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -421,6 +452,7 @@ impl Default for Settings {
             admin_password_hash: None,
             spam: SpamRules::default(),
             notify: NotifySettings::default(),
+            feeds: true,
         }
     }
 }
@@ -637,6 +669,7 @@ impl ServeArgs {
                 blocked_words,
             },
             notify,
+            feeds: self.feeds.or(file.feeds).unwrap_or(d.feeds),
         })
     }
 }

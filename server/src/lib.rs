@@ -11,6 +11,7 @@ pub mod import;
 pub mod moderation;
 pub mod notify;
 pub mod rate_limit;
+pub mod readers;
 pub mod render;
 pub mod spam;
 pub mod startup;

@@ -3,7 +3,7 @@ use crate::i18n::{Msg, comment_count};
 use leptos::prelude::*;
 use palabre_api::SortOrder;
 
-/// The count and the sort selector.
+/// The count, the thread's feed (when the server serves feeds) and the sort selector.
 #[component]
 pub fn ThreadHeader(on_sort: Callback<SortOrder>) -> impl IntoView {
     let ctx = use_ctx();
@@ -16,9 +16,22 @@ pub fn ThreadHeader(on_sort: Callback<SortOrder>) -> impl IntoView {
             </option>
         }
     };
+    let feed = move || {
+        let on = ctx.server.with(|s| s.as_ref().is_some_and(|s| s.feeds));
+        on.then(|| {
+            let key = ctx.config.with_value(|c| c.thread.as_str().to_owned());
+            let href = format!(
+                "{}/api/v1/feed?thread={}",
+                ctx.endpoint(),
+                js_sys::encode_uri_component(&key)
+            );
+            view! { <a class="feed" href=href type="application/atom+xml">{ctx.t(Msg::Feed)}</a> }
+        })
+    };
     view! {
         <header class="thread-header">
             <h2 class="count">{count}</h2>
+            {feed}
             <label class="sort">
                 <span>{ctx.t(Msg::SortLabel)}</span>
                 <select on:change=move |ev| {

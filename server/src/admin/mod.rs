@@ -40,6 +40,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/blocks", get(blocks).post(add_block))
         .route("/admin/blocks/remove", post(remove_block))
         .route("/admin/log", get(log))
+        .route("/admin/readers", get(readers))
+        .route("/admin/readers/export", post(reader_export))
+        .route("/admin/readers/delete", post(reader_delete))
         .route(
             "/admin/email-action",
             get(email_action_page).post(email_action),
@@ -599,4 +602,79 @@ async fn email_action(State(state): State<AppState>, body: Bytes) -> AdminResult
         (_, notify::LinkAction::Delete) => "The comment is deleted.",
     };
     Ok(pages::message("Done", text).into_response())
+}
+
+// Readers' data rights.
+
+async fn readers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AdminResult {
+    let session = signed_in(&state, &headers).await?;
+    let content = pages::readers(&session.csrf_token);
+    render(
+        &state,
+        &session,
+        done_notice(&query),
+        "Readers' data",
+        content,
+    )
+    .await
+}
+
+fn reader_email(form: &Form) -> AdminResult<String> {
+    let email = form.get("email").unwrap_or("").trim();
+    if email.is_empty() || !email.contains('@') || email.len() > 254 {
+        return Err(AdminError::BadInput("Give the reader's email address."));
+    }
+    Ok(email.to_owned())
+}
+
+async fn reader_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AdminResult {
+    let form = Form::parse(&body);
+    let session = verified(&state, &headers, &form).await?;
+    let email = reader_email(&form)?;
+    let data = crate::readers::export(&state, &email).await?;
+    moderation::record(
+        &state,
+        &session.admin,
+        "reader_exported",
+        format!("{} comments", data.comments.len()),
+    )
+    .await;
+    let json = serde_json::to_string_pretty(&data)
+        .map_err(|e| AdminError::Internal(Error::Internal(e.into())))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"palabre-reader-data.json\"",
+            ),
+        ],
+        json,
+    )
+        .into_response())
+}
+
+async fn reader_delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AdminResult {
+    let form = Form::parse(&body);
+    let session = verified(&state, &headers, &form).await?;
+    let email = reader_email(&form)?;
+    let mode = match form.get("mode") {
+        Some("remove") => crate::readers::ForgetMode::Remove,
+        Some("placeholder") => crate::readers::ForgetMode::Placeholder,
+        _ => return Err(AdminError::BadInput("Choose what happens to the replies.")),
+    };
+    let n = crate::readers::forget(&state, &session.admin, &email, mode).await?;
+    Ok(back_to(&form, "/admin/readers", n))
 }

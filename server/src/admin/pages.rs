@@ -33,6 +33,7 @@ pub fn layout(title: &str, chrome: Option<&Chrome>, content: Markup) -> Markup {
                             a href="/admin/comments" { "Comments" }
                             a href="/admin/threads" { "Threads" }
                             a href="/admin/blocks" { "Blocks" }
+                            a href="/admin/readers" { "Readers" }
                             a href="/admin/log" { "Log" }
                         }
                         form method="post" action="/admin/logout" {
@@ -289,6 +290,27 @@ pub fn blocks(list: &[Block], csrf: &str) -> Markup {
     }
 }
 
+pub fn readers(csrf: &str) -> Markup {
+    html! {
+        p { "A reader may ask for everything stored about them, or for its erasure. Both act on every comment that carries their email address." }
+        form method="post" action="/admin/readers/export" {
+            input type="hidden" name="csrf" value=(csrf);
+            label { "Email" input type="email" name="email" required autocomplete="off"; }
+            button type="submit" { "Download their data (JSON)" }
+        }
+        form method="post" action="/admin/readers/delete" {
+            input type="hidden" name="csrf" value=(csrf);
+            label { "Email" input type="email" name="email" required autocomplete="off"; }
+            fieldset {
+                legend { "Their comments' replies" }
+                label { input type="radio" name="mode" value="placeholder" checked; " stay, under an empty placeholder" }
+                label { input type="radio" name="mode" value="remove"; " are removed too" }
+            }
+            button type="submit" { "Erase their comments" }
+        }
+    }
+}
+
 pub fn log(entries: &[AuditEntry]) -> Markup {
     html! {
         @if entries.is_empty() { p.empty { "Nothing logged yet." } }
@@ -324,7 +346,7 @@ header.top nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
 button, input, select, textarea { font: inherit; color: inherit; }
 button { min-height: 44px; padding: .4rem .9rem; border: 1px solid var(--line); border-radius: .4rem; background: transparent; cursor: pointer; }
 input, select, textarea { min-height: 44px; padding: .4rem; border: 1px solid var(--line); border-radius: .4rem; background: var(--bg); width: 100%; }
-input[type=checkbox] { width: 1.5rem; height: 1.5rem; min-height: 0; }
+input[type=checkbox], input[type=radio] { width: 1.5rem; height: 1.5rem; min-height: 0; vertical-align: middle; }
 label { display: block; margin: .5rem 0; }
 form.filters, form.add-block { display: grid; gap: .5rem; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); align-items: end; }
 ol.comments, ol.threads, ul.blocks, ol.log { list-style: none; padding: 0; }

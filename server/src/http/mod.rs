@@ -6,6 +6,7 @@ mod comments;
 mod counts;
 mod embed;
 mod extract;
+mod feed;
 mod health;
 mod openapi;
 mod preview;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(comments::router())
         .merge(challenge::router())
         .merge(counts::router())
+        .merge(feed::router())
         .merge(preview::router())
         .merge(widget_config::router())
         .merge(openapi::router())

@@ -2,7 +2,7 @@
 //! log lines otherwise, and a per-thread summary.
 
 use super::{ImportError, Importer, Mapping, Options, Report};
-use crate::config::{DatabaseArgs, ImportArgs, ImportFormat, Settings};
+use crate::config::{DatabaseArgs, ImportArgs, ImportFormat, ReaderCommand, Settings};
 use crate::crypto::{self, Keys};
 use crate::state::AppState;
 use crate::store;
@@ -193,4 +193,21 @@ pub async fn export(file: &Path, db: DatabaseArgs) -> anyhow::Result<()> {
     };
     eprintln!("exported {comments} comments in {threads} threads");
     Ok(())
+}
+
+pub async fn reader(command: ReaderCommand) -> anyhow::Result<()> {
+    match command {
+        ReaderCommand::Export { email, db } => {
+            let state = offline_state(db).await?;
+            let data = crate::readers::export(&state, &email).await?;
+            println!("{}", serde_json::to_string_pretty(&data)?);
+            Ok(())
+        }
+        ReaderCommand::Delete { email, mode, db } => {
+            let state = offline_state(db).await?;
+            let n = crate::readers::forget(&state, "command line", &email, mode).await?;
+            eprintln!("erased {n} comments");
+            Ok(())
+        }
+    }
 }

@@ -451,6 +451,19 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<AdminSession>, StoreError>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
 
+    // Feeds and readers' data.
+
+    /// Published comments, newest first, of one thread or (None) of every visible thread.
+    async fn recent_comments(
+        &self,
+        thread: Option<&ThreadKey>,
+        limit: u32,
+    ) -> Result<Vec<CommentRecord>, StoreError>;
+    /// Every comment carrying this email (case-insensitive), oldest first.
+    async fn comments_by_email(&self, email: &str) -> Result<Vec<CommentRecord>, StoreError>;
+    /// Removes a comment and every reply below it; returns how many rows went.
+    async fn delete_subtree(&self, id: i64) -> Result<u64, StoreError>;
+
     // Import and export.
 
     async fn begin_import(&self) -> Result<Box<dyn ImportTx>, StoreError>;

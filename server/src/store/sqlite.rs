@@ -731,6 +731,59 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn recent_comments(
+        &self,
+        thread: Option<&ThreadKey>,
+        limit: u32,
+    ) -> Result<Vec<CommentRecord>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new(COMMENT_COLUMNS);
+        q.push(" WHERE c.status = 'published' AND t.hidden = 0");
+        if let Some(key) = thread {
+            q.push(" AND t.key = ").push_bind(key.as_str().to_owned());
+        }
+        q.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
+            .push_bind(limit);
+        q.build()
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(comment_from_row)
+            .collect()
+    }
+
+    async fn comments_by_email(&self, email: &str) -> Result<Vec<CommentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "{COMMENT_COLUMNS} WHERE lower(c.email) = lower(?) ORDER BY c.created_at, c.id"
+        ))
+        .bind(email)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(comment_from_row)
+        .collect()
+    }
+
+    async fn delete_subtree(&self, id: i64) -> Result<u64, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        // Children before parents (the parent_id foreign key has no cascade, on purpose).
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "WITH RECURSIVE below(id, level) AS (SELECT id, 0 FROM comments WHERE id = ? \
+             UNION ALL SELECT c.id, b.level + 1 FROM comments c JOIN below b ON c.parent_id = b.id) \
+             SELECT id FROM below ORDER BY level DESC",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for child in &ids {
+            sqlx::query("DELETE FROM comments WHERE id = ?")
+                .bind(child)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len() as u64)
+    }
+
     async fn begin_import(&self) -> Result<Box<dyn ImportTx>, StoreError> {
         Ok(Box::new(SqliteImport {
             tx: self.writer.begin().await?,

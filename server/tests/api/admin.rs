@@ -638,3 +638,51 @@ async fn sign_out_ends_the_session() {
         log.iter().any(|(_, a, _)| a == "sign_in") && log.iter().any(|(_, a, _)| a == "sign_out")
     );
 }
+
+#[tokio::test]
+async fn readers_data_is_exported_and_erased_from_the_admin_pages() {
+    let app = TestApp::spawn().await;
+    app.post_json(
+        "/api/v1/comments",
+        &json!({"thread": "/t", "body": "my words", "email": "ana@example.org"}),
+    )
+    .await;
+    let admin = sign_in(&app).await;
+    let res = admin
+        .post("/admin/readers/export", &[("email", "Ana@example.org")])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let data: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(data["comments"][0]["body"], "my words");
+    assert_eq!(
+        admin
+            .post("/admin/readers/delete", &[("email", "ana@example.org")])
+            .await
+            .status(),
+        422,
+        "no mode chosen"
+    );
+    let res = admin
+        .post(
+            "/admin/readers/delete",
+            &[("email", "ana@example.org"), ("mode", "placeholder")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(app.thread("/t").await.comments.is_empty());
+    let actions: Vec<String> = log_actions(&app)
+        .await
+        .into_iter()
+        .map(|(_, a, _)| a)
+        .collect();
+    assert!(
+        actions.contains(&"reader_exported".to_owned())
+            && actions.contains(&"reader_erased".to_owned())
+    );
+}

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod feeds_and_readers;
+
 mod imports;
 
 mod admin;

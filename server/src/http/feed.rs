@@ -1,0 +1,163 @@
+//! `/api/v1/feed`: Atom feeds of recent published comments, for one thread
+//! (`?thread=KEY`) or the whole site. Content is the sanitized HTML every reader sees,
+//! escaped once more as Atom `type="html"` text; hidden threads never appear.
+
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::store::CommentRecord;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use palabre_api::{ErrorCode, ThreadKey};
+use serde::Deserialize;
+
+/// Entries per feed.
+const ENTRIES: u32 = 50;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/feed", get(feed))
+}
+
+#[derive(Deserialize)]
+struct FeedParams {
+    thread: Option<String>,
+}
+
+/// Text for XML content and attributes.
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 forbids.
+            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn base_url(state: &AppState) -> String {
+    state
+        .settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", state.settings.listen))
+}
+
+/// Where a thread's article is: its key if that is a URL, else the key on the first blog
+/// origin (the widget's default key is the article's path).
+fn article_url(state: &AppState, key: &str) -> Option<String> {
+    if key.starts_with("https://") || key.starts_with("http://") {
+        return Some(key.to_owned());
+    }
+    let origin = state.settings.origins.first()?;
+    key.starts_with('/').then(|| format!("{origin}{key}"))
+}
+
+async fn feed(
+    State(state): State<AppState>,
+    params: std::result::Result<Query<FeedParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    if !state.settings.feeds {
+        return Err(Error::Refused(ErrorCode::NotFound));
+    }
+    let Query(params) = params.map_err(|_| Error::Refused(ErrorCode::InvalidParameter))?;
+    let key = match params.thread.as_deref() {
+        None | Some("") => None,
+        Some(k) => Some(ThreadKey::parse(k)?),
+    };
+    let comments = state.store.recent_comments(key.as_ref(), ENTRIES).await?;
+    let thread = match &key {
+        Some(k) => state.store.thread(k).await?.filter(|t| !t.hidden),
+        None => None,
+    };
+    let base = base_url(&state);
+    let self_url = match &key {
+        Some(k) => format!(
+            "{base}/api/v1/feed?thread={}",
+            form_urlencoded::byte_serialize(k.as_str().as_bytes()).collect::<String>()
+        ),
+        None => format!("{base}/api/v1/feed"),
+    };
+    let title = match (&key, &thread) {
+        (Some(_), Some(t)) => format!("Comments on {}", t.title.as_deref().unwrap_or(&t.key)),
+        (Some(k), None) => format!("Comments on {}", k.as_str()),
+        (None, _) => "Recent comments".to_owned(),
+    };
+    let updated = comments
+        .iter()
+        .map(|c| c.edited.unwrap_or(c.created))
+        .max()
+        .unwrap_or_else(|| palabre_api::Timestamp::from_millis(0));
+    let mut xml = String::with_capacity(4096 + comments.len() * 1024);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    xml.push_str(&format!("<id>{}</id>\n", xml_escape(&self_url)));
+    xml.push_str(&format!("<title>{}</title>\n", xml_escape(&title)));
+    xml.push_str(&format!("<updated>{}</updated>\n", updated.to_rfc3339()));
+    xml.push_str(&format!(
+        "<link rel=\"self\" href=\"{}\"/>\n",
+        xml_escape(&self_url)
+    ));
+    if let Some(url) = key.as_ref().and_then(|k| article_url(&state, k.as_str())) {
+        xml.push_str(&format!(
+            "<link rel=\"alternate\" href=\"{}\"/>\n",
+            xml_escape(&url)
+        ));
+    }
+    xml.push_str("<generator>Palabre</generator>\n");
+    for c in &comments {
+        entry(&state, &base, c, &mut xml);
+    }
+    xml.push_str("</feed>\n");
+    let mut response = xml.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    Ok(response)
+}
+
+fn entry(state: &AppState, base: &str, c: &CommentRecord, xml: &mut String) {
+    let author = c.author.as_deref().unwrap_or("Anonymous");
+    xml.push_str("<entry>\n");
+    xml.push_str(&format!("<id>{base}/api/v1/comments/{}</id>\n", c.id));
+    xml.push_str(&format!(
+        "<title>{}</title>\n",
+        xml_escape(&format!("{author} on {}", c.thread_key))
+    ));
+    xml.push_str(&format!(
+        "<published>{}</published>\n",
+        c.created.to_rfc3339()
+    ));
+    xml.push_str(&format!(
+        "<updated>{}</updated>\n",
+        c.edited.unwrap_or(c.created).to_rfc3339()
+    ));
+    xml.push_str(&format!(
+        "<author><name>{}</name></author>\n",
+        xml_escape(author)
+    ));
+    if let Some(url) = article_url(state, &c.thread_key) {
+        // No fragment: the comment lives in the widget's shadow root, out of anchors' reach.
+        xml.push_str(&format!(
+            "<link rel=\"alternate\" href=\"{}\"/>\n",
+            xml_escape(&url)
+        ));
+    }
+    xml.push_str(&format!(
+        "<content type=\"html\">{}</content>\n",
+        xml_escape(&c.html)
+    ));
+    xml.push_str("</entry>\n");
+}

@@ -1,0 +1,92 @@
+//! Readers' data rights: everything stored about an email, and its erasure. Used by
+//! `palabre reader ...` and the admin pages; erasures are logged.
+
+use crate::comments::public;
+use crate::error::Result;
+use crate::moderation;
+use crate::state::AppState;
+use crate::store::{BlockKind, ListedStatus};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForgetMode {
+    /// Each comment becomes an empty anonymous placeholder where it holds replies (which
+    /// stay in place), and disappears where it holds none.
+    Placeholder,
+    /// Each comment disappears with every reply below it.
+    Remove,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReaderData {
+    pub email: String,
+    pub blocked: bool,
+    pub comments: Vec<ReaderComment>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReaderComment {
+    pub thread: String,
+    /// published, pending, spam or deleted.
+    pub status: &'static str,
+    /// Markdown as written.
+    pub body: String,
+    pub notify: bool,
+    /// The rest, as the API shows it: id, parent, author, website, created, edited, votes.
+    #[serde(flatten)]
+    pub public: palabre_api::Comment,
+}
+
+pub async fn export(state: &AppState, email: &str) -> Result<ReaderData> {
+    let email = email.trim().to_lowercase();
+    let comments = state.store.comments_by_email(&email).await?;
+    let blocked = state
+        .store
+        .blocks()
+        .await?
+        .iter()
+        .any(|b| b.kind == BlockKind::Email && b.value == email);
+    Ok(ReaderData {
+        blocked,
+        comments: comments
+            .into_iter()
+            .map(|c| ReaderComment {
+                thread: c.thread_key.clone(),
+                status: ListedStatus::of(&c).as_str(),
+                body: c.body.clone(),
+                notify: c.notify,
+                public: public(c),
+            })
+            .collect(),
+        email,
+    })
+}
+
+/// Erases every comment carrying `email`; returns how many of theirs were erased.
+pub async fn forget(state: &AppState, actor: &str, email: &str, mode: ForgetMode) -> Result<usize> {
+    let email = email.trim().to_lowercase();
+    // Newest first: a reader's replies to themselves go before what they reply to.
+    let mut comments = state.store.comments_by_email(&email).await?;
+    comments.reverse();
+    let mut erased = 0;
+    for c in &comments {
+        let done = match mode {
+            ForgetMode::Placeholder => state.store.delete_comment(c.id).await?.is_some(),
+            ForgetMode::Remove => state.store.delete_subtree(c.id).await? > 0,
+        };
+        erased += usize::from(done);
+    }
+    let mode_name = match mode {
+        ForgetMode::Placeholder => "placeholders",
+        ForgetMode::Remove => "removed with replies",
+    };
+    // The log names the erasure, not the address: that would keep what was just erased.
+    moderation::record(
+        state,
+        actor,
+        "reader_erased",
+        format!("{erased} comments, {mode_name}"),
+    )
+    .await;
+    Ok(erased)
+}

@@ -1,11 +1,23 @@
 use clap::Parser;
 use palabre_server::config::{Cli, Command};
 use palabre_server::startup::{Application, shutdown_signal};
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     palabre_server::init_tracing("palabre=info,palabre_server=info,tower_http=warn");
-    match Cli::parse().command {
+    match run(Cli::parse().command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The cause chain on one line, for a person; no backtrace.
+            eprintln!("palabre: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => {
             let settings = args.resolve()?;
             let app = Application::build(settings).await?;

@@ -159,7 +159,7 @@ fn print_report(report: &Report, dry_run: bool) {
         );
     }
     println!(
-        "{verb} {} comments in {} threads; {} replies linked, {} replies without their parent kept at top level, {} empty deleted comments dropped; {} already imported, {} pingbacks/trackbacks skipped{}",
+        "{verb} {} comments in {} threads; replies linked: {}; replies whose parent is missing, kept at top level: {}; deleted comments with no replies, dropped: {}; already imported: {}; pingbacks and trackbacks skipped: {}{}",
         report.comments(),
         report.threads.len(),
         report.links.linked,

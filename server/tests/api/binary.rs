@@ -152,7 +152,7 @@ fn palabre_import_and_export_from_the_shell() {
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        err.contains("disqus-truncated.xml, line 5") && err.contains("nothing was imported"),
+        err.contains("disqus-truncated.xml, line 55:") && err.contains("nothing was imported"),
         "{err}"
     );
 
@@ -161,6 +161,7 @@ fn palabre_import_and_export_from_the_shell() {
             .status
             .success()
     );
+    assert!(!err.contains("backtrace"), "a message for people: {err}");
     let export = dir.path().join("all.jsonl");
     let done = palabre(&["export", export.to_str().unwrap()]);
     assert!(

@@ -168,7 +168,7 @@ async fn a_truncated_file_names_its_line_and_imports_nothing() {
     .await
     .unwrap_err()
     .to_string();
-    assert!(err.contains("line 5"), "{err}");
+    assert!(err.contains("line 55:"), "{err}");
     assert!(err.contains("nothing was imported"), "{err}");
     assert_eq!(app.totals().await.comments, 0);
     assert_eq!(app.totals().await.threads, 0);

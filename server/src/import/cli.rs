@@ -50,7 +50,8 @@ fn mappings(args: &ImportArgs) -> anyhow::Result<Vec<Mapping>> {
         .collect()
 }
 
-/// Counts bytes as they are read, for the progress bar.
+/// Counts bytes as they are read, for the progress bar (or, off a terminal, a log line at
+/// every tenth of the file).
 struct Progress<R> {
     inner: R,
     bar: ProgressBar,
@@ -59,7 +60,16 @@ struct Progress<R> {
 impl<R: Read> Read for Progress<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let before = self.bar.position();
         self.bar.inc(n as u64);
+        if self.bar.is_hidden()
+            && let Some(total) = self.bar.length().filter(|t| *t > 0)
+        {
+            let tenth = |p: u64| p * 10 / total;
+            if tenth(before + n as u64) > tenth(before) {
+                eprintln!("read {}% of the input", tenth(before + n as u64) * 10);
+            }
+        }
         Ok(n)
     }
 }
@@ -83,7 +93,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         bar
     } else {
         eprintln!("importing {} ({size} bytes)", path.display());
-        ProgressBar::hidden()
+        let bar = ProgressBar::hidden();
+        bar.set_length(size);
+        bar
     };
     let report = import_file(&state, args.format, path, options, bar).await?;
     print_report(&report, args.dry_run);

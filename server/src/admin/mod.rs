@@ -307,7 +307,9 @@ async fn queue(
             CommentAction::Approve,
             CommentAction::Reject,
             CommentAction::Spam,
+            CommentAction::Delete,
             CommentAction::BlockEmail,
+            CommentAction::BlockReader,
         ],
     );
     render(

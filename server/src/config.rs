@@ -427,6 +427,15 @@ impl Default for SpamRules {
 /// The hardest proof of work the server will ask for (about 16 million hashes on average).
 pub const MAX_POW_DIFFICULTY: u8 = 24;
 
+impl Settings {
+    /// Where the server is reached from outside: `--public-url`, else its listen address.
+    pub fn base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {

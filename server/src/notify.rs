@@ -247,14 +247,6 @@ fn plain(text: &str) -> String {
         .join("\n")
 }
 
-fn base_url(state: &AppState) -> String {
-    state
-        .settings
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", state.settings.listen))
-}
-
 /// What an email link may do to a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkAction {
@@ -291,7 +283,7 @@ pub fn action_link(state: &AppState, id: i64, action: LinkAction) -> String {
         .sign("email-action", &link_payload(id, action, expires));
     format!(
         "{}/admin/email-action?id={id}&action={}&expires={expires}&sig={sig}",
-        base_url(state),
+        state.settings.base_url(),
         action.as_str()
     )
 }
@@ -312,7 +304,10 @@ pub fn action_link_valid(
 
 pub fn unsubscribe_link(state: &AppState, comment_id: i64) -> String {
     let sig = state.keys.sign("unsubscribe", &comment_id.to_string());
-    format!("{}/unsubscribe?id={comment_id}&sig={sig}", base_url(state))
+    format!(
+        "{}/unsubscribe?id={comment_id}&sig={sig}",
+        state.settings.base_url()
+    )
 }
 
 pub fn unsubscribe_valid(state: &AppState, comment_id: i64, sig: &str) -> bool {
@@ -366,7 +361,7 @@ pub async fn comment_created(state: &AppState, c: &CommentRecord) {
         ));
         body.push_str(&format!(
             "\nAll comments: {}/admin/queue\n",
-            base_url(state)
+            state.settings.base_url()
         ));
         let subject = if held {
             format!("Comment awaiting moderation on {place}")

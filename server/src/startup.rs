@@ -24,18 +24,27 @@ pub struct Application {
     state: AppState,
 }
 
+/// The configured secret key, or the one generated on first start and kept in the database
+/// (shared by replicas and by the offline commands).
+pub async fn load_secret(
+    store: &dyn crate::store::Store,
+    settings: &Settings,
+) -> anyhow::Result<String> {
+    Ok(match &settings.secret {
+        Some(s) => s.expose_secret().to_owned(),
+        None => store
+            .init_setting(SECRET_SETTING, &crypto::generate_secret())
+            .await
+            .context("loading the secret key")?,
+    })
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = store::connect(&settings.database)
             .await
             .context("opening the database")?;
-        let secret = match &settings.secret {
-            Some(s) => s.expose_secret().to_owned(),
-            None => store
-                .init_setting(SECRET_SETTING, &crypto::generate_secret())
-                .await
-                .context("loading the secret key")?,
-        };
+        let secret = load_secret(store.as_ref(), &settings).await?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("listening on {}", settings.listen))?;

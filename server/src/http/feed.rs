@@ -43,14 +43,6 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-fn base_url(state: &AppState) -> String {
-    state
-        .settings
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", state.settings.listen))
-}
-
 /// Where a thread's article is: its key if that is a URL, else the key on the first blog
 /// origin (the widget's default key is the article's path).
 fn article_url(state: &AppState, key: &str) -> Option<String> {
@@ -78,7 +70,7 @@ async fn feed(
         Some(k) => state.store.thread(k).await?.filter(|t| !t.hidden),
         None => None,
     };
-    let base = base_url(&state);
+    let base = state.settings.base_url();
     let self_url = match &key {
         Some(k) => format!(
             "{base}/api/v1/feed?thread={}",

@@ -23,6 +23,15 @@ struct Link {
     sig: String,
 }
 
+type LinkQuery = Result<Query<Link>, axum::extract::rejection::QueryRejection>;
+
+/// The link's parameters if its signature holds.
+fn checked(state: &AppState, link: LinkQuery) -> Option<Link> {
+    link.ok()
+        .map(|Query(l)| l)
+        .filter(|l| notify::unsubscribe_valid(state, l.id, &l.sig))
+}
+
 fn invalid() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -31,14 +40,8 @@ fn invalid() -> Response {
         .into_response()
 }
 
-async fn page(
-    State(state): State<AppState>,
-    link: Result<Query<Link>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Some(Query(link)) = link
-        .ok()
-        .filter(|l| notify::unsubscribe_valid(&state, l.id, &l.sig))
-    else {
+async fn page(State(state): State<AppState>, link: LinkQuery) -> Response {
+    let Some(link) = checked(&state, link) else {
         return invalid();
     };
     pages::layout(
@@ -54,14 +57,8 @@ async fn page(
     .into_response()
 }
 
-async fn unsubscribe(
-    State(state): State<AppState>,
-    link: Result<Query<Link>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Some(Query(link)) = link
-        .ok()
-        .filter(|l| notify::unsubscribe_valid(&state, l.id, &l.sig))
-    else {
+async fn unsubscribe(State(state): State<AppState>, link: LinkQuery) -> Response {
+    let Some(link) = checked(&state, link) else {
         return invalid();
     };
     let email = match state.store.comment(link.id).await {

@@ -3,12 +3,11 @@
 
 use super::{ImportError, Importer, Mapping, Options, Report};
 use crate::config::{DatabaseArgs, ImportArgs, ImportFormat, ReaderCommand, Settings};
-use crate::crypto::{self, Keys};
+use crate::crypto::Keys;
 use crate::state::AppState;
 use crate::store;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use secrecy::ExposeSecret;
 use std::io::{BufReader, IsTerminal, Read};
 use std::path::Path;
 
@@ -22,13 +21,7 @@ pub async fn offline_state(db: DatabaseArgs) -> anyhow::Result<AppState> {
     let store = store::connect(&settings.database)
         .await
         .context("opening the database")?;
-    let secret = match &settings.secret {
-        Some(s) => s.expose_secret().to_owned(),
-        None => store
-            .init_setting(crate::startup::SECRET_SETTING, &crypto::generate_secret())
-            .await
-            .context("loading the secret key")?,
-    };
+    let secret = crate::startup::load_secret(store.as_ref(), &settings).await?;
     Ok(AppState::new(store, Keys::new(secret.as_bytes()), settings))
 }
 

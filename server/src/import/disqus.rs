@@ -189,10 +189,7 @@ async fn store_post<R: BufRead>(
             false,
         )
         .await
-        .map_err(|e| match e {
-            ImportError::Malformed { message, .. } => ImportError::malformed(at, message),
-            other => other,
-        })?;
+        .map_err(|e| e.at(at))?;
     let mut c = SourceComment::new(
         format!("disqus:{}", p.id),
         html::to_markdown(&p.message),

@@ -46,6 +46,14 @@ impl ImportError {
             message: message.into(),
         }
     }
+
+    /// The same error, placed at `offset` in the input.
+    pub fn at(self, offset: Option<u64>) -> Self {
+        match self {
+            Self::Malformed { message, .. } => Self::Malformed { offset, message },
+            other => other,
+        }
+    }
 }
 
 /// `--map OLD=NEW`: a prefix of source URLs (or thread keys) and its replacement.

@@ -164,10 +164,7 @@ async fn store<R: BufRead>(
                     false,
                 )
                 .await
-                .map_err(|e| match e {
-                    ImportError::Malformed { message, .. } => ImportError::malformed(at, message),
-                    other => other,
-                })?;
+                .map_err(|e| e.at(at))?;
             item.thread = Some(t.clone());
             t
         }

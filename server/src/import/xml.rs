@@ -63,38 +63,14 @@ impl<R: BufRead> XmlStream<R> {
             })?;
             return Ok(match event {
                 Event::Start(e) => {
-                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    let attrs = e
-                        .attributes()
-                        .filter_map(Result::ok)
-                        .map(|a| {
-                            let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-                            let value = a
-                                .unescape_value()
-                                .map(|v| v.into_owned())
-                                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
-                            (key, value)
-                        })
-                        .collect();
+                    let (name, attrs) = element(&e);
                     self.path.push(name.clone());
                     Step::Open { name, attrs }
                 }
                 Event::Empty(e) => {
                     // `<parent dsq:id="1"/>`: an open and a close at once. Reported as an open
                     // whose close follows immediately.
-                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    let attrs = e
-                        .attributes()
-                        .filter_map(Result::ok)
-                        .map(|a| {
-                            let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-                            let value = a
-                                .unescape_value()
-                                .map(|v| v.into_owned())
-                                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
-                            (key, value)
-                        })
-                        .collect();
+                    let (name, attrs) = element(&e);
                     self.path.push(name.clone());
                     self.pending_close = Some(name.clone());
                     Step::Open { name, attrs }
@@ -130,4 +106,22 @@ impl<R: BufRead> XmlStream<R> {
             });
         }
     }
+}
+
+/// An element's name (with its namespace prefix) and attributes (entities decoded).
+fn element(e: &quick_xml::events::BytesStart<'_>) -> (String, Vec<(String, String)>) {
+    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    let attrs = e
+        .attributes()
+        .filter_map(Result::ok)
+        .map(|a| {
+            let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            let value = a
+                .unescape_value()
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
+            (key, value)
+        })
+        .collect();
+    (name, attrs)
 }

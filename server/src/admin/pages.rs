@@ -115,6 +115,19 @@ fn status_label(c: &CommentRecord) -> &'static str {
     ListedStatus::of(c).as_str()
 }
 
+/// Whether a row offers `a` (the bulk buttons offer everything; inapplicable ones do nothing).
+fn applies(a: CommentAction, c: &CommentRecord) -> bool {
+    let status = ListedStatus::of(c);
+    match a {
+        CommentAction::Approve => matches!(status, ListedStatus::Pending | ListedStatus::Spam),
+        CommentAction::Reject => status == ListedStatus::Pending,
+        CommentAction::Spam => matches!(status, ListedStatus::Pending | ListedStatus::Published),
+        CommentAction::Delete => status != ListedStatus::Pending,
+        CommentAction::BlockEmail => c.email.is_some(),
+        CommentAction::BlockReader => true,
+    }
+}
+
 fn action_label(a: CommentAction) -> &'static str {
     match a {
         CommentAction::Approve => "Approve",
@@ -167,7 +180,7 @@ pub fn comment_list(
                             }
                             div.body { (PreEscaped(&c.html)) }
                             div.row-actions {
-                                @for a in actions {
+                                @for a in actions.iter().filter(|a| applies(**a, c)) {
                                     button type="submit" name="one" value={ (a.as_str()) ":" (c.id) } aria-label={ (action_label(*a)) " comment " (c.id) } { (action_label(*a)) }
                                 }
                                 a href={ "/admin/comments/" (c.id) "/edit" } { "Edit" }

@@ -428,6 +428,16 @@ impl Default for SpamRules {
 pub const MAX_POW_DIFFICULTY: u8 = 24;
 
 impl Settings {
+    /// Where a thread's article is: its key if that is a URL, else the key (the widget's
+    /// default key is the article's path) on the first blog origin.
+    pub fn article_url(&self, key: &str) -> Option<String> {
+        if key.starts_with("https://") || key.starts_with("http://") {
+            return Some(key.to_owned());
+        }
+        let origin = self.origins.first()?;
+        key.starts_with('/').then(|| format!("{origin}{key}"))
+    }
+
     /// Where the server is reached from outside: `--public-url`, else its listen address.
     pub fn base_url(&self) -> String {
         self.public_url

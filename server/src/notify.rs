@@ -359,6 +359,9 @@ pub async fn comment_created(state: &AppState, c: &CommentRecord) {
             "Delete: {}\n",
             action_link(state, c.id, LinkAction::Delete)
         ));
+        if let Some(url) = state.settings.article_url(&c.thread_key) {
+            body.push_str(&format!("Article: {url}\n"));
+        }
         body.push_str(&format!(
             "\nAll comments: {}/admin/queue\n",
             state.settings.base_url()
@@ -414,12 +417,11 @@ pub async fn comment_published(state: &AppState, c: &CommentRecord) {
     }
     let author = c.author.as_deref().unwrap_or("Someone");
     let unsubscribe = unsubscribe_link(state, parent.id);
-    let thread_link = if c.thread_key.starts_with("https://") || c.thread_key.starts_with("http://")
-    {
-        format!("\nRead the thread: {}\n", c.thread_key)
-    } else {
-        String::new()
-    };
+    let thread_link = state
+        .settings
+        .article_url(&c.thread_key)
+        .map(|url| format!("\nRead the thread: {url}\n"))
+        .unwrap_or_default();
     state.notifier.email(Email {
         to: to.to_owned(),
         subject: format!("{author} replied to your comment"),

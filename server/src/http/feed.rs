@@ -43,16 +43,6 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-/// Where a thread's article is: its key if that is a URL, else the key on the first blog
-/// origin (the widget's default key is the article's path).
-fn article_url(state: &AppState, key: &str) -> Option<String> {
-    if key.starts_with("https://") || key.starts_with("http://") {
-        return Some(key.to_owned());
-    }
-    let origin = state.settings.origins.first()?;
-    key.starts_with('/').then(|| format!("{origin}{key}"))
-}
-
 async fn feed(
     State(state): State<AppState>,
     params: std::result::Result<Query<FeedParams>, axum::extract::rejection::QueryRejection>,
@@ -97,7 +87,10 @@ async fn feed(
         "<link rel=\"self\" href=\"{}\"/>\n",
         xml_escape(&self_url)
     ));
-    if let Some(url) = key.as_ref().and_then(|k| article_url(&state, k.as_str())) {
+    if let Some(url) = key
+        .as_ref()
+        .and_then(|k| state.settings.article_url(k.as_str()))
+    {
         xml.push_str(&format!(
             "<link rel=\"alternate\" href=\"{}\"/>\n",
             xml_escape(&url)
@@ -140,7 +133,7 @@ fn entry(state: &AppState, base: &str, c: &CommentRecord, xml: &mut String) {
         "<author><name>{}</name></author>\n",
         xml_escape(author)
     ));
-    if let Some(url) = article_url(state, &c.thread_key) {
+    if let Some(url) = state.settings.article_url(&c.thread_key) {
         // No fragment: the comment lives in the widget's shadow root, out of anchors' reach.
         xml.push_str(&format!(
             "<link rel=\"alternate\" href=\"{}\"/>\n",

@@ -104,6 +104,7 @@ fn with_smtp(s: &mut Settings, port: u16) {
         ..NotifySettings::default()
     };
     s.public_url = Some("http://comments.test".into());
+    s.origins = vec!["https://blog.example".into()];
 }
 
 async fn wait_for_mail(inbox: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
@@ -183,6 +184,11 @@ async fn a_held_comment_mails_the_admin_whose_link_approves_it_after_confirmatio
     // The text as typed, quoted; never rendered HTML.
     assert!(mail.text.contains("> Crust **matters** <script>x</script>"));
     assert!(!mail.text.contains("<strong>"));
+    assert!(
+        mail.text.contains("Article: https://blog.example/post"),
+        "{}",
+        mail.text
+    );
 
     let approve = link(&mail, "Approve");
     let http = reqwest::Client::builder()
@@ -277,6 +283,12 @@ async fn replies_are_mailed_to_subscribers_until_they_unsubscribe() {
     assert_eq!(mail.to, ["ana@example.org"]);
     assert!(mail.text.contains("Subject: Bo replied to your comment"));
     assert!(mail.text.contains("> Answer!"));
+    assert!(
+        mail.text
+            .contains("Read the thread: https://blog.example/t"),
+        "{}",
+        mail.text
+    );
     assert!(
         mail.text
             .contains("List-Unsubscribe: <http://comments.test/unsubscribe?id=")

@@ -484,9 +484,11 @@ impl Store for SqliteStore {
         match filter.status {
             None => &mut q,
             Some(ListedStatus::Spam) => q.push(" AND c.spam = 1"),
-            Some(status) => q
-                .push(" AND c.spam = 0 AND c.status = ")
-                .push_bind(status.as_str()),
+            // A literal, not a bound value: the queue's partial index needs to see it.
+            Some(status) => q.push(format!(
+                " AND c.spam = 0 AND c.status = '{}'",
+                status.as_str()
+            )),
         };
         // instr() on lower(): a plain substring match, no LIKE wildcards to escape.
         if let Some(author) = filter.author.as_deref().filter(|a| !a.is_empty()) {

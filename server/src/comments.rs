@@ -190,7 +190,8 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
             email_str.unwrap_or(""),
         ],
     );
-    spam::redeem(state, input.pow.as_ref(), &reader_hash).await?;
+    // Last, once everything else about the post is valid.
+    let challenge = spam::check(state, input.pow.as_ref(), &reader_hash)?;
     let identity = match (&valid.email, &valid.author) {
         (Some(email), _) => format!("email:{}", email.normalized()),
         (None, Some(author)) => format!("name:{author}"),
@@ -214,6 +215,7 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
         edit_token_hash,
         reader_hash,
         notify: valid.notify,
+        challenge: Some(challenge),
     };
     let stored = state
         .store
@@ -224,6 +226,7 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
             StoreError::ForeignKey => {
                 Error::Invalid(ValidationError::new(ErrorCode::ParentNotFound, "parent"))
             }
+            StoreError::ChallengeSpent => Error::Refused(ErrorCode::ChallengeInvalid),
             other => other.into(),
         })?;
     crate::notify::comment_created(state, &stored).await;
@@ -356,15 +359,30 @@ pub async fn vote(
 }
 
 pub async fn counts(state: &AppState, keys: &[ThreadKey]) -> Result<CountsResponse> {
-    let found = state.store.counts(keys).await?;
+    let cached = state.cache.counts(keys);
+    let missing: Vec<ThreadKey> = keys
+        .iter()
+        .zip(&cached)
+        .filter(|(_, n)| n.is_none())
+        .map(|(k, _)| k.clone())
+        .collect();
+    let mut found = std::collections::HashMap::new();
+    if !missing.is_empty() {
+        let ticket = state.cache.ticket(state.store.as_ref()).await;
+        found = state.store.counts(&missing).await?;
+        for key in &missing {
+            // Unknown threads count 0 until created, which is a change like any other.
+            let n = found.get(key.as_str()).copied().unwrap_or(0);
+            state.cache.put_count(ticket, key.as_str(), n);
+        }
+    }
     Ok(CountsResponse {
         counts: keys
             .iter()
-            .map(|k| {
-                (
-                    k.as_str().to_owned(),
-                    found.get(k.as_str()).copied().unwrap_or(0),
-                )
+            .zip(cached)
+            .map(|(k, n)| {
+                let n = n.or_else(|| found.get(k.as_str()).copied()).unwrap_or(0);
+                (k.as_str().to_owned(), n)
             })
             .collect(),
     })

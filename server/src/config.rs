@@ -280,6 +280,11 @@ pub struct ServeArgs {
     /// Serve Atom feeds of recent comments (per thread and for the whole site) [default: true].
     #[arg(long, env = "PALABRE_FEEDS", num_args = 0..=1, default_missing_value = "true")]
     pub feeds: Option<bool>,
+
+    /// Memory for cached thread pages and counts, in bytes; 0 turns the cache off
+    /// [default: 16777216].
+    #[arg(long, env = "PALABRE_RESPONSE_CACHE_BYTES")]
+    pub response_cache_bytes: Option<usize>,
 }
 
 /// The optional TOML file: the same settings as [`ServeArgs`].
@@ -319,6 +324,7 @@ struct FileConfig {
     webhook_secret: Option<SecretString>,
     email_link_lifetime: Option<String>,
     feeds: Option<bool>,
+    response_cache_bytes: Option<usize>,
 }
 
 /// Everything the server runs with.
@@ -346,6 +352,7 @@ pub struct Settings {
     pub spam: SpamRules,
     pub notify: NotifySettings,
     pub feeds: bool,
+    pub response_cache_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,6 +479,7 @@ impl Default for Settings {
             spam: SpamRules::default(),
             notify: NotifySettings::default(),
             feeds: true,
+            response_cache_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -689,6 +697,10 @@ impl ServeArgs {
             },
             notify,
             feeds: self.feeds.or(file.feeds).unwrap_or(d.feeds),
+            response_cache_bytes: self
+                .response_cache_bytes
+                .or(file.response_cache_bytes)
+                .unwrap_or(d.response_cache_bytes),
         })
     }
 }

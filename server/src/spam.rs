@@ -6,6 +6,7 @@ use crate::comments::now;
 use crate::config::MAX_POW_DIFFICULTY;
 use crate::error::{Error, Result};
 use crate::state::AppState;
+use crate::store::SpentChallenge;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use palabre_api::{Challenge, ErrorCode, ProofOfWork, Timestamp};
@@ -45,9 +46,10 @@ pub async fn issue(state: &AppState, reader: &str) -> Result<Challenge> {
     })
 }
 
-/// Checks a post's proof of work, then records it as spent. Call it last, once everything
-/// else about the post is valid, so a reader who fixes a typo can reuse their solution.
-pub async fn redeem(state: &AppState, pow: Option<&ProofOfWork>, reader: &str) -> Result<()> {
+/// Checks a post's proof of work. The store records the challenge as spent with the comment
+/// (see [`SpentChallenge`]), so a refused post leaves it usable: a reader who fixes a typo
+/// reuses their solution.
+pub fn check(state: &AppState, pow: Option<&ProofOfWork>, reader: &str) -> Result<SpentChallenge> {
     let pow = pow.ok_or(Error::Refused(ErrorCode::ChallengeRequired))?;
     let invalid = Error::Refused(ErrorCode::ChallengeInvalid);
     let parts: Vec<&str> = pow.challenge.split('.').collect();
@@ -77,15 +79,10 @@ pub async fn redeem(state: &AppState, pow: Option<&ProofOfWork>, reader: &str) -
     if !palabre_api::pow::verify(&pow.challenge, pow.counter, difficulty) {
         return Err(invalid);
     }
-    let expires = Timestamp::from_millis(issued + CHALLENGE_LIFETIME_MS);
-    if !state
-        .store
-        .spend_challenge(nonce, expires, Timestamp::from_millis(now))
-        .await?
-    {
-        return Err(invalid);
-    }
-    Ok(())
+    Ok(SpentChallenge {
+        nonce: nonce.to_owned(),
+        expires: Timestamp::from_millis(issued + CHALLENGE_LIFETIME_MS),
+    })
 }
 
 /// Links in rendered comment HTML (Markdown links and linkified bare addresses alike).

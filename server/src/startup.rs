@@ -82,14 +82,17 @@ impl Application {
         if let Some(bundle) = &self.state.widget {
             bundle.compress_in_background();
         }
-        axum::serve(
+        let cache_sync = self.state.cache.spawn_sync(Arc::clone(&self.state.store));
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+        cache_sync.abort();
+        served
     }
 }
 

@@ -1,5 +1,6 @@
 //! What every request handler shares.
 
+use crate::cache::ResponseCache;
 use crate::config::Settings;
 use crate::crypto::Keys;
 use crate::notify::Notifier;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub notifier: Notifier,
     /// The widget's files, when `--widget-dir` is set.
     pub widget: Option<Arc<WidgetBundle>>,
+    /// Thread pages and counts, as served.
+    pub cache: Arc<ResponseCache>,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
                 burst: 5,
                 per_minute: 5,
             })),
+            cache: Arc::new(ResponseCache::new(settings.response_cache_bytes)),
             store,
             keys: Arc::new(keys),
             settings: Arc::new(settings),

@@ -1,6 +1,7 @@
 //! `/api/v1/comments`: read a thread, post, edit, delete, vote.
 
-use super::extract::{ApiJson, CommentId, EditToken, WriteQuota, bearer_token};
+use super::extract::{ApiJson, CachedJson, CommentId, EditToken, WriteQuota, bearer_token};
+use crate::cache::PageKey;
 use crate::comments::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -33,7 +34,7 @@ struct ListParams {
 async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<ApiJson<ThreadPage>> {
+) -> Result<CachedJson> {
     let Query(params) = params.map_err(|e| Error::Body {
         code: ErrorCode::InvalidParameter,
         detail: e.body_text(),
@@ -59,9 +60,22 @@ async fn list(
                 .ok_or(ValidationError::new(ErrorCode::InvalidCursor, "cursor"))?,
         ),
     };
-    Ok(ApiJson(
-        comments::thread_page(&state, thread, sort, limit, cursor).await?,
-    ))
+    let key = PageKey {
+        sort,
+        limit,
+        cursor: cursor.map(|c| c.encode()),
+    };
+    if let Some(body) = state.cache.page(thread.as_str(), &key) {
+        return Ok(CachedJson(body));
+    }
+    let ticket = state.cache.ticket(state.store.as_ref()).await;
+    let page: ThreadPage =
+        comments::thread_page(&state, thread.clone(), sort, limit, cursor).await?;
+    let body = CachedJson::serialize(&page)?;
+    state
+        .cache
+        .put_page(ticket, thread.as_str(), key, body.0.clone());
+    Ok(body)
 }
 
 async fn create(

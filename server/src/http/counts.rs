@@ -1,24 +1,24 @@
 //! `/api/v1/counts`: comment counts of many threads in one request (blog index pages).
 
-use super::extract::ApiJson;
+use super::extract::{CachedJson, JsonBody};
 use crate::comments;
 use crate::error::Result;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use palabre_api::{
-    CountsRequest, CountsResponse, ErrorCode, MAX_COUNT_THREADS, ThreadKey, ValidationError,
-};
+use palabre_api::{CountsRequest, ErrorCode, MAX_COUNT_THREADS, ThreadKey, ValidationError};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/counts", post(counts))
 }
 
-async fn counts(
-    State(state): State<AppState>,
-    ApiJson(input): ApiJson<CountsRequest>,
-) -> Result<ApiJson<CountsResponse>> {
+async fn counts(State(state): State<AppState>, body: JsonBody) -> Result<CachedJson> {
+    // Index pages send the same request for every visitor: answer it before parsing it.
+    if let Some(cached) = state.cache.counts_response(&body.0) {
+        return Ok(CachedJson(cached));
+    }
+    let input: CountsRequest = body.parse()?;
     if input.threads.len() > MAX_COUNT_THREADS {
         return Err(ValidationError::new(ErrorCode::TooManyThreads, "threads").into());
     }
@@ -32,5 +32,10 @@ async fn counts(
         .collect::<Result<Vec<_>, _>>()?;
     keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     keys.dedup();
-    Ok(ApiJson(comments::counts(&state, &keys).await?))
+    let ticket = state.cache.ticket(state.store.as_ref()).await;
+    let response = CachedJson::serialize(&comments::counts(&state, &keys).await?)?;
+    state
+        .cache
+        .put_counts_response(ticket, body.0, &keys, response.0.clone());
+    Ok(response)
 }

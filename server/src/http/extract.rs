@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
-use axum::http::{StatusCode, header, request::Parts};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use palabre_api::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -23,11 +23,11 @@ fn is_json(parts: &axum::http::HeaderMap) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
-impl<S, T> FromRequest<S> for ApiJson<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned,
-{
+/// A JSON request body, read but not parsed yet: for handlers that look at the raw bytes
+/// first (the counts cache), then [`JsonBody::parse`].
+pub struct JsonBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -45,7 +45,13 @@ where
                 }
             }
         })?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        Ok(Self(bytes))
+    }
+}
+
+impl JsonBody {
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let mut de = serde_json::Deserializer::from_slice(&self.0);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
             let path = err.path().to_string();
             let inner = err.into_inner();
@@ -66,13 +72,49 @@ where
             detail: err.to_string(),
             field: None,
         })?;
-        Ok(Self(value))
+        Ok(value)
+    }
+}
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        JsonBody::from_request(req, state).await?.parse().map(Self)
     }
 }
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// A JSON body already serialized, as the response cache keeps it.
+pub struct CachedJson(pub Bytes);
+
+impl CachedJson {
+    pub fn serialize(value: &impl serde::Serialize) -> Result<Self, Error> {
+        serde_json::to_vec(value)
+            .map(|v| Self(Bytes::from(v)))
+            .map_err(|e| Error::Internal(e.into()))
+    }
+}
+
+impl IntoResponse for CachedJson {
+    fn into_response(self) -> Response {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
     }
 }
 

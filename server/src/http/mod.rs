@@ -32,8 +32,9 @@ use tower_http::trace::TraceLayer;
 pub fn router(state: AppState) -> Router {
     let cors = cors(&state.settings.origins);
     let body_limit = state.settings.max_request_bytes;
+    let sync_cache = axum::middleware::from_fn_with_state(state.clone(), sync_cache_after_writes);
     Router::new()
-        .merge(comments::router())
+        .merge(comments::router().route_layer(sync_cache.clone()))
         .merge(challenge::router())
         .merge(counts::router())
         .merge(feed::router())
@@ -42,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(health::router())
         .merge(embed::router())
-        .merge(crate::admin::router())
+        .merge(crate::admin::router().route_layer(sync_cache))
         .merge(unsubscribe::router())
         .fallback(|| async { Error::Refused(ErrorCode::NotFound) })
         .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) })
@@ -65,6 +66,21 @@ pub fn router(state: AppState) -> Router {
             Error::Refused(ErrorCode::Internal).into_response()
         }))
         .with_state(state)
+}
+
+/// Routers that change threads pass through this: the response cache drops what a write
+/// changed before its client hears back, so the client's next read sees the write.
+async fn sync_cache_after_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = next.run(req).await;
+    if writes {
+        state.cache.sync(state.store.as_ref()).await;
+    }
+    response
 }
 
 /// Browsers may call the API only from the configured blog origins.

@@ -17,6 +17,9 @@ pub enum StoreError {
     ForeignKey,
     #[error("a row with the same key exists")]
     Unique,
+    /// The new comment's proof-of-work challenge was spent already (a replay).
+    #[error("the challenge was spent already")]
+    ChallengeSpent,
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
     #[error("storage backend failed")]
@@ -78,6 +81,16 @@ pub struct NewCommentRecord {
     pub edit_token_hash: Vec<u8>,
     pub reader_hash: String,
     pub notify: bool,
+    /// Recorded as spent with the comment, in the same transaction: both or neither.
+    pub challenge: Option<SpentChallenge>,
+}
+
+/// A verified proof-of-work challenge, to be recorded so that it is never accepted again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpentChallenge {
+    pub nonce: String,
+    /// Kept until then; after it the challenge is refused as expired anyway.
+    pub expires: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -474,17 +487,19 @@ pub trait Store: Send + Sync + 'static {
     /// Every vote on the thread's comments: (comment id, voter, value), ordered.
     async fn export_votes(&self, key: &str) -> Result<Vec<(i64, String, i64)>, StoreError>;
 
-    /// Records a proof-of-work challenge as spent; false if it already was (a replay).
-    /// Expired records are purged on the way.
-    async fn spend_challenge(
-        &self,
-        nonce: &str,
-        expires: Timestamp,
-        now: Timestamp,
-    ) -> Result<bool, StoreError>;
-
     /// A page of a thread; `None` for a thread that does not exist.
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError>;
+
+    /// The change sequence now, and the threads changed after `seen`: whatever changed what
+    /// a reader sees of them, made by any process sharing the database.
+    async fn changes_since(&self, seen: i64) -> Result<Changes, StoreError>;
+}
+
+/// See [`Store::changes_since`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Changes {
+    pub seq: i64,
+    pub threads: Vec<String>,
 }
 
 /// Opens the store named by `url` and brings its schema up to date.

@@ -5,9 +5,9 @@
 //! and, thanks to WAL, never wait for a writer.
 
 use super::{
-    AdminSession, AuditEntry, Block, BlockKind, CommentFilter, CommentRecord, Cursor, Deletion,
-    ExportedThread, ImportTx, ImportedComment, LinkReport, ListedStatus, NewCommentRecord, Page,
-    PageQuery, Store, StoreError, ThreadRecord, ThreadSummary,
+    AdminSession, AuditEntry, Block, BlockKind, Changes, CommentFilter, CommentRecord, Cursor,
+    Deletion, ExportedThread, ImportTx, ImportedComment, LinkReport, ListedStatus,
+    NewCommentRecord, Page, PageQuery, Store, StoreError, ThreadRecord, ThreadSummary,
 };
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
@@ -17,6 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -37,9 +38,24 @@ const VISIBLE: &str = "c.status IN ('published', 'deleted')";
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// When expired challenges were last purged (Unix ms).
+    last_purge: AtomicI64,
 }
 
+/// Expired challenges are purged at most this often (in ms): a purge per post would be a
+/// statement per post for nothing.
+const PURGE_INTERVAL_MS: i64 = 60_000;
+
 impl SqliteStore {
+    fn purge_due(&self, now: i64) -> bool {
+        let last = self.last_purge.load(Ordering::Relaxed);
+        now - last >= PURGE_INTERVAL_MS
+            && self
+                .last_purge
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -49,8 +65,11 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        // No ping before each acquire: a local file does not hang up, and for SQLite a ping
+        // is one more round trip to the connection's thread on every query.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         MIGRATIONS
@@ -64,10 +83,15 @@ impl SqliteStore {
         } else {
             SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await?
         };
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            last_purge: AtomicI64::new(0),
+        })
     }
 }
 
@@ -210,55 +234,98 @@ impl Store for SqliteStore {
     }
 
     async fn insert_comment(&self, new: NewCommentRecord) -> Result<CommentRecord, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        // One query of several statements, so one round trip to the connection's thread:
+        // the single writer connection is what limits posts per second. A replayed challenge
+        // fails the first insert (unique nonce) and the transaction rolls back.
+        let mut sql = String::new();
+        let now = new.created.as_millis();
+        let purge = new.challenge.is_some() && self.purge_due(now);
+        if purge {
+            sql.push_str("DELETE FROM spent_challenges WHERE expires_at <= ?;\n");
+        }
+        if new.challenge.is_some() {
+            sql.push_str("INSERT INTO spent_challenges (nonce, expires_at) VALUES (?, ?);\n");
+        }
         // A newer non-empty title wins: posts get renamed.
-        let thread_id: i64 = sqlx::query_scalar(
+        sql.push_str(
             "INSERT INTO threads (key, title, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT (key) DO UPDATE SET title = COALESCE(excluded.title, threads.title) \
-             RETURNING id",
-        )
-        .bind(new.thread.as_str())
-        .bind(&new.title)
-        .bind(new.created.as_millis())
-        .fetch_one(&mut *tx)
-        .await?;
+             ON CONFLICT (key) DO UPDATE SET title = COALESCE(excluded.title, threads.title);\n\
+             INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
+             website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify) \
+             VALUES ((SELECT id FROM threads WHERE key = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+             ?, ?) RETURNING id",
+        );
+        // Root 0: the comments_own_root trigger makes a top-level comment its own root.
         let (parent_id, root_id, depth) = match new.parent {
             Some(p) => (Some(p.id), p.root_id, p.depth + 1),
             None => (None, 0, 0),
         };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
-             website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(thread_id)
-        .bind(parent_id)
-        .bind(root_id)
-        .bind(depth)
-        .bind(new.status.as_str())
-        .bind(&new.author)
-        .bind(&new.email)
-        .bind(&new.website)
-        .bind(&new.avatar)
-        .bind(&new.body)
-        .bind(&new.html)
-        .bind(new.created.as_millis())
-        .bind(&new.edit_token_hash)
-        .bind(&new.reader_hash)
-        .bind(new.notify)
-        .fetch_one(&mut *tx)
-        .await?;
-        if parent_id.is_none() {
-            sqlx::query("UPDATE comments SET root_id = id WHERE id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        let mut query = sqlx::query(&sql);
+        if purge {
+            query = query.bind(now);
         }
-        let stored = comment_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::Backend("inserted comment vanished".into()))?;
+        if let Some(challenge) = &new.challenge {
+            query = query
+                .bind(&challenge.nonce)
+                .bind(challenge.expires.as_millis());
+        }
+        let query = query
+            .bind(new.thread.as_str())
+            .bind(&new.title)
+            .bind(now)
+            .bind(new.thread.as_str())
+            .bind(parent_id)
+            .bind(root_id)
+            .bind(depth)
+            .bind(new.status.as_str())
+            .bind(&new.author)
+            .bind(&new.email)
+            .bind(&new.website)
+            .bind(&new.avatar)
+            .bind(&new.body)
+            .bind(&new.html)
+            .bind(now)
+            .bind(&new.edit_token_hash)
+            .bind(&new.reader_hash)
+            .bind(new.notify);
+        let mut tx = self.writer.begin().await?;
+        // fetch_all, not fetch_one: the latter stops at the first row, before the end.
+        let rows = match query.fetch_all(&mut *tx).await {
+            Err(e) => {
+                return Err(match StoreError::from(e) {
+                    StoreError::Unique if new.challenge.is_some() => StoreError::ChallengeSpent,
+                    other => other,
+                });
+            }
+            Ok(rows) => rows,
+        };
+        let id: i64 = rows
+            .first()
+            .ok_or_else(|| StoreError::Backend("insert returned no id".into()))?
+            .try_get(0)?;
         tx.commit().await?;
-        Ok(stored)
+        Ok(CommentRecord {
+            id,
+            thread_key: new.thread.into_string(),
+            parent_id,
+            root_id: if parent_id.is_some() { root_id } else { id },
+            depth,
+            status: new.status,
+            author: new.author,
+            email: new.email,
+            website: new.website,
+            avatar: new.avatar,
+            body: new.body,
+            html: new.html,
+            created: new.created,
+            edited: None,
+            likes: 0,
+            dislikes: 0,
+            edit_token_hash: new.edit_token_hash,
+            reader_hash: new.reader_hash,
+            notify: new.notify,
+            spam: false,
+        })
     }
 
     async fn update_comment_body(
@@ -831,27 +898,20 @@ impl Store for SqliteStore {
         .await?)
     }
 
-    async fn spend_challenge(
-        &self,
-        nonce: &str,
-        expires: Timestamp,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM spent_challenges WHERE expires_at <= ?")
-            .bind(now.as_millis())
-            .execute(&mut *tx)
-            .await?;
-        let done = sqlx::query(
-            "INSERT INTO spent_challenges (nonce, expires_at) VALUES (?, ?) \
-             ON CONFLICT (nonce) DO NOTHING",
+    async fn changes_since(&self, seen: i64) -> Result<Changes, StoreError> {
+        // One statement, so the sequence and the keys come from the same snapshot.
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT s.seq, t.key FROM change_sequence s \
+             LEFT JOIN threads t ON t.changed_seq > ? AND t.changed_seq <= s.seq",
         )
-        .bind(nonce)
-        .bind(expires.as_millis())
-        .execute(&mut *tx)
+        .bind(seen)
+        .fetch_all(&self.reader)
         .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        let seq = rows.first().map_or(seen, |(seq, _)| *seq);
+        Ok(Changes {
+            seq,
+            threads: rows.into_iter().filter_map(|(_, key)| key).collect(),
+        })
     }
 
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError> {
@@ -1017,10 +1077,6 @@ impl ImportTx for SqliteImport {
         .bind(c.spam)
         .fetch_one(&mut *self.tx)
         .await?;
-        sqlx::query("UPDATE comments SET root_id = id WHERE id = ?")
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
         sqlx::query(
             "INSERT INTO imports (source, external_id, comment_id, external_parent) \
              VALUES (?, ?, ?, ?)",

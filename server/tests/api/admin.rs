@@ -11,7 +11,7 @@ use std::time::Duration;
 const PASSWORD: &str = "correct horse battery staple";
 
 /// A browser on the admin pages: no automatic redirects, the session cookie kept by hand.
-struct Admin {
+pub(crate) struct Admin {
     http: reqwest::Client,
     base: String,
     cookie: String,
@@ -59,7 +59,7 @@ async fn try_login(app: &TestApp, name: &str, password: &str) -> reqwest::Respon
         .unwrap()
 }
 
-async fn sign_in(app: &TestApp) -> Admin {
+pub(crate) async fn sign_in(app: &TestApp) -> Admin {
     set_password(app).await;
     let res = try_login(app, "admin", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -93,7 +93,7 @@ impl Admin {
     }
 
     /// Posts a form with this session's CSRF token.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
         self.http
@@ -105,7 +105,7 @@ impl Admin {
             .unwrap()
     }
 
-    async fn act(&self, action: &str, ids: &[i64]) -> reqwest::Response {
+    pub(crate) async fn act(&self, action: &str, ids: &[i64]) -> reqwest::Response {
         let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
         let mut fields = vec![("action", action)];
         fields.extend(ids.iter().map(|id| ("id", id.as_str())));

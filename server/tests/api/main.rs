@@ -10,6 +10,7 @@ mod imports;
 mod admin;
 mod bad_input;
 mod binary;
+mod cache;
 mod comments;
 mod counts_preview_config;
 mod edit_delete;

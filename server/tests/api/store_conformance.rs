@@ -34,6 +34,7 @@ fn new_comment(thread: &str, parent: Option<ParentPosition>, created: i64) -> Ne
         edit_token_hash: vec![7; 32],
         reader_hash: "r".into(),
         notify: false,
+        challenge: None,
     }
 }
 
@@ -342,5 +343,41 @@ async fn counts_and_locks() {
             s.thread(&key("/a")).await.unwrap().unwrap().locked,
             "{name}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_challenge_is_spent_with_its_comment_and_only_once() {
+    for (name, s, _dir) in backends().await {
+        let challenge = store::SpentChallenge {
+            nonce: "n1".into(),
+            expires: Timestamp::from_millis(10_000),
+        };
+        let mut first = new_comment("/t", None, 1000);
+        first.challenge = Some(challenge.clone());
+        s.insert_comment(first.clone()).await.unwrap();
+        let replay = s.insert_comment(first).await;
+        assert!(
+            matches!(replay, Err(store::StoreError::ChallengeSpent)),
+            "{name}: {replay:?}"
+        );
+        assert_eq!(
+            s.totals().await.unwrap().comments,
+            1,
+            "{name}: nothing stored"
+        );
+
+        // Expired records are purged by later posts (at most once a minute); the comments
+        // stay. (An expired challenge never reaches the store: `spam::check` refuses it.)
+        let mut later = new_comment("/t", None, 100_000);
+        later.challenge = Some(store::SpentChallenge {
+            nonce: "n2".into(),
+            expires: Timestamp::from_millis(200_000),
+        });
+        s.insert_comment(later).await.unwrap();
+        let mut again = new_comment("/t", None, 110_000);
+        again.challenge = Some(challenge);
+        s.insert_comment(again).await.unwrap();
+        assert_eq!(s.totals().await.unwrap().comments, 3, "{name}");
     }
 }

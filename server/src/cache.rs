@@ -1,0 +1,420 @@
+//! Serialized responses readers fetch most (thread pages, counts), kept until their thread
+//! changes. Most visits only read, so a page is built once per change instead of per reader.
+//!
+//! Invalidation follows the store's change sequence (migration 0005), not the write paths: a
+//! sync asks which threads changed since the last one and drops them. This process syncs after
+//! each of its own writes, before answering, so a reader sees their write on the next read;
+//! a background task syncs every [`SYNC_INTERVAL`] for writes by other processes (another
+//! replica, `palabre import` beside the server).
+
+use crate::store::Store;
+use axum::body::Bytes;
+use palabre_api::{SortOrder, ThreadKey};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How stale a cached response may get when another process changes its thread.
+pub const SYNC_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Which page of a thread.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub sort: SortOrder,
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+/// Taken before reading the store; a response read under it is kept only if no sync dropped
+/// anything since (the read might predate the change the sync saw).
+#[derive(Debug, Clone, Copy)]
+pub struct ReadTicket(u64);
+
+pub struct ResponseCache {
+    max_bytes: usize,
+    entries: Mutex<Entries>,
+    /// One sync at a time; a sync that starts after a write covers it.
+    sync_lock: tokio::sync::Mutex<()>,
+    /// Sync requests so far, and how many of them a finished sync covered.
+    requested: AtomicU64,
+    covered: AtomicU64,
+}
+
+#[derive(Default)]
+struct Entries {
+    threads: HashMap<String, ThreadEntry>,
+    /// Whole counts responses by request body: a blog's index page asks for the same threads
+    /// for every visitor. Each is listed in the entries of its threads, which drop it.
+    count_responses: HashMap<Bytes, Bytes>,
+    bytes: usize,
+    /// Bumped whenever a sync drops something.
+    generation: u64,
+    /// The change sequence applied so far; `None` before the first sync.
+    seen: Option<i64>,
+}
+
+#[derive(Default)]
+struct ThreadEntry {
+    pages: HashMap<PageKey, Bytes>,
+    count: Option<u64>,
+    /// Keys of `count_responses` that include this thread.
+    count_requests: Vec<Bytes>,
+    bytes: usize,
+}
+
+/// A rough size of what an entry holds besides its bodies (keys, map slots).
+const ENTRY_OVERHEAD: usize = 128;
+
+impl ResponseCache {
+    /// A cache of at most `max_bytes`; 0 keeps nothing.
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            max_bytes,
+            entries: Mutex::default(),
+            sync_lock: tokio::sync::Mutex::new(()),
+            requested: AtomicU64::new(0),
+            covered: AtomicU64::new(0),
+        }
+    }
+
+    fn entries(&self) -> MutexGuard<'_, Entries> {
+        // A panic while holding the lock leaves consistent maps (each change is one insert or
+        // remove), so a poisoned lock is still usable.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Take one before reading the store for a response to cache.
+    pub async fn ticket(&self, store: &dyn Store) -> ReadTicket {
+        if self.entries().seen.is_none() {
+            self.sync(store).await;
+        }
+        ReadTicket(self.entries().generation)
+    }
+
+    pub fn page(&self, thread: &str, key: &PageKey) -> Option<Bytes> {
+        self.entries().threads.get(thread)?.pages.get(key).cloned()
+    }
+
+    pub fn put_page(&self, ticket: ReadTicket, thread: &str, key: PageKey, body: Bytes) {
+        let size = body.len() + ENTRY_OVERHEAD + key.cursor.as_ref().map_or(0, String::len);
+        self.put(ticket, thread, size, |entry| {
+            entry.pages.insert(key, body).is_none()
+        });
+    }
+
+    /// The cached count of each of `keys`, in order.
+    pub fn counts(&self, keys: &[ThreadKey]) -> Vec<Option<u64>> {
+        let entries = self.entries();
+        keys.iter()
+            .map(|k| entries.threads.get(k.as_str()).and_then(|t| t.count))
+            .collect()
+    }
+
+    pub fn put_count(&self, ticket: ReadTicket, thread: &str, count: u64) {
+        self.put(ticket, thread, ENTRY_OVERHEAD, |entry| {
+            entry.count.replace(count).is_none()
+        });
+    }
+
+    /// A counts response cached for exactly this request body.
+    pub fn counts_response(&self, request: &[u8]) -> Option<Bytes> {
+        self.entries().count_responses.get(request).cloned()
+    }
+
+    /// Keeps a counts response for its request body, until one of `threads` changes.
+    pub fn put_counts_response(
+        &self,
+        ticket: ReadTicket,
+        request: Bytes,
+        threads: &[ThreadKey],
+        response: Bytes,
+    ) {
+        let size = request.len() + response.len() + ENTRY_OVERHEAD * (1 + threads.len());
+        if size > self.max_bytes / 4 {
+            return;
+        }
+        let mut entries = self.entries();
+        if entries.generation != ticket.0 || entries.seen.is_none() {
+            return;
+        }
+        if entries.bytes + size > self.max_bytes {
+            entries.shrink(self.max_bytes / 2);
+        }
+        if entries.count_responses.contains_key(&request) {
+            return;
+        }
+        for thread in threads {
+            let entry = entries
+                .threads
+                .entry(thread.as_str().to_owned())
+                .or_default();
+            entry.count_requests.push(request.clone());
+            entry.bytes += ENTRY_OVERHEAD;
+        }
+        entries.count_responses.insert(request, response);
+        entries.bytes += size;
+    }
+
+    /// Adds `size` bytes to `thread`'s entry through `insert` (true if it added something new).
+    fn put(
+        &self,
+        ticket: ReadTicket,
+        thread: &str,
+        size: usize,
+        insert: impl FnOnce(&mut ThreadEntry) -> bool,
+    ) {
+        if size > self.max_bytes / 4 {
+            return;
+        }
+        let mut entries = self.entries();
+        if entries.generation != ticket.0 || entries.seen.is_none() {
+            return;
+        }
+        if entries.bytes + size > self.max_bytes {
+            entries.shrink(self.max_bytes / 2);
+        }
+        let entry = match entries.threads.get_mut(thread) {
+            Some(entry) => entry,
+            None => entries.threads.entry(thread.to_owned()).or_default(),
+        };
+        if insert(entry) {
+            entry.bytes += size + thread.len();
+            entries.bytes += size + thread.len();
+        }
+    }
+
+    /// Drops what changed in the store since the last sync, whoever changed it. Returns once
+    /// a sync that started after this call has finished.
+    pub async fn sync(&self, store: &dyn Store) {
+        let ticket = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let _one_at_a_time = self.sync_lock.lock().await;
+        if self.covered.load(Ordering::SeqCst) >= ticket {
+            return;
+        }
+        // Every request made so far arrived before this sync's read, so it covers them all.
+        let upto = self.requested.load(Ordering::SeqCst);
+        let seen = self.entries().seen;
+        match store.changes_since(seen.unwrap_or(i64::MAX)).await {
+            Ok(changes) => {
+                let mut entries = self.entries();
+                if seen.is_none() {
+                    // The first sync only learns where the sequence stands: nothing is cached.
+                    entries.seen = Some(changes.seq);
+                } else {
+                    let mut dropped = false;
+                    for key in &changes.threads {
+                        dropped |= entries.drop_thread(key);
+                    }
+                    // A sequence that went backwards is another database (restored from a
+                    // backup): trust nothing.
+                    if changes.seq < entries.seen.unwrap_or(0) {
+                        entries.clear();
+                        dropped = true;
+                    }
+                    if dropped {
+                        entries.generation += 1;
+                    }
+                    entries.seen = Some(changes.seq);
+                }
+            }
+            Err(e) => {
+                // Without knowing what changed, nothing cached can be trusted.
+                tracing::warn!(error = %e, "response cache: cannot read changes; cache cleared");
+                let mut entries = self.entries();
+                entries.clear();
+                entries.generation += 1;
+                entries.seen = None;
+            }
+        }
+        self.covered.store(upto, Ordering::SeqCst);
+    }
+
+    /// Syncs every [`SYNC_INTERVAL`] for as long as the server runs.
+    pub fn spawn_sync(self: &Arc<Self>, store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+        let cache = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(SYNC_INTERVAL);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                cache.sync(store.as_ref()).await;
+            }
+        })
+    }
+
+    /// Bytes held, for tests and the benchmarks.
+    pub fn bytes(&self) -> usize {
+        self.entries().bytes
+    }
+}
+
+impl Entries {
+    fn clear(&mut self) {
+        self.threads.clear();
+        self.count_responses.clear();
+        self.bytes = 0;
+    }
+
+    /// Drops a thread's entry and the counts responses that include it.
+    fn drop_thread(&mut self, key: &str) -> bool {
+        let Some(entry) = self.threads.remove(key) else {
+            return false;
+        };
+        self.bytes -= entry.bytes;
+        for request in &entry.count_requests {
+            if let Some(response) = self.count_responses.remove(request) {
+                // What put_counts_response added but the per-thread parts, which every
+                // thread's entry holds and gives back when it goes.
+                self.bytes -= request.len() + response.len() + ENTRY_OVERHEAD;
+            }
+        }
+        true
+    }
+
+    /// Drops whole threads (in no particular order) until at most `target` bytes remain.
+    fn shrink(&mut self, target: usize) {
+        let keys: Vec<String> = self.threads.keys().cloned().collect();
+        for key in keys {
+            if self.bytes <= target {
+                break;
+            }
+            self.drop_thread(&key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palabre_api::Timestamp;
+
+    async fn store() -> Arc<dyn Store> {
+        crate::store::connect("sqlite::memory:").await.unwrap()
+    }
+
+    async fn change(store: &dyn Store, thread: &str) {
+        let mut tx = store.begin_import().await.unwrap();
+        let key = ThreadKey::parse(thread).unwrap();
+        tx.thread(
+            &key,
+            Some("a title"),
+            Timestamp::from_millis(1),
+            false,
+            false,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    fn first_page() -> PageKey {
+        PageKey {
+            sort: SortOrder::Oldest,
+            limit: 50,
+            cursor: None,
+        }
+    }
+
+    fn body(text: &'static str) -> Bytes {
+        Bytes::from_static(text.as_bytes())
+    }
+
+    #[tokio::test]
+    async fn a_change_drops_its_thread_only() {
+        let store = store().await;
+        let cache = ResponseCache::new(1 << 20);
+        let ticket = cache.ticket(store.as_ref()).await;
+        cache.put_page(ticket, "/a", first_page(), body("a"));
+        cache.put_page(ticket, "/b", first_page(), body("b"));
+        cache.put_count(ticket, "/a", 3);
+        assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
+
+        change(store.as_ref(), "/a").await;
+        // Not seen until a sync asks the store.
+        assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
+        cache.sync(store.as_ref()).await;
+        assert_eq!(cache.page("/a", &first_page()), None);
+        let a = ThreadKey::parse("/a").unwrap();
+        assert_eq!(cache.counts(&[a]), vec![None]);
+        assert_eq!(cache.page("/b", &first_page()), Some(body("b")));
+    }
+
+    #[tokio::test]
+    async fn a_counts_response_goes_when_any_of_its_threads_changes() {
+        let store = store().await;
+        let cache = ResponseCache::new(1 << 20);
+        let ticket = cache.ticket(store.as_ref()).await;
+        let threads = [
+            ThreadKey::parse("/a").unwrap(),
+            ThreadKey::parse("/b").unwrap(),
+        ];
+        let request = body(r#"{"threads":["/a","/b"]}"#);
+        cache.put_counts_response(ticket, request.clone(), &threads, body("counts"));
+        assert_eq!(cache.counts_response(&request), Some(body("counts")));
+
+        change(store.as_ref(), "/b").await;
+        cache.sync(store.as_ref()).await;
+        assert_eq!(cache.counts_response(&request), None);
+        // What is left is /a's (now empty) entry; dropping it gives everything back.
+        change(store.as_ref(), "/a").await;
+        cache.sync(store.as_ref()).await;
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_read_that_may_predate_a_change_is_not_kept() {
+        let store = store().await;
+        let cache = ResponseCache::new(1 << 20);
+        let before = cache.ticket(store.as_ref()).await;
+        cache.put_page(before, "/a", first_page(), body("old"));
+        // A slow reader takes its ticket, reads the old thread, and is overtaken by a change
+        // that the cache syncs before the reader stores what it read.
+        let slow_reader = cache.ticket(store.as_ref()).await;
+        change(store.as_ref(), "/a").await;
+        cache.sync(store.as_ref()).await;
+        cache.put_page(slow_reader, "/a", first_page(), body("stale"));
+        assert_eq!(cache.page("/a", &first_page()), None);
+
+        let after = cache.ticket(store.as_ref()).await;
+        cache.put_page(after, "/a", first_page(), body("new"));
+        assert_eq!(cache.page("/a", &first_page()), Some(body("new")));
+    }
+
+    #[tokio::test]
+    async fn changes_made_before_the_first_sync_are_not_replayed() {
+        let store = store().await;
+        change(store.as_ref(), "/a").await;
+        let cache = ResponseCache::new(1 << 20);
+        let ticket = cache.ticket(store.as_ref()).await;
+        cache.put_page(ticket, "/a", first_page(), body("a"));
+        cache.sync(store.as_ref()).await;
+        assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
+    }
+
+    #[tokio::test]
+    async fn memory_stays_within_its_budget() {
+        let store = store().await;
+        let cache = ResponseCache::new(10_000);
+        let ticket = cache.ticket(store.as_ref()).await;
+        for i in 0..200 {
+            cache.put_page(ticket, &format!("/t{i}"), first_page(), body("0123456789"));
+        }
+        assert!(cache.bytes() <= 10_000, "{} bytes", cache.bytes());
+        assert!(cache.bytes() > 0);
+        // Too big for the budget: not kept at all.
+        cache.put_page(ticket, "/big", first_page(), Bytes::from(vec![b'x'; 5_000]));
+        assert_eq!(cache.page("/big", &first_page()), None);
+    }
+
+    #[tokio::test]
+    async fn a_zero_budget_keeps_nothing() {
+        let store = store().await;
+        let cache = ResponseCache::new(0);
+        let ticket = cache.ticket(store.as_ref()).await;
+        cache.put_page(ticket, "/a", first_page(), body("a"));
+        cache.put_count(ticket, "/a", 1);
+        assert_eq!(cache.page("/a", &first_page()), None);
+        assert_eq!(cache.bytes(), 0);
+    }
+}

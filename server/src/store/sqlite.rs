@@ -9,6 +9,8 @@ use super::{
     Deletion, ExportedThread, ImportTx, ImportedComment, LinkReport, ListedStatus,
     NewCommentRecord, Page, PageQuery, Store, StoreError, ThreadRecord, ThreadSummary,
 };
+mod post_batches;
+
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
 use sqlx::sqlite::{
@@ -40,6 +42,7 @@ pub struct SqliteStore {
     reader: SqlitePool,
     /// When expired challenges were last purged (Unix ms).
     last_purge: AtomicI64,
+    posts: post_batches::PostBatches,
 }
 
 /// Expired challenges are purged at most this often (in ms): a purge per post would be a
@@ -88,6 +91,7 @@ impl SqliteStore {
                 .await?
         };
         Ok(Self {
+            posts: post_batches::PostBatches::start(writer.clone()),
             writer,
             reader,
             last_purge: AtomicI64::new(0),
@@ -234,76 +238,10 @@ impl Store for SqliteStore {
     }
 
     async fn insert_comment(&self, new: NewCommentRecord) -> Result<CommentRecord, StoreError> {
-        // One query of several statements, so one round trip to the connection's thread:
-        // the single writer connection is what limits posts per second. A replayed challenge
-        // fails the first insert (unique nonce) and the transaction rolls back.
-        let mut sql = String::new();
         let now = new.created.as_millis();
         let purge = new.challenge.is_some() && self.purge_due(now);
-        if purge {
-            sql.push_str("DELETE FROM spent_challenges WHERE expires_at <= ?;\n");
-        }
-        if new.challenge.is_some() {
-            sql.push_str("INSERT INTO spent_challenges (nonce, expires_at) VALUES (?, ?);\n");
-        }
-        // A newer non-empty title wins: posts get renamed.
-        sql.push_str(
-            "INSERT INTO threads (key, title, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT (key) DO UPDATE SET title = COALESCE(excluded.title, threads.title);\n\
-             INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
-             website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify) \
-             VALUES ((SELECT id FROM threads WHERE key = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-             ?, ?) RETURNING id",
-        );
-        // Root 0: the comments_own_root trigger makes a top-level comment its own root.
-        let (parent_id, root_id, depth) = match new.parent {
-            Some(p) => (Some(p.id), p.root_id, p.depth + 1),
-            None => (None, 0, 0),
-        };
-        let mut query = sqlx::query(&sql);
-        if purge {
-            query = query.bind(now);
-        }
-        if let Some(challenge) = &new.challenge {
-            query = query
-                .bind(&challenge.nonce)
-                .bind(challenge.expires.as_millis());
-        }
-        let query = query
-            .bind(new.thread.as_str())
-            .bind(&new.title)
-            .bind(now)
-            .bind(new.thread.as_str())
-            .bind(parent_id)
-            .bind(root_id)
-            .bind(depth)
-            .bind(new.status.as_str())
-            .bind(&new.author)
-            .bind(&new.email)
-            .bind(&new.website)
-            .bind(&new.avatar)
-            .bind(&new.body)
-            .bind(&new.html)
-            .bind(now)
-            .bind(&new.edit_token_hash)
-            .bind(&new.reader_hash)
-            .bind(new.notify);
-        let mut tx = self.writer.begin().await?;
-        // fetch_all, not fetch_one: the latter stops at the first row, before the end.
-        let rows = match query.fetch_all(&mut *tx).await {
-            Err(e) => {
-                return Err(match StoreError::from(e) {
-                    StoreError::Unique if new.challenge.is_some() => StoreError::ChallengeSpent,
-                    other => other,
-                });
-            }
-            Ok(rows) => rows,
-        };
-        let id: i64 = rows
-            .first()
-            .ok_or_else(|| StoreError::Backend("insert returned no id".into()))?
-            .try_get(0)?;
-        tx.commit().await?;
+        let (new, id) = self.posts.insert(new, purge.then_some(now)).await?;
+        let (parent_id, root_id, depth) = post_batches::position(&new);
         Ok(CommentRecord {
             id,
             thread_key: new.thread.into_string(),

@@ -381,3 +381,50 @@ async fn a_challenge_is_spent_with_its_comment_and_only_once() {
         assert_eq!(s.totals().await.unwrap().comments, 3, "{name}");
     }
 }
+
+#[tokio::test]
+async fn concurrent_posts_succeed_or_fail_one_by_one() {
+    for (name, s, _dir) in backends().await {
+        let parent = s.insert_comment(new_comment("/t", None, 1)).await.unwrap();
+        let mut posts = tokio::task::JoinSet::new();
+        for i in 0..40 {
+            let mut post = new_comment("/t", None, 10 + i);
+            // Posts 0 and 1 share a challenge: one of them is a replay.
+            post.challenge = Some(store::SpentChallenge {
+                nonce: format!("n{}", i.max(1)),
+                expires: Timestamp::from_millis(i64::MAX / 2),
+            });
+            // Post 2 answers a comment that does not exist.
+            if i == 2 {
+                post.parent = Some(ParentPosition {
+                    id: 999_999,
+                    root_id: 999_999,
+                    depth: 0,
+                });
+            }
+            if i == 3 {
+                post.parent = position(&parent);
+            }
+            let s = Arc::clone(&s);
+            posts.spawn(async move { (i, s.insert_comment(post).await) });
+        }
+        let mut spent = 0;
+        while let Some(joined) = posts.join_next().await {
+            let (i, result) = joined.unwrap();
+            match (i, result) {
+                (0 | 1, Err(store::StoreError::ChallengeSpent)) => spent += 1,
+                (2, Err(store::StoreError::ForeignKey)) => {}
+                (_, Ok(c)) => {
+                    assert_eq!(s.comment(c.id).await.unwrap(), Some(c), "{name}: {i}")
+                }
+                (i, other) => panic!("{name}: post {i}: {other:?}"),
+            }
+        }
+        assert_eq!(spent, 1, "{name}: exactly one replay refused");
+        assert_eq!(
+            s.totals().await.unwrap().comments,
+            1 + 38,
+            "{name}: every other post stored"
+        );
+    }
+}

@@ -1,0 +1,221 @@
+#!/usr/bin/env node
+// Rendering in headless Chromium: threads of 200, 2,000 and 10,000 comments (nested, Markdown,
+// several scripts), the widget against a static page holding the same first page already
+// rendered (the widget's own markup, captured, in a declarative shadow root with the same CSS).
+// Prints medians of alternating runs; never part of the test run.
+//
+//   node bench/render.mjs            (after scripts/build-widget and a release server build)
+//
+// Measured from navigation: first comment in the DOM at a frame, and the first page complete
+// with its form; JS heap; the longest task (Long Tasks API). Then, on the 10,000-comment
+// thread, every page loaded with "Load more" (longest task, time per page); and on the
+// 2,000-comment thread, a reply posted through the form, checking no other comment's element
+// was replaced.
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ROOT, startBlog, article, launch } from "../e2e/harness.mjs";
+
+const RUNS = Number(process.env.RUNS || 5);
+const SIZES = [200, 2000, 10000];
+const BINARY = path.join(ROOT, "target", "release", "palabre");
+
+const BODIES = [
+  "Lovely post. I tried the *cold rise* and it **worked**: see https://bread.example/notes.",
+  "> The dough should double in size.\n\nMine took twice as long in winter. Is `22 °C` a rule or a hint?",
+  "Three things that helped:\n\n- a warmer spot 🥖\n- less salt\n- patience\n\nThanks for writing this up!",
+  "Ça marche très bien — merci « beaucoup » ! J'ai ajouté un peu de seigle.",
+  "日本語のコメントです。とても参考になりました！次はライ麦パンを焼いてみます。",
+  "مقال رائع، شكراً لك على هذه الوصفة المفصلة.",
+  "```\nflour 500 g\nwater 350 g\nsalt 10 g\n```\nThis ratio is what I use, scaled down by half.",
+  "Ελληνικά: υπέροχη συνταγή ✓. Δοκίμασα και με αλεύρι ολικής άλεσης.",
+];
+
+async function startServer(dataDir, blogOrigin) {
+  const child = spawn(BINARY, ["serve", "--listen", "127.0.0.1:0", "--database", `sqlite://${dataDir}/render.db`,
+    "--widget-dir", path.join(ROOT, "target", "bundle"), "--origin", blogOrigin,
+    "--pow-difficulty", "0", "--min-post-delay", "0s",
+    "--rate-limit-burst", "100000000", "--rate-limit-per-minute", "100000000"],
+    { env: { ...process.env, RUST_LOG: "palabre=info" }, stdio: ["ignore", "ignore", "pipe"] });
+  const url = await new Promise((resolve, reject) => {
+    let log = "";
+    child.stderr.on("data", (c) => { log += c; const m = log.match(/address=(\S+)/); if (m) resolve(`http://${m[1]}`); });
+    child.on("exit", (code) => reject(new Error(`palabre exited with ${code}: ${log}`)));
+  });
+  return { url, stop: () => { child.kill("SIGTERM"); return new Promise((r) => child.once("exit", r)); } };
+}
+
+async function post(url, comment) {
+  const c = await (await fetch(`${url}/api/v1/challenge`)).json();
+  const res = await fetch(`${url}/api/v1/comments`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...comment, pow: { challenge: c.challenge, counter: 0 } }),
+  });
+  if (res.status !== 201) throw new Error(`seeding: ${res.status} ${await res.text()}`);
+  return (await res.json()).comment.id;
+}
+
+/** n comments: a third top-level, the rest replies to recent ones (nesting up to 5). */
+async function seed(url, thread, n) {
+  const ids = [];
+  for (let i = 0; i < n; i += 16) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + 16); j++) {
+      const parent = ids.length && j % 3 ? ids[ids.length - 1 - (j % Math.min(5, ids.length))] : undefined;
+      batch.push(post(url, { thread, parent, author: `Reader ${j % 97}`, body: BODIES[j % BODIES.length] }));
+    }
+    ids.push(...(await Promise.all(batch)));
+  }
+}
+
+// Runs in the page before anything else: watches for comments at each frame and records
+// long tasks. `expected` is the first page's comment count.
+const PROBE = (expected) => {
+  const m = (window.__bench = { longest: 0, first: 0, full: 0 });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) m.longest = Math.max(m.longest, e.duration);
+  }).observe({ type: "longtask", buffered: true });
+  const check = () => {
+    const root = document.querySelector("div.palabre")?.shadowRoot;
+    if (root) {
+      const n = root.querySelectorAll("li.comment").length;
+      if (n && !m.first) m.first = performance.now();
+      if (n >= expected && root.querySelector("form.reply-form textarea") && !m.full) m.full = performance.now();
+    }
+    if (!m.full) requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+};
+
+async function heapMb(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("HeapProfiler.collectGarbage");
+  const { usedSize } = await cdp.send("Runtime.getHeapUsage");
+  return usedSize / 1048576;
+}
+
+async function measure(browser, pageUrl, expected) {
+  const context = await browser.newContext(); // a fresh cache every run
+  const page = await context.newPage();
+  await page.addInitScript(PROBE, expected);
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => window.__bench.full > 0, null, { timeout: 60_000 });
+  await page.waitForTimeout(300); // let late long tasks report
+  const m = await page.evaluate(() => window.__bench);
+  m.heap = await heapMb(page);
+  await context.close();
+  return m;
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "palabre-render-"));
+  const pages = {};
+  const blog = await startBlog(pages);
+  const server = await startServer(dataDir, blog.origin);
+  const browser = await launch();
+  try {
+    let t0 = Date.now();
+    for (const n of SIZES) await seed(server.url, `/r${n}`, n);
+    console.error(`seeded ${SIZES.reduce((a, b) => a + b)} comments in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+    console.log(`\nmedian of ${RUNS} alternating runs; times from navigation, ms\n`);
+    console.log("thread   shown  static first  widget first  ratio  static full  widget full  widget heap MB  longest task");
+    for (const n of SIZES) {
+      pages[`/widget/${n}`] = article(server.url, { thread: `/r${n}` });
+      // The static baseline: the widget's first page as rendered, captured once.
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${blog.origin}/widget/${n}`);
+      await page.locator(".palabre li.comment").first().waitFor();
+      await page.locator(".palabre form.reply-form textarea").waitFor();
+      await page.waitForTimeout(500);
+      const snap = await page.evaluate(() => {
+        const host = document.querySelector("div.palabre");
+        const root = host.shadowRoot;
+        const css = [...root.adoptedStyleSheets].flatMap((s) => [...s.cssRules].map((r) => r.cssText)).join("\n");
+        return { css, html: root.querySelector(".palabre-root").outerHTML, theme: host.dataset.theme,
+          count: root.querySelectorAll("li.comment").length };
+      });
+      await context.close();
+      pages[`/static/${n}`] = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A post</title></head>
+<body><article><h1>A post</h1><p>Some text worth discussing.</p></article>
+<div class="palabre" data-theme="${snap.theme}"><template shadowrootmode="open"><style>${snap.css}</style>${snap.html}</template></div>
+</body></html>`;
+
+      const ours = [], theirs = [];
+      for (let r = 0; r < RUNS; r++) {
+        theirs.push(await measure(browser, `${blog.origin}/static/${n}`, snap.count));
+        ours.push(await measure(browser, `${blog.origin}/widget/${n}`, snap.count));
+      }
+      const f = (runs, k) => median(runs.map((x) => x[k]));
+      console.log(`${String(n).padStart(6)} ${String(snap.count).padStart(7)} ${f(theirs, "first").toFixed(0).padStart(13)}` +
+        ` ${f(ours, "first").toFixed(0).padStart(13)} ${(f(ours, "first") / f(theirs, "first")).toFixed(2).padStart(6)}` +
+        ` ${f(theirs, "full").toFixed(0).padStart(12)} ${f(ours, "full").toFixed(0).padStart(12)}` +
+        ` ${f(ours, "heap").toFixed(1).padStart(15)} ${f(ours, "longest").toFixed(0).padStart(13)}`);
+    }
+
+    // Every page of the 10,000-comment thread, one "Load more" at a time.
+    {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.addInitScript(PROBE, 1);
+      await page.goto(`${blog.origin}/widget/10000`);
+      await page.waitForFunction(() => window.__bench.full > 0);
+      const more = page.locator(".palabre button.load-more");
+      const times = [];
+      while (await more.count()) {
+        const before = await page.locator(".palabre li.comment").count();
+        const t = Date.now();
+        await more.click();
+        await page.waitForFunction((b) => document.querySelector("div.palabre").shadowRoot
+          .querySelectorAll("li.comment").length > b, before, { timeout: 30_000 });
+        times.push(Date.now() - t);
+      }
+      await page.waitForTimeout(300);
+      const shown = await page.locator(".palabre li.comment").count();
+      const longest = await page.evaluate(() => window.__bench.longest);
+      const heap = await heapMb(page);
+      const early = median(times.slice(0, 5)), late = median(times.slice(-5));
+      console.log(`\n10,000 comments, all ${times.length + 1} pages through "Load more": ${shown} comments shown;` +
+        ` a page takes ${early} ms at first, ${late} ms at the end (median of 5);` +
+        ` longest task over the whole session ${longest.toFixed(0)} ms; JS heap ${heap.toFixed(1)} MB`);
+      await context.close();
+    }
+
+    // A reply into the 2,000-comment thread: nothing else re-rendered.
+    {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${blog.origin}/widget/2000`);
+      const form = page.locator(".palabre form.reply-form").first();
+      await form.locator("textarea").waitFor();
+      const before = await page.evaluate(() => {
+        const els = document.querySelector("div.palabre").shadowRoot.querySelectorAll("li.comment");
+        els.forEach((el) => { el.__seen = true; });
+        return els.length;
+      });
+      await form.locator("textarea").fill("A reply posted while 2,000 comments are on the page.");
+      const t = Date.now();
+      await form.locator("button[type=submit]").click();
+      await page.waitForFunction((b) => document.querySelector("div.palabre").shadowRoot
+        .querySelectorAll("li.comment").length > b, before, { timeout: 30_000 });
+      const took = Date.now() - t;
+      const { fresh, kept } = await page.evaluate(() => {
+        const els = [...document.querySelector("div.palabre").shadowRoot.querySelectorAll("li.comment")];
+        return { fresh: els.filter((el) => !el.__seen).length, kept: els.filter((el) => el.__seen).length };
+      });
+      console.log(`\nreply into the 2,000-comment thread (first page, ${before} comments shown): visible ${took} ms` +
+        ` after the click (proof of work at difficulty 0); ${fresh} new element, ${kept} of ${before} kept as they were`);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await blog.stop();
+    await server.stop();
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

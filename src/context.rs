@@ -7,7 +7,7 @@ use crate::storage::{OwnComment, Store};
 use crate::thread_state::ThreadState;
 use leptos::prelude::*;
 use palabre_api::{CommentRules, ServerConfig};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rules used until the server's arrive (the server's defaults).
 pub const FALLBACK_RULES: CommentRules = CommentRules {
@@ -20,13 +20,21 @@ pub const FALLBACK_RULES: CommentRules = CommentRules {
 pub struct Ctx {
     pub config: StoredValue<WidgetConfig>,
     pub server: RwSignal<Option<ServerConfig>>,
+    /// The thread. Whole-thread views (the list of top-level comments, the count) track it;
+    /// a comment tracks only its own trigger in `comment_changed`, so that a new page, reply
+    /// or vote redraws what it touched and not every comment shown. Change it through
+    /// [`Ctx::update_thread`].
     pub thread: RwSignal<ThreadState>,
+    pub comment_changed: StoredValue<HashMap<i64, ArcTrigger>>,
+    pub locked: Memo<bool>,
     /// Edit tokens of the reader's own comments still inside the edit window.
     pub own: RwSignal<BTreeMap<i64, OwnComment>>,
     /// This session's votes: comment id -> 1 / -1.
     pub my_votes: RwSignal<BTreeMap<i64, i64>>,
     /// The comment whose inline reply form is open.
     pub replying_to: RwSignal<Option<i64>>,
+    /// `replying_to` per comment: opening a form notifies two comments, not all of them.
+    pub replying: StoredValue<Selector<Option<i64>>>,
     /// Text read out by screen readers (an `aria-live` region).
     pub announcement: RwSignal<String>,
     /// Milliseconds since the epoch, refreshed every minute for relative times.
@@ -73,17 +81,48 @@ impl Ctx {
 
     /// The reader may still edit or delete this comment.
     pub fn owns(&self, id: i64) -> Option<OwnComment> {
+        let own = self.own.with(|own| own.get(&id).cloned())?;
+        // Only the reader's own comments follow the clock (their edit window closes).
         let now = self.now.get();
-        let window = self.edit_window_ms();
-        self.own.with(|own| {
-            own.get(&id)
-                .filter(|o| now < o.created_ms.saturating_add(window))
-                .cloned()
-        })
+        (now < own.created_ms.saturating_add(self.edit_window_ms())).then_some(own)
+    }
+
+    /// Whether the inline reply form is open under this comment.
+    pub fn is_replying_to(&self, id: i64) -> bool {
+        self.replying.with_value(|s| s.selected(&Some(id)))
     }
 
     pub fn store(&self) -> Store {
         Store::browser()
+    }
+
+    /// What a comment's views track: notified when that comment or its replies change.
+    pub fn comment_trigger(&self, id: i64) -> ArcTrigger {
+        self.comment_changed
+            .try_update_value(|m| m.entry(id).or_default().clone())
+            .unwrap_or_default()
+    }
+
+    /// Changes the thread, then tells the comments that the change touched.
+    pub fn update_thread(&self, change: impl FnOnce(&mut ThreadState)) {
+        let mut changed = Vec::new();
+        self.thread.update(|t| {
+            change(t);
+            changed = t.take_changed();
+        });
+        self.comment_changed.with_value(|m| {
+            for id in changed {
+                if let Some(trigger) = m.get(&id) {
+                    trigger.notify();
+                }
+            }
+        });
+    }
+
+    /// After the thread was replaced as a whole (another sort order): every comment.
+    pub fn update_all_comments(&self) {
+        self.comment_changed
+            .with_value(|m| m.values().for_each(ArcTrigger::notify));
     }
 }
 

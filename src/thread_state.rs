@@ -16,6 +16,9 @@ pub struct ThreadState {
     comments: HashMap<i64, Comment>,
     roots: Vec<i64>,
     children: HashMap<i64, Vec<i64>>,
+    /// Comments whose own data or replies changed since [`ThreadState::take_changed`]: the
+    /// widget redraws those alone, however many are shown.
+    changed: Vec<i64>,
 }
 
 impl ThreadState {
@@ -62,9 +65,17 @@ impl ThreadState {
         }
     }
 
+    /// Takes the list of comments changed since the last call.
+    pub fn take_changed(&mut self) -> Vec<i64> {
+        std::mem::take(&mut self.changed)
+    }
+
     fn link(&mut self, id: i64, parent: Option<i64>, newest_first: bool) {
         match parent.filter(|p| self.comments.contains_key(p)) {
-            Some(p) => self.children.entry(p).or_default().push(id),
+            Some(p) => {
+                self.children.entry(p).or_default().push(id);
+                self.changed.push(p);
+            }
             None if newest_first => self.roots.insert(0, id),
             None => self.roots.push(id),
         }
@@ -86,6 +97,7 @@ impl ThreadState {
     /// An edited comment, or new vote counts.
     pub fn replace(&mut self, c: Comment) {
         if let Some(slot) = self.comments.get_mut(&c.id) {
+            self.changed.push(c.id);
             *slot = c;
         }
     }
@@ -94,6 +106,7 @@ impl ThreadState {
         if let Some(c) = self.comments.get_mut(&id) {
             c.likes = likes;
             c.dislikes = dislikes;
+            self.changed.push(id);
         }
     }
 
@@ -106,6 +119,7 @@ impl ThreadState {
         if old.status == CommentStatus::Published {
             self.count = self.count.saturating_sub(1);
         }
+        self.changed.push(id);
         if let Some(p) = placeholder {
             self.comments.insert(id, p);
             return;
@@ -115,6 +129,9 @@ impl ThreadState {
             let Some(c) = self.comments.remove(&id) else {
                 break;
             };
+            if let Some(p) = c.parent {
+                self.changed.push(p);
+            }
             self.children.remove(&id);
             match c
                 .parent
@@ -170,6 +187,32 @@ mod tests {
             comments,
             next_cursor: next.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn only_the_comments_touched_are_reported_changed() {
+        let mut s = ThreadState::new(SortOrder::Oldest);
+        s.append_page(page(vec![c(1, None), c(2, Some(1)), c(5, None)], Some("x")));
+        s.take_changed();
+        s.append_page(page(vec![c(6, None), c(7, Some(6))], None));
+        assert_eq!(
+            s.take_changed(),
+            vec![6],
+            "a new page: its own parents only"
+        );
+        s.add_new(c(3, Some(1)));
+        assert_eq!(s.take_changed(), vec![1], "a reply: its parent");
+        s.set_votes(5, 2, 0);
+        assert_eq!(s.take_changed(), vec![5]);
+        s.replace(c(2, Some(1)));
+        assert_eq!(s.take_changed(), vec![2]);
+        s.apply_delete(3, None);
+        assert_eq!(
+            s.take_changed(),
+            vec![3, 1],
+            "a removed reply: itself and its parent"
+        );
+        assert_eq!(s.take_changed(), Vec::<i64>::new());
     }
 
     #[test]

@@ -27,8 +27,17 @@ export function install_mock() {
     if (req.method === "GET" && path === "/api/v1/comments") {
       const key = url.searchParams.get("thread");
       const list = m.threads[key] || [];
+      // Pages of `limit` top-level comments with their replies (the list is in display
+      // order); the cursor is the index of the next top-level comment.
+      const limit = Number(url.searchParams.get("limit") || 50);
+      const start = Number((url.searchParams.get("cursor") || "i0").slice(1));
+      let root = -1;
+      const page = list.filter((c) => {
+        if (c.parent == null) root += 1;
+        return root >= start && root < start + limit;
+      });
       return json(200, { thread: { key, title: null, count: list.length, locked: false },
-        comments: list, next_cursor: null });
+        comments: page, next_cursor: start + limit <= root ? `i${start + limit}` : null });
     }
     if (req.method === "GET" && path === "/api/v1/challenge") {
       m.challenges += 1;

@@ -203,6 +203,51 @@ async fn posts_a_comment_and_a_reply() {
 }
 
 #[wasm_bindgen_test]
+async fn another_page_a_new_comment_or_a_vote_leaves_the_shown_comments_untouched() {
+    install_mock();
+    seed(
+        "/busy",
+        &format!(
+            "[{},{},{},{},{}]",
+            comment_json(2001, None, "one"),
+            comment_json(2002, Some(2001), "two"),
+            comment_json(2003, None, "three"),
+            comment_json(2004, None, "four"),
+            comment_json(2005, None, "five")
+        ),
+    );
+    let (_host, root) = mount_widget(&[("thread", "/busy"), ("lang", "en"), ("page-size", "2")]);
+    until("the first page", || all(&root, "li.comment").len() == 3).await;
+    until("the form", || find(&root, "form.reply-form").is_some()).await;
+    // Marks on the elements that must survive: a redrawn element comes back unmarked.
+    let marked = all(&root, "li.comment, li.comment .body, li.comment .actions");
+    for el in &marked {
+        js_sys::Reflect::set(el, &"palabreMark".into(), &true.into()).unwrap();
+    }
+    let still_marked = || {
+        marked.iter().all(|el| {
+            el.is_connected() && js_sys::Reflect::get(el, &"palabreMark".into()).unwrap() == true
+        })
+    };
+
+    click(&find(&root, "button.load-more").expect("a next page"));
+    until("the second page", || all(&root, "li.comment").len() == 5).await;
+    assert!(still_marked(), "loading a page redrew the comments shown");
+
+    post_top_level(&root, "six");
+    until("the new comment", || all(&root, "li.comment").len() == 6).await;
+    assert!(still_marked(), "a new comment redrew the others");
+
+    click(&find(&root, "li[data-id='2003'] button.like").unwrap());
+    until("the like", || {
+        find(&root, "li[data-id='2003'] button.like .n")
+            .is_some_and(|n| n.text_content().as_deref() == Some("1"))
+    })
+    .await;
+    assert!(still_marked(), "a vote redrew comments");
+}
+
+#[wasm_bindgen_test]
 async fn errors_are_shown_next_to_their_field() {
     let (_host, root) = mount_widget(&[("thread", "/errors"), ("lang", "en")]);
     until("the form", || find(&root, "form.reply-form").is_some()).await;

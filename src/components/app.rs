@@ -26,13 +26,18 @@ enum Load {
 #[component]
 pub fn App(config: WidgetConfig) -> impl IntoView {
     let own = crate::storage::Store::browser().own_comments(&config.endpoint, now_ms(), i64::MAX);
+    let thread = RwSignal::new(ThreadState::new(config.sort));
+    let replying_to = RwSignal::new(None);
     let ctx = Ctx {
-        thread: RwSignal::new(ThreadState::new(config.sort)),
+        thread,
+        comment_changed: StoredValue::new(Default::default()),
+        locked: Memo::new(move |_| thread.with(|t| t.locked)),
         config: StoredValue::new(config),
         server: RwSignal::new(None),
         own: RwSignal::new(own),
         my_votes: RwSignal::new(Default::default()),
-        replying_to: RwSignal::new(None),
+        replying_to,
+        replying: StoredValue::new(Selector::new(move || replying_to.get())),
         announcement: RwSignal::new(String::new()),
         now: RwSignal::new(now_ms()),
     };
@@ -68,12 +73,15 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
                 .await
             {
                 Ok(page) => {
-                    ctx.thread.update(|t| {
+                    ctx.update_thread(|t| {
                         if !more {
                             *t = ThreadState::new(sort);
                         }
                         t.append_page(page);
                     });
+                    if !more {
+                        ctx.update_all_comments();
+                    }
                     load.set(Load::Ready);
                     if !more {
                         show_own_pending(ctx, &key).await;
@@ -94,13 +102,22 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
     let _ = set_interval_with_handle(move || ctx.now.set(now_ms()), Duration::from_secs(60));
 
     let on_sort = Callback::new(move |sort| {
-        ctx.thread.update(|t| t.sort = sort);
+        ctx.update_thread(|t| t.sort = sort);
         fetch_page(false);
     });
 
     let roots = move || ctx.thread.with(|t| t.roots().to_vec());
+    // What the body shows, as a memo: loading another page (or a new comment) must not
+    // rebuild the list, which would redraw every comment already shown.
+    let phase = Memo::new(move |_| match load.get() {
+        Load::Failed { unreachable } if ctx.thread.with(|t| t.is_empty()) => {
+            Load::Failed { unreachable }
+        }
+        Load::Loading => Load::Loading,
+        _ => Load::Ready,
+    });
     let body = move || {
-        match load.get() {
+        match phase.get() {
         Load::Loading => view! {
             <div class="skeleton" aria-hidden="true">
                 <div class="skeleton-line"></div>
@@ -110,7 +127,7 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
             <p class="status">{ctx.t(Msg::Loading)}</p>
         }
         .into_any(),
-        Load::Failed { unreachable } if ctx.thread.with(|t| t.is_empty()) => view! {
+        Load::Failed { unreachable } => view! {
             <div class="status error" role="alert">
                 <p>{ctx.t(if unreachable { Msg::Unreachable } else { Msg::LoadFailed })}</p>
                 <button type="button" class="retry" on:click=move |_| fetch_page(false)>
@@ -182,7 +199,7 @@ async fn show_own_pending(ctx: Ctx, thread_key: &str) {
             continue;
         }
         match ctx.client().comment(id, &token).await {
-            Ok(c) if c.status == CommentStatus::Pending => ctx.thread.update(|t| t.add_new(c)),
+            Ok(c) if c.status == CommentStatus::Pending => ctx.update_thread(|t| t.add_new(c)),
             Ok(_) => ctx.own.update(|own| {
                 if let Some(c) = own.get_mut(&id) {
                     c.pending_in = None;

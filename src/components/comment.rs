@@ -20,23 +20,37 @@ fn exact_time(lang: &str, ms: i64) -> String {
 #[component]
 pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
     let ctx = use_ctx();
-    let comment = move || ctx.thread.with(|t| t.get(id).cloned());
     let Some(initial) = ctx.thread.with_untracked(|t| t.get(id).cloned()) else {
         return ().into_any();
     };
+    // This comment's own trigger, not the whole thread (see `Ctx::thread`); the memos then
+    // redraw only the parts that changed (the body on an edit, not on a vote).
+    let changed = ctx.comment_trigger(id);
+    let comment_memo = Memo::new({
+        let changed = changed.clone();
+        move |_| {
+            changed.track();
+            ctx.thread.with_untracked(|t| t.get(id).cloned())
+        }
+    });
+    let comment = move || comment_memo.get();
+    let html = Memo::new(move |_| comment_memo.with(|c| c.as_ref().map(|c| c.html.clone())));
+    let children = Memo::new(move |_| {
+        changed.track();
+        ctx.thread.with_untracked(|t| t.children(id).to_vec())
+    });
     let max_depth = ctx.config.with_value(|c| c.max_depth);
     let (show_avatars, show_votes) = ctx.config.with_value(|c| (c.avatars, c.votes));
     let collapsed = RwSignal::new(false);
     let editing = RwSignal::new(false);
     let confirming_delete = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let children = move || ctx.thread.with(|t| t.children(id).to_vec());
-    let reply_count = move || ctx.thread.with(|t| t.children(id).len());
-    let status = move || {
-        comment()
-            .map(|c| c.status)
-            .unwrap_or(CommentStatus::Deleted)
-    };
+    let reply_count = move || children.with(Vec::len);
+    let children = move || children.get();
+    let status = Memo::new(move |_| {
+        comment_memo.with(|c| c.as_ref().map_or(CommentStatus::Deleted, |c| c.status))
+    });
+    let status = move || status.get();
     let lang = ctx.lang();
 
     let author = move || {
@@ -88,7 +102,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
         CommentStatus::Deleted => view! { <p class="deleted">{ctx.t(Msg::Deleted)}</p> }.into_any(),
         _ if editing.get() => view! { <EditForm id=id editing=editing /> }.into_any(),
         _ => {
-            let html = comment().map(|c| c.html).unwrap_or_default();
+            let html = html.get().unwrap_or_default();
             // Sanitised by the server (ammonia allowlist): the only HTML the widget inserts.
             view! { <div class="body" inner_html=html></div> }.into_any()
         }
@@ -99,7 +113,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
             return None;
         }
         let own = ctx.owns(id).is_some();
-        let locked = ctx.thread.with(|t| t.locked);
+        let locked = ctx.locked.get();
         Some(view! {
             <div class="actions">
                 {show_votes.then(|| view! { <VoteButtons id=id /> })}
@@ -107,13 +121,13 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                     <button
                         type="button"
                         class="reply"
-                        aria-expanded=move || (ctx.replying_to.get() == Some(id)).to_string()
+                        aria-expanded=move || ctx.is_replying_to(id).to_string()
                         on:click=move |_| {
                             let open = ctx.replying_to.get_untracked() == Some(id);
                             ctx.replying_to.set(if open { None } else { Some(id) });
                         }
                     >
-                        {move || ctx.t(if ctx.replying_to.get() == Some(id) { Msg::CancelReply } else { Msg::Reply })}
+                        {move || ctx.t(if ctx.is_replying_to(id) { Msg::CancelReply } else { Msg::Reply })}
                     </button>
                 </Show>
                 <Show when=move || own && !editing.get()>
@@ -183,7 +197,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                 {actions}
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </article>
-            <Show when=move || ctx.replying_to.get() == Some(id)>
+            <Show when=move || ctx.is_replying_to(id)>
                 <ReplyForm parent=Some(id) />
             </Show>
             <Show when=move || { !collapsed.get() && reply_count() > 0 }>

@@ -40,7 +40,7 @@ pub fn EditForm(id: i64, editing: RwSignal<bool>) -> impl IntoView {
                     ctx.own.update(|o| {
                         o.insert(id, own);
                     });
-                    ctx.thread.update(|t| t.replace(comment));
+                    ctx.update_thread(|t| t.replace(comment));
                     ctx.announce(ctx.t(Msg::Edited));
                     editing.set(false);
                 }

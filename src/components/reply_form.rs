@@ -150,7 +150,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                             o.insert(id, own);
                         });
                         let root = form.get_untracked().map(|f| f.get_root_node());
-                        ctx.thread.update(|t| t.add_new(created.comment));
+                        ctx.update_thread(|t| t.add_new(created.comment));
                         sending.set(Sending::Idle);
                         ctx.announce(ctx.t(if pending {
                             Msg::PostedPending

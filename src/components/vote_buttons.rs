@@ -7,17 +7,21 @@ use leptos::task::spawn_local;
 #[component]
 pub fn VoteButtons(id: i64) -> impl IntoView {
     let ctx = use_ctx();
-    let counts = move || {
+    // Tracks this comment only (see `Ctx::thread`).
+    let changed = ctx.comment_trigger(id);
+    let counts = Memo::new(move |_| {
+        changed.track();
         ctx.thread
-            .with(|t| t.get(id).map(|c| (c.likes, c.dislikes)).unwrap_or_default())
-    };
+            .with_untracked(|t| t.get(id).map(|c| (c.likes, c.dislikes)).unwrap_or_default())
+    });
+    let counts = move || counts.get();
     let mine = move || ctx.my_votes.with(|v| v.get(&id).copied().unwrap_or(0));
     let vote = move |value: i64| {
         let value = if mine() == value { 0 } else { value };
         spawn_local(async move {
             match ctx.client().vote(id, value).await {
                 Ok(c) => {
-                    ctx.thread.update(|t| t.set_votes(id, c.likes, c.dislikes));
+                    ctx.update_thread(|t| t.set_votes(id, c.likes, c.dislikes));
                     ctx.my_votes.update(|v| {
                         v.insert(id, c.value);
                     });

@@ -131,16 +131,9 @@ impl ResponseCache {
         response: Bytes,
     ) {
         let size = request.len() + response.len() + ENTRY_OVERHEAD * (1 + threads.len());
-        if size > self.max_bytes / 4 {
+        let Some(mut entries) = self.admit(ticket, size) else {
             return;
-        }
-        let mut entries = self.entries();
-        if entries.generation != ticket.0 || entries.seen.is_none() {
-            return;
-        }
-        if entries.bytes + size > self.max_bytes {
-            entries.shrink(self.max_bytes / 2);
-        }
+        };
         if entries.count_responses.contains_key(&request) {
             return;
         }
@@ -156,6 +149,22 @@ impl ResponseCache {
         entries.bytes += size;
     }
 
+    /// The entries, ready to take `size` more bytes read under `ticket`; `None` if that read
+    /// may be stale or is too big to keep.
+    fn admit(&self, ticket: ReadTicket, size: usize) -> Option<MutexGuard<'_, Entries>> {
+        if size > self.max_bytes / 4 {
+            return None;
+        }
+        let mut entries = self.entries();
+        if entries.generation != ticket.0 || entries.seen.is_none() {
+            return None;
+        }
+        if entries.bytes + size > self.max_bytes {
+            entries.shrink(self.max_bytes / 2);
+        }
+        Some(entries)
+    }
+
     /// Adds `size` bytes to `thread`'s entry through `insert` (true if it added something new).
     fn put(
         &self,
@@ -164,16 +173,9 @@ impl ResponseCache {
         size: usize,
         insert: impl FnOnce(&mut ThreadEntry) -> bool,
     ) {
-        if size > self.max_bytes / 4 {
+        let Some(mut entries) = self.admit(ticket, size) else {
             return;
-        }
-        let mut entries = self.entries();
-        if entries.generation != ticket.0 || entries.seen.is_none() {
-            return;
-        }
-        if entries.bytes + size > self.max_bytes {
-            entries.shrink(self.max_bytes / 2);
-        }
+        };
         let entry = match entries.threads.get_mut(thread) {
             Some(entry) => entry,
             None => entries.threads.entry(thread.to_owned()).or_default(),

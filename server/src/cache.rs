@@ -57,7 +57,6 @@ struct Entries {
 #[derive(Default)]
 struct ThreadEntry {
     pages: HashMap<PageKey, Bytes>,
-    count: Option<u64>,
     /// Keys of `count_responses` that include this thread.
     count_requests: Vec<Bytes>,
     bytes: usize,
@@ -98,23 +97,17 @@ impl ResponseCache {
 
     pub fn put_page(&self, ticket: ReadTicket, thread: &str, key: PageKey, body: Bytes) {
         let size = body.len() + ENTRY_OVERHEAD + key.cursor.as_ref().map_or(0, String::len);
-        self.put(ticket, thread, size, |entry| {
-            entry.pages.insert(key, body).is_none()
-        });
-    }
-
-    /// The cached count of each of `keys`, in order.
-    pub fn counts(&self, keys: &[ThreadKey]) -> Vec<Option<u64>> {
-        let entries = self.entries();
-        keys.iter()
-            .map(|k| entries.threads.get(k.as_str()).and_then(|t| t.count))
-            .collect()
-    }
-
-    pub fn put_count(&self, ticket: ReadTicket, thread: &str, count: u64) {
-        self.put(ticket, thread, ENTRY_OVERHEAD, |entry| {
-            entry.count.replace(count).is_none()
-        });
+        let Some(mut entries) = self.admit(ticket, size) else {
+            return;
+        };
+        let entry = match entries.threads.get_mut(thread) {
+            Some(entry) => entry,
+            None => entries.threads.entry(thread.to_owned()).or_default(),
+        };
+        if entry.pages.insert(key, body).is_none() {
+            entry.bytes += size + thread.len();
+            entries.bytes += size + thread.len();
+        }
     }
 
     /// A counts response cached for exactly this request body.
@@ -163,27 +156,6 @@ impl ResponseCache {
             entries.shrink(self.max_bytes / 2);
         }
         Some(entries)
-    }
-
-    /// Adds `size` bytes to `thread`'s entry through `insert` (true if it added something new).
-    fn put(
-        &self,
-        ticket: ReadTicket,
-        thread: &str,
-        size: usize,
-        insert: impl FnOnce(&mut ThreadEntry) -> bool,
-    ) {
-        let Some(mut entries) = self.admit(ticket, size) else {
-            return;
-        };
-        let entry = match entries.threads.get_mut(thread) {
-            Some(entry) => entry,
-            None => entries.threads.entry(thread.to_owned()).or_default(),
-        };
-        if insert(entry) {
-            entry.bytes += size + thread.len();
-            entries.bytes += size + thread.len();
-        }
     }
 
     /// Drops what changed in the store since the last sync, whoever changed it. Returns once
@@ -329,7 +301,9 @@ mod tests {
         let ticket = cache.ticket(store.as_ref()).await;
         cache.put_page(ticket, "/a", first_page(), body("a"));
         cache.put_page(ticket, "/b", first_page(), body("b"));
-        cache.put_count(ticket, "/a", 3);
+        let a = [ThreadKey::parse("/a").unwrap()];
+        let request = body(r#"{"threads":["/a"]}"#);
+        cache.put_counts_response(ticket, request.clone(), &a, body("3"));
         assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
 
         change(store.as_ref(), "/a").await;
@@ -337,8 +311,7 @@ mod tests {
         assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
         cache.sync(store.as_ref()).await;
         assert_eq!(cache.page("/a", &first_page()), None);
-        let a = ThreadKey::parse("/a").unwrap();
-        assert_eq!(cache.counts(&[a]), vec![None]);
+        assert_eq!(cache.counts_response(&request), None);
         assert_eq!(cache.page("/b", &first_page()), Some(body("b")));
     }
 
@@ -415,8 +388,10 @@ mod tests {
         let cache = ResponseCache::new(0);
         let ticket = cache.ticket(store.as_ref()).await;
         cache.put_page(ticket, "/a", first_page(), body("a"));
-        cache.put_count(ticket, "/a", 1);
+        let a = [ThreadKey::parse("/a").unwrap()];
+        cache.put_counts_response(ticket, body("{}"), &a, body("1"));
         assert_eq!(cache.page("/a", &first_page()), None);
+        assert_eq!(cache.counts_response(b"{}"), None);
         assert_eq!(cache.bytes(), 0);
     }
 }

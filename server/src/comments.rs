@@ -359,30 +359,15 @@ pub async fn vote(
 }
 
 pub async fn counts(state: &AppState, keys: &[ThreadKey]) -> Result<CountsResponse> {
-    let cached = state.cache.counts(keys);
-    let missing: Vec<ThreadKey> = keys
-        .iter()
-        .zip(&cached)
-        .filter(|(_, n)| n.is_none())
-        .map(|(k, _)| k.clone())
-        .collect();
-    let mut found = std::collections::HashMap::new();
-    if !missing.is_empty() {
-        let ticket = state.cache.ticket(state.store.as_ref()).await;
-        found = state.store.counts(&missing).await?;
-        for key in &missing {
-            // Unknown threads count 0 until created, which is a change like any other.
-            let n = found.get(key.as_str()).copied().unwrap_or(0);
-            state.cache.put_count(ticket, key.as_str(), n);
-        }
-    }
+    let found = state.store.counts(keys).await?;
     Ok(CountsResponse {
         counts: keys
             .iter()
-            .zip(cached)
-            .map(|(k, n)| {
-                let n = n.or_else(|| found.get(k.as_str()).copied()).unwrap_or(0);
-                (k.as_str().to_owned(), n)
+            .map(|k| {
+                (
+                    k.as_str().to_owned(),
+                    found.get(k.as_str()).copied().unwrap_or(0),
+                )
             })
             .collect(),
     })

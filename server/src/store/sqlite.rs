@@ -19,7 +19,6 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -40,25 +39,10 @@ const VISIBLE: &str = "c.status IN ('published', 'deleted')";
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    /// When expired challenges were last purged (Unix ms).
-    last_purge: AtomicI64,
     posts: post_batches::PostBatches,
 }
 
-/// Expired challenges are purged at most this often (in ms): a purge per post would be a
-/// statement per post for nothing.
-const PURGE_INTERVAL_MS: i64 = 60_000;
-
 impl SqliteStore {
-    fn purge_due(&self, now: i64) -> bool {
-        let last = self.last_purge.load(Ordering::Relaxed);
-        now - last >= PURGE_INTERVAL_MS
-            && self
-                .last_purge
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-    }
-
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -94,7 +78,6 @@ impl SqliteStore {
             posts: post_batches::PostBatches::start(writer.clone()),
             writer,
             reader,
-            last_purge: AtomicI64::new(0),
         })
     }
 }
@@ -238,9 +221,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_comment(&self, new: NewCommentRecord) -> Result<CommentRecord, StoreError> {
-        let now = new.created.as_millis();
-        let purge = new.challenge.is_some() && self.purge_due(now);
-        let (new, id) = self.posts.insert(new, purge.then_some(now)).await?;
+        let (new, id) = self.posts.insert(new).await?;
         let (parent_id, root_id, depth) = post_batches::position(&new);
         Ok(CommentRecord {
             id,

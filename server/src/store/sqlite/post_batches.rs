@@ -13,6 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 const MAX_BATCH: usize = 64;
 /// Posts waiting for their batch at most; more wait to enter the queue.
 const QUEUE: usize = 1024;
+/// Expired challenges are purged at most this often (in ms): a purge per post would be a
+/// statement per post for nothing.
+const PURGE_INTERVAL_MS: i64 = 60_000;
 
 pub(super) struct PostBatches {
     queue: mpsc::Sender<Job>,
@@ -23,8 +26,6 @@ type Done = oneshot::Sender<Result<(NewCommentRecord, i64), StoreError>>;
 
 struct Job {
     post: NewCommentRecord,
-    /// Purge challenges that expired by then, in the same transaction.
-    purge_before: Option<i64>,
     done: Done,
 }
 
@@ -40,14 +41,9 @@ impl PostBatches {
     pub(super) async fn insert(
         &self,
         post: NewCommentRecord,
-        purge_before: Option<i64>,
     ) -> Result<(NewCommentRecord, i64), StoreError> {
         let (done, result) = oneshot::channel();
-        let job = Job {
-            post,
-            purge_before,
-            done,
-        };
+        let job = Job { post, done };
         self.queue.send(job).await.map_err(|_| stopped())?;
         result.await.map_err(|_| stopped())?
     }
@@ -59,9 +55,18 @@ fn stopped() -> StoreError {
 
 async fn run(writer: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // When expired challenges were last purged, in the posts' own clock (Unix ms).
+    let mut last_purge = 0;
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match write(&writer, &batch).await {
+        let now = batch
+            .iter()
+            .filter(|j| j.post.challenge.is_some())
+            .map(|j| j.post.created.as_millis())
+            .max();
+        let purge_before = now.filter(|now| now - last_purge >= PURGE_INTERVAL_MS);
+        match write(&writer, &batch, purge_before).await {
             Ok(results) => {
+                last_purge = purge_before.unwrap_or(last_purge);
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.done.send(result.map(|id| (job.post, id)));
                 }
@@ -82,9 +87,10 @@ async fn run(writer: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
 async fn write(
     writer: &SqlitePool,
     batch: &[Job],
+    purge_before: Option<i64>,
 ) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
     let mut tx = writer.begin().await?;
-    if let Some(before) = batch.iter().filter_map(|j| j.purge_before).max() {
+    if let Some(before) = purge_before {
         sqlx::query("DELETE FROM spent_challenges WHERE expires_at <= ?")
             .bind(before)
             .execute(&mut *tx)

@@ -118,12 +118,6 @@ impl Ctx {
             }
         });
     }
-
-    /// After the thread was replaced as a whole (another sort order): every comment.
-    pub fn update_all_comments(&self) {
-        self.comment_changed
-            .with_value(|m| m.values().for_each(ArcTrigger::notify));
-    }
 }
 
 /// The widget's context; panics with a clear message outside a widget.

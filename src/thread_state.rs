@@ -65,6 +65,14 @@ impl ThreadState {
         }
     }
 
+    /// Starts over (another sort order, a reload): every comment held so far counts as
+    /// changed, since a view of it may outlive the reset.
+    pub fn reset(&mut self, sort: SortOrder) {
+        let held: Vec<i64> = self.comments.keys().copied().collect();
+        *self = Self::new(sort);
+        self.changed = held;
+    }
+
     /// Takes the list of comments changed since the last call.
     pub fn take_changed(&mut self) -> Vec<i64> {
         std::mem::take(&mut self.changed)
@@ -213,6 +221,11 @@ mod tests {
             "a removed reply: itself and its parent"
         );
         assert_eq!(s.take_changed(), Vec::<i64>::new());
+        s.reset(SortOrder::Newest);
+        let mut held = s.take_changed();
+        held.sort();
+        assert_eq!(held, vec![1, 2, 5, 6, 7], "a reset: everything held before");
+        assert!(s.is_empty());
     }
 
     #[test]

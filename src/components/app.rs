@@ -75,13 +75,10 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
                 Ok(page) => {
                     ctx.update_thread(|t| {
                         if !more {
-                            *t = ThreadState::new(sort);
+                            t.reset(sort);
                         }
                         t.append_page(page);
                     });
-                    if !more {
-                        ctx.update_all_comments();
-                    }
                     load.set(Load::Ready);
                     if !more {
                         show_own_pending(ctx, &key).await;

@@ -30,7 +30,8 @@ ensure_wasm_target() {
 ensure_wasm_bindgen() {
   local want have
   want=$(wasm_bindgen_lock_version)
-  have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')
+  # `|| true`: on a new machine the command is missing, and set -e would stop at this line.
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
   if [ "$have" != "$want" ]; then
     _say "installing wasm-bindgen-cli $want (was: ${have:-none})"
     _cargo_install wasm-bindgen-cli --version "$want" --force

@@ -105,8 +105,8 @@ async function measure(browser, pageUrl, expected) {
   const m = await page.evaluate(() => {
     // When each file and API response arrived (ms from navigation), to see where time goes.
     const at = (part) => performance.getEntriesByType("resource").find((e) => e.name.includes(part))?.responseEnd || 0;
-    return { ...window.__bench, loader: at("/palabre.js"), glue: at("/palabre-widget.js"),
-      wasm: at("_bg.wasm"), api: at("/api/v1/comments?") };
+    return { ...window.__bench, loader: at("/palabre.js"), glue: at("/palabre-widget."),
+      wasm: at("/palabre-widget_bg."), config: at("/api/v1/config"), api: at("/api/v1/comments?") };
   });
   m.heap = await heapMb(page);
   await context.close();
@@ -161,7 +161,8 @@ async function main() {
         ` ${f(theirs, "full").toFixed(0).padStart(12)} ${f(ours, "full").toFixed(0).padStart(12)}` +
         ` ${f(ours, "heap").toFixed(1).padStart(15)} ${f(ours, "longest").toFixed(0).padStart(13)}`);
       console.log(`         widget: loader in at ${f(ours, "loader").toFixed(0)}, glue ${f(ours, "glue").toFixed(0)},` +
-        ` wasm ${f(ours, "wasm").toFixed(0)}, thread JSON ${f(ours, "api").toFixed(0)}`);
+        ` wasm ${f(ours, "wasm").toFixed(0)}, thread JSON ${f(ours, "api").toFixed(0)};` +
+        ` the wasm running (its config request answered) ${f(ours, "config").toFixed(0)}`);
     }
 
     // Every page of the 10,000-comment thread, one "Load more" at a time.

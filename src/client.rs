@@ -8,6 +8,7 @@ use palabre_api::{
     ThreadPage, VoteCounts, VoteRequest,
 };
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
@@ -118,12 +119,22 @@ impl ApiClient {
         if let Some(c) = cursor {
             query.push(("cursor", c));
         }
-        Self::send(
-            Request::get(&self.url("/api/v1/comments"))
-                .query(query)
-                .build(),
-        )
-        .await
+        let request = Request::get(&self.url("/api/v1/comments"))
+            .query(query)
+            .build();
+        if let Some(response) = request
+            .as_ref()
+            .ok()
+            .and_then(|r| take_prefetched(&r.url()))
+        {
+            // A failed prefetch is simply asked again below.
+            if let Ok(response) = wasm_bindgen_futures::JsFuture::from(response).await
+                && let Ok(response) = response.dyn_into::<web_sys::Response>()
+            {
+                return Self::read(response.into()).await;
+            }
+        }
+        Self::send(request).await
     }
 
     pub async fn challenge(&self) -> Result<Challenge, ApiError> {
@@ -172,4 +183,18 @@ impl ApiClient {
         };
         Self::send(Request::post(&self.url("/api/v1/preview")).json(&req)).await
     }
+}
+
+/// The loader's request for `url`, if it made one (`window.__palabre.t[url]`, see
+/// loader/palabre.js). Taken once: another widget or a re-sort asks the server itself.
+fn take_prefetched(url: &str) -> Option<js_sys::Promise> {
+    let loader = js_sys::Reflect::get(&web_sys::window()?.into(), &"__palabre".into()).ok()?;
+    let prefetched = js_sys::Reflect::get(&loader, &"t".into()).ok()?;
+    if !prefetched.is_object() {
+        return None;
+    }
+    let key = wasm_bindgen::JsValue::from_str(url);
+    let response = js_sys::Reflect::get(&prefetched, &key).ok()?;
+    let _ = js_sys::Reflect::delete_property(prefetched.unchecked_ref::<js_sys::Object>(), &key);
+    response.dyn_into().ok()
 }

@@ -35,6 +35,22 @@ pub fn identicon(seed: &str) -> Identicon {
     }
 }
 
+impl Identicon {
+    /// The cells as one SVG path (a 1×1 square each): one element per avatar rather than one
+    /// per cell, which made avatars the bulk of a first render's DOM calls.
+    pub fn path(&self) -> String {
+        let mut d = String::with_capacity(self.cells.len() * 14);
+        for &(x, y) in &self.cells {
+            d.push('M');
+            d.push(char::from(b'0' + x));
+            d.push(' ');
+            d.push(char::from(b'0' + y));
+            d.push_str("h1v1h-1z");
+        }
+        d
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +59,17 @@ mod tests {
     fn stable_and_distinct() {
         assert_eq!(identicon("f98692faed4d251b"), identicon("f98692faed4d251b"));
         assert_ne!(identicon("f98692faed4d251b"), identicon("0123456789abcdef"));
+    }
+
+    #[test]
+    fn one_square_per_cell_in_the_path() {
+        let icon = Identicon {
+            cells: vec![(0, 1), (4, 1), (2, 3)],
+            hue: 0,
+        };
+        assert_eq!(icon.path(), "M0 1h1v1h-1zM4 1h1v1h-1zM2 3h1v1h-1z");
+        let real = identicon("f98692faed4d251b");
+        assert_eq!(real.path().matches('M').count(), real.cells.len());
     }
 
     #[test]

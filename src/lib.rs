@@ -9,6 +9,7 @@ pub mod client;
 pub mod components;
 pub mod config;
 pub mod context;
+pub mod exact_time;
 pub mod i18n;
 pub mod identicon;
 pub mod mount;

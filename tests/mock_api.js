@@ -135,3 +135,21 @@ export function requested_hosts() {
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+// What the loader does before the wasm runs (loader/palabre.js): asks for the thread's first
+// page ahead, under the URL the widget would ask for, built the same way. Here the answer is
+// `comments_json` rather than the mock's own, so a test can tell which one the widget showed.
+export function prefetch(endpoint, thread, limit, comments_json) {
+  const u = new URL(endpoint + "/api/v1/comments");
+  u.search = new URLSearchParams({ thread, sort: "oldest", limit }).toString();
+  const body = { thread: { key: thread, title: null, count: 1, locked: false },
+    comments: JSON.parse(comments_json), next_cursor: null };
+  const P = window.__palabre || (window.__palabre = {});
+  (P.t || (P.t = {}))[u.href] = Promise.resolve(new Response(JSON.stringify(body),
+    { status: 200, headers: { "content-type": "application/json" } }));
+  return u.href;
+}
+
+export function is_prefetch_waiting(url) {
+  return !!(window.__palabre && window.__palabre.t && url in window.__palabre.t);
+}

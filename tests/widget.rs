@@ -138,6 +138,18 @@ async fn renders_a_nested_thread() {
     );
     assert!(grandchild.is_some());
     assert!(text(&root).contains("3 comments"));
+    // The exact time is a tooltip written on the first hover, not at render.
+    let time = find(&root, "li[data-id='1001'] time").unwrap();
+    assert_eq!(time.get_attribute("title"), None);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let hover = web_sys::Event::new_with_event_init_dict("mouseover", &init).unwrap();
+    time.dispatch_event(&hover).unwrap();
+    let title = time.get_attribute("title").unwrap_or_default();
+    assert!(
+        title.contains("November") && title.contains("2026"),
+        "{title:?}"
+    );
     assert!(
         find(&root, "li[data-id='1001'] svg.avatar").is_some(),
         "identicon drawn"
@@ -148,6 +160,56 @@ async fn renders_a_nested_thread() {
         find(&root, "li[data-id='1002']").is_none()
     })
     .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_loaders_early_request_is_used_when_it_asked_for_the_same_page() {
+    install_mock();
+    seed(
+        "/early",
+        &format!("[{}]", comment_json(1101, None, "from the server")),
+    );
+    let url = prefetch(
+        ENDPOINT,
+        "/early",
+        "20",
+        &format!("[{}]", comment_json(1102, None, "from the loader")),
+    );
+    let (_host, root) = mount_widget(&[("thread", "/early")]);
+    until("the loader's page", || {
+        text(&root).contains("from the loader")
+    })
+    .await;
+    assert!(!text(&root).contains("from the server"));
+    assert_eq!(
+        request_count("/api/v1/comments /early"),
+        0,
+        "not asked twice"
+    );
+    assert!(
+        !is_prefetch_waiting(&url),
+        "taken, so a re-sort asks the server"
+    );
+
+    // A page the widget would not ask for (another page size) is left alone.
+    seed(
+        "/early-other",
+        &format!("[{}]", comment_json(1103, None, "from the server")),
+    );
+    let url = prefetch(
+        ENDPOINT,
+        "/early-other",
+        "5",
+        &format!("[{}]", comment_json(1104, None, "from the loader")),
+    );
+    let (_host, root) = mount_widget(&[("thread", "/early-other")]);
+    until("the server's page", || {
+        text(&root).contains("from the server")
+    })
+    .await;
+    assert!(!text(&root).contains("from the loader"));
+    assert_eq!(request_count("/api/v1/comments /early-other"), 1);
+    assert!(is_prefetch_waiting(&url));
 }
 
 #[wasm_bindgen_test]

@@ -46,10 +46,15 @@ test("a reader posts, replies, reloads, and finds both nested", async () => {
   await post(page, "A reply to Ana", inline);
   await w.locator("li.comment ol.replies li.comment", { hasText: "A reply to Ana" }).waitFor();
 
+  // The loader asks for the first page while the wasm loads; the widget takes that answer
+  // instead of asking again, which it would if the two built different URLs.
+  const pageRequests = [];
+  page.on("request", (r) => { if (r.url().includes("/api/v1/comments?")) pageRequests.push(r.url()); });
   await page.reload();
   const nested = widget(page).locator("li.comment", { hasText: "Hello from Ana" }).locator("ol.replies li.comment", { hasText: "A reply to Ana" });
   await nested.waitFor();
   assert.equal(await widget(page).locator("h2.count").textContent(), "2 comments");
+  assert.equal(pageRequests.length, 1, `the first page asked once: ${pageRequests.join(", ")}`);
   await page.screenshot({ path: path.join(ARTIFACTS, "article-with-thread.png"), fullPage: true });
 
   const allowed = new Set([new URL(blog.origin).host, new URL(serverUrl).host]);

@@ -164,7 +164,12 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
     };
 
     view! {
-        <section class="palabre" lang=ctx.lang().tag() aria-label=ctx.t(Msg::Comments)>
+        <section
+            class="palabre"
+            lang=ctx.lang().tag()
+            aria-label=ctx.t(Msg::Comments)
+            on:mouseover=move |ev| crate::exact_time::fill_title(&ev, ctx.lang())
+        >
             <ThreadHeader on_sort=on_sort />
             {body}
             <Show

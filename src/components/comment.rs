@@ -8,14 +8,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
 
-/// The exact local time, for the tooltip of a relative time.
-fn exact_time(lang: &str, ms: i64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    date.to_locale_string(lang, &wasm_bindgen::JsValue::UNDEFINED)
-        .as_string()
-        .unwrap_or_default()
-}
-
 /// One comment and, recursively, its replies.
 #[component]
 pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
@@ -169,7 +161,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                 <header class="meta">
                     {show_avatars.then(|| view! { <Avatar seed=initial.avatar.clone() /> })}
                     {author}
-                    <time datetime=initial.created.to_rfc3339() title=exact_time(lang.tag(), created_ms)>
+                    <time datetime=initial.created.to_rfc3339()>
                         {time}
                     </time>
                     <Show when=edited>

@@ -14,6 +14,9 @@ extern "C" {
     /// Requests whose method, host, path or thread contains `part`.
     pub fn request_count(part: &str) -> u32;
     pub fn requested_hosts() -> String;
+    /// Stands in for the loader's early request of a first page; returns its URL.
+    pub fn prefetch(endpoint: &str, thread: &str, limit: &str, comments_json: &str) -> String;
+    pub fn is_prefetch_waiting(url: &str) -> bool;
     pub async fn sleep(ms: u32);
 }
 

@@ -14,8 +14,9 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 _say() { printf '    %s\n' "$*"; }
 
 # `cargo install --locked` fails when a pinned dependency is not mirrored; retry unlocked.
-# Without the tools' own fat LTO and single codegen unit (trunk's release profile): those made
-# a new machine spend over 30 of CI's 90 minutes here, for tools that run a few seconds.
+# Without the tools' own fat LTO and single codegen unit (trunk's release profile): on a new
+# machine the three took about 36 minutes with them and 28 without (both with other work on
+# the two cores), for tools that run a few seconds.
 _cargo_install() {
   local quick=(env CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
     CARGO_PROFILE_RELEASE_DEBUG=false)

@@ -56,9 +56,14 @@ fn type_into(el: &Element, value: &str) {
     } else {
         el.dyn_ref::<HtmlInputElement>().unwrap().set_value(value);
     }
+    fire(el, "input");
+}
+
+/// Dispatches a bubbling event of type `kind` on `el`, as the browser would.
+fn fire(el: &Element, kind: &str) {
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
-    el.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+    el.dispatch_event(&web_sys::Event::new_with_event_init_dict(kind, &init).unwrap())
         .unwrap();
 }
 
@@ -141,10 +146,7 @@ async fn renders_a_nested_thread() {
     // The exact time is a tooltip written on the first hover, not at render.
     let time = find(&root, "li[data-id='1001'] time").unwrap();
     assert_eq!(time.get_attribute("title"), None);
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    let hover = web_sys::Event::new_with_event_init_dict("mouseover", &init).unwrap();
-    time.dispatch_event(&hover).unwrap();
+    fire(&time, "mouseover");
     let title = time.get_attribute("title").unwrap_or_default();
     assert!(
         title.contains("November") && title.contains("2026"),
@@ -162,20 +164,28 @@ async fn renders_a_nested_thread() {
     .await;
 }
 
-#[wasm_bindgen_test]
-async fn the_loaders_early_request_is_used_when_it_asked_for_the_same_page() {
+/// Mounts the widget on `thread` after the loader's stand-in asked for its first page with
+/// `limit`: the server holds a comment "from the server", the early answer one "from the
+/// loader". Returns the early request's URL and the shadow root.
+fn mount_after_early_request(thread: &str, limit: &str, ids: (i64, i64)) -> (String, ShadowRoot) {
     install_mock();
     seed(
-        "/early",
-        &format!("[{}]", comment_json(1101, None, "from the server")),
+        thread,
+        &format!("[{}]", comment_json(ids.0, None, "from the server")),
     );
     let url = prefetch(
         ENDPOINT,
-        "/early",
-        "20",
-        &format!("[{}]", comment_json(1102, None, "from the loader")),
+        thread,
+        limit,
+        &format!("[{}]", comment_json(ids.1, None, "from the loader")),
     );
-    let (_host, root) = mount_widget(&[("thread", "/early")]);
+    let (_host, root) = mount_widget(&[("thread", thread)]);
+    (url, root)
+}
+
+#[wasm_bindgen_test]
+async fn the_loaders_early_request_is_used_when_it_asked_for_the_same_page() {
+    let (url, root) = mount_after_early_request("/early", "20", (1101, 1102));
     until("the loader's page", || {
         text(&root).contains("from the loader")
     })
@@ -192,17 +202,7 @@ async fn the_loaders_early_request_is_used_when_it_asked_for_the_same_page() {
     );
 
     // A page the widget would not ask for (another page size) is left alone.
-    seed(
-        "/early-other",
-        &format!("[{}]", comment_json(1103, None, "from the server")),
-    );
-    let url = prefetch(
-        ENDPOINT,
-        "/early-other",
-        "5",
-        &format!("[{}]", comment_json(1104, None, "from the loader")),
-    );
-    let (_host, root) = mount_widget(&[("thread", "/early-other")]);
+    let (url, root) = mount_after_early_request("/early-other", "5", (1103, 1104));
     until("the server's page", || {
         text(&root).contains("from the server")
     })

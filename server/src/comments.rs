@@ -159,21 +159,20 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
         return Ok(decoy(state, &input));
     }
     let valid = input.validate(&rules(state))?;
-    if state
+    let reader_hash = state.keys.reader_hash(client);
+    let email_str = valid.email.as_ref().map(|e| e.as_str());
+    let gate = state
         .store
-        .thread(&valid.thread)
-        .await?
-        .is_some_and(|t| t.locked || t.hidden)
-    {
+        .post_gate(&valid.thread, email_str, &reader_hash)
+        .await?;
+    if gate.thread_closed {
         return Err(Error::Refused(ErrorCode::ThreadLocked));
     }
     let parent = match valid.parent {
         Some(id) => place_reply(state, &valid.thread, id).await?,
         None => None,
     };
-    let reader_hash = state.keys.reader_hash(client);
-    let email_str = valid.email.as_ref().map(|e| e.as_str());
-    if state.store.is_blocked(email_str, &reader_hash).await? {
+    if gate.blocked {
         return Err(Error::Refused(ErrorCode::Blocked));
     }
     let html = render(&valid.body);

@@ -7,7 +7,7 @@
 use super::{
     AdminSession, AuditEntry, Block, BlockKind, Changes, CommentFilter, CommentRecord, Cursor,
     Deletion, ExportedThread, ImportTx, ImportedComment, LinkReport, ListedStatus,
-    NewCommentRecord, Page, PageQuery, Store, StoreError, ThreadRecord, ThreadSummary,
+    NewCommentRecord, Page, PageQuery, PostGate, Store, StoreError, ThreadRecord, ThreadSummary,
 };
 mod post_batches;
 
@@ -568,15 +568,27 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn is_blocked(&self, email: Option<&str>, reader: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM blocks WHERE (kind = 'reader' AND value = ?) \
+    async fn post_gate(
+        &self,
+        thread: &ThreadKey,
+        email: Option<&str>,
+        reader: &str,
+    ) -> Result<PostGate, StoreError> {
+        // Not THREAD_COLUMNS: its count scans the thread's comments, which a post does not need.
+        let (thread_closed, blocked) = sqlx::query_as(
+            "SELECT COALESCE((SELECT locked OR hidden FROM threads WHERE key = ?), 0), \
+             EXISTS (SELECT 1 FROM blocks WHERE (kind = 'reader' AND value = ?) \
              OR (kind = 'email' AND value = lower(?)))",
         )
+        .bind(thread.as_str())
         .bind(reader)
         .bind(email)
         .fetch_one(&self.reader)
-        .await?)
+        .await?;
+        Ok(PostGate {
+            thread_closed,
+            blocked,
+        })
     }
 
     async fn blocks(&self) -> Result<Vec<Block>, StoreError> {

@@ -3,7 +3,7 @@
 
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
 use palabre_server::store::{
-    self, Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, Store,
+    self, BlockKind, Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, PostGate, Store,
 };
 use std::sync::Arc;
 
@@ -343,6 +343,64 @@ async fn counts_and_locks() {
             s.thread(&key("/a")).await.unwrap().unwrap().locked,
             "{name}"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_post_gate_reads_locks_hides_and_blocks() {
+    let open = PostGate::default();
+    let closed = PostGate {
+        thread_closed: true,
+        blocked: false,
+    };
+    let blocked = PostGate {
+        thread_closed: false,
+        blocked: true,
+    };
+    for (name, s, _dir) in backends().await {
+        let gate = |thread: &'static str, email: Option<&'static str>, reader: &'static str| {
+            let s = s.clone();
+            async move { s.post_gate(&key(thread), email, reader).await.unwrap() }
+        };
+        // A thread that does not exist yet takes its first post.
+        assert_eq!(gate("/new", None, "r1").await, open, "{name}");
+        s.insert_comment(new_comment("/a", None, 1)).await.unwrap();
+        assert_eq!(
+            gate("/a", Some("x@example.org"), "r1").await,
+            open,
+            "{name}"
+        );
+
+        s.set_thread_locked(&key("/a"), true).await.unwrap();
+        assert_eq!(gate("/a", None, "r1").await, closed, "{name}");
+        s.set_thread_locked(&key("/a"), false).await.unwrap();
+        s.set_thread_hidden(&key("/a"), true).await.unwrap();
+        assert_eq!(gate("/a", None, "r1").await, closed, "{name}");
+        s.set_thread_hidden(&key("/a"), false).await.unwrap();
+
+        let at = Timestamp::from_millis(5);
+        s.add_block(BlockKind::Reader, "r2", at).await.unwrap();
+        s.add_block(BlockKind::Email, "spam@example.org", at)
+            .await
+            .unwrap();
+        assert_eq!(gate("/a", None, "r2").await, blocked, "{name}");
+        assert_eq!(
+            gate("/a", Some("Spam@Example.ORG"), "r1").await,
+            blocked,
+            "{name}"
+        );
+        assert_eq!(
+            gate("/a", Some("ham@example.org"), "r1").await,
+            open,
+            "{name}"
+        );
+        // Both at once: each answer is its own.
+        s.set_thread_locked(&key("/a"), true).await.unwrap();
+        let both = PostGate {
+            thread_closed: true,
+            blocked: true,
+        };
+        assert_eq!(gate("/a", None, "r2").await, both, "{name}");
     }
 }
 

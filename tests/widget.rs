@@ -183,6 +183,61 @@ fn mount_after_early_request(thread: &str, limit: &str, ids: (i64, i64)) -> (Str
     (url, root)
 }
 
+/// In the browser, input parsing takes its Unicode rules from the browser (Intl.Segmenter,
+/// toLowerCase), not from tables compiled in (api/src/unicode.rs): the same answers as the
+/// server's.
+#[wasm_bindgen_test]
+fn unicode_rules_come_from_the_browser_with_the_servers_answers() {
+    use palabre_api::{CommentBody, Email, ErrorCode, MAX_TITLE_GRAPHEMES, Title};
+    // One cluster each: seven chars joined, and e with a combining accent.
+    let family = "👨‍👩‍👧‍👦";
+    let accent = "e\u{301}";
+    let ten = format!("{}{}", family.repeat(5), accent.repeat(5));
+    assert!(CommentBody::parse(&ten, 10).is_ok());
+    let eleven = format!("{ten}x");
+    assert_eq!(
+        CommentBody::parse(&eleven, 10)
+            .map(|_| ())
+            .unwrap_err()
+            .code,
+        ErrorCode::BodyTooLong
+    );
+    // A long title is cut between clusters, never inside one.
+    let title = Title::parse(&family.repeat(MAX_TITLE_GRAPHEMES + 1)).unwrap();
+    assert_eq!(title.as_str(), family.repeat(MAX_TITLE_GRAPHEMES));
+    let email = Email::parse("Ana@ÉCOLE.Example").unwrap().unwrap();
+    assert_eq!(email.as_str(), "Ana@école.example");
+    assert_eq!(palabre_api::unicode::lowercase("ΟΔΟΣ ΣΑΣ"), "οδος σας");
+}
+
+#[wasm_bindgen_test]
+async fn a_long_first_page_shows_its_first_comments_first_then_the_rest() {
+    install_mock();
+    let comments: Vec<String> = (0..10)
+        .map(|i| comment_json(2001 + i, None, &format!("top {i}")))
+        .chain([comment_json(2100, Some(2001), "a reply")])
+        .collect();
+    seed("/long", &format!("[{}]", comments.join(",")));
+    let (_host, root) = mount_widget(&[("thread", "/long"), ("lang", "en")]);
+    watch_first_draw(&root, "ol.comments > li.comment");
+    until("every top-level comment", || {
+        all(&root, "ol.comments > li.comment").len() == 10
+    })
+    .await;
+    assert_eq!(
+        first_draw(&root),
+        palabre_widget::components::FIRST_PAINT_ROOTS as u32,
+        "the first draw holds the first few only"
+    );
+    let order: Vec<String> = all(&root, "ol.comments > li.comment")
+        .iter()
+        .map(|li| li.get_attribute("data-id").unwrap())
+        .collect();
+    let expected: Vec<String> = (2001..=2010).map(|id| id.to_string()).collect();
+    assert_eq!(order, expected, "the rest follow, in order");
+    assert!(find(&root, "li[data-id='2001'] li[data-id='2100']").is_some());
+}
+
 #[wasm_bindgen_test]
 async fn the_loaders_early_request_is_used_when_it_asked_for_the_same_page() {
     let (url, root) = mount_after_early_request("/early", "20", (1101, 1102));

@@ -4,8 +4,8 @@
 
 use crate::dto::{NewComment, ServerConfig};
 use crate::error::{ErrorCode, ValidationError};
+use crate::unicode::{longer_than, lowercase};
 use serde::{Deserialize, Serialize};
-use unicode_segmentation::UnicodeSegmentation;
 
 pub const MAX_THREAD_KEY_CHARS: usize = 400;
 pub const MAX_TITLE_GRAPHEMES: usize = 200;
@@ -14,10 +14,6 @@ pub const MAX_EMAIL_BYTES: usize = 254;
 pub const MAX_WEBSITE_BYTES: usize = 300;
 /// How many thread keys one counts request may carry.
 pub const MAX_COUNT_THREADS: usize = 200;
-
-fn grapheme_len(s: &str) -> usize {
-    s.graphemes(true).count()
-}
 
 /// Characters that never belong in a single-line field: C0/C1 controls and the bidi
 /// overrides/isolates that let a name display as something else than it is.
@@ -94,8 +90,8 @@ impl Title {
         if clean.is_empty() {
             return None;
         }
-        let short: String = clean.graphemes(true).take(MAX_TITLE_GRAPHEMES).collect();
-        Some(Self(short))
+        let (short, _) = crate::unicode::prefix(&clean, MAX_TITLE_GRAPHEMES);
+        Some(Self(short.to_owned()))
     }
 }
 
@@ -107,19 +103,32 @@ string_newtype!(CommentBody);
 
 impl CommentBody {
     pub fn parse(raw: &str, max_graphemes: usize) -> Result<Self, ValidationError> {
-        let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
-        let cleaned: String = normalised
-            .chars()
-            .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
-            .collect();
+        // Line endings become \n and other controls go, in one pass.
+        let mut cleaned = String::with_capacity(raw.len());
+        let mut chars = raw.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\r' => {
+                    chars.next_if_eq(&'\n');
+                    cleaned.push('\n');
+                }
+                '\n' | '\t' => cleaned.push(c),
+                c if c.is_control() => {}
+                c => cleaned.push(c),
+            }
+        }
         let body = cleaned.trim();
         if body.is_empty() {
             return Err(ValidationError::new(ErrorCode::BodyEmpty, "body"));
         }
-        if grapheme_len(body) > max_graphemes {
+        if longer_than(body, max_graphemes) {
             return Err(ValidationError::new(ErrorCode::BodyTooLong, "body"));
         }
-        Ok(Self(body.to_owned()))
+        Ok(Self(if body.len() == cleaned.len() {
+            cleaned
+        } else {
+            body.to_owned()
+        }))
     }
 }
 
@@ -135,7 +144,7 @@ impl AuthorName {
         if clean.is_empty() {
             return Ok(None);
         }
-        if grapheme_len(&clean) > MAX_AUTHOR_GRAPHEMES {
+        if longer_than(&clean, MAX_AUTHOR_GRAPHEMES) {
             return Err(ValidationError::new(ErrorCode::AuthorTooLong, "author"));
         }
         Ok(Some(Self(clean)))
@@ -170,12 +179,12 @@ impl Email {
         if !domain.contains('.') || !labels_ok {
             return Err(err);
         }
-        Ok(Some(Self(format!("{local}@{}", domain.to_lowercase()))))
+        Ok(Some(Self(format!("{local}@{}", lowercase(domain)))))
     }
 
     /// The form used for identity (avatar seed, "same commenter" checks).
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        lowercase(&self.0)
     }
 }
 
@@ -220,7 +229,7 @@ impl Website {
         let tail = &rest[authority.len()..];
         Ok(Some(Self(format!(
             "{scheme}://{}{tail}",
-            authority.to_lowercase()
+            lowercase(authority)
         ))))
     }
 }
@@ -241,7 +250,10 @@ fn is_host_port(s: &str) -> bool {
             !label.is_empty()
                 && label
                     .chars()
-                    .all(|c| c.is_alphanumeric() || c == '-' || (!c.is_ascii() && !c.is_control()))
+                    // Any non-ASCII letter passes the last test: no Unicode tables needed.
+                    .all(|c| {
+                        c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && !c.is_control())
+                    })
         })
 }
 
@@ -399,6 +411,18 @@ mod tests {
             code(CommentBody::parse(&format!("{family}!"), 10)),
             ErrorCode::BodyTooLong
         );
+        // At the limit, byte for byte and cluster for cluster.
+        assert!(CommentBody::parse(&"a".repeat(10), 10).is_ok());
+        assert_eq!(
+            code(CommentBody::parse(&"a".repeat(11), 10)),
+            ErrorCode::BodyTooLong
+        );
+        assert!(CommentBody::parse(&"é".repeat(10), 10).is_ok());
+        assert!(AuthorName::parse(&"ß".repeat(MAX_AUTHOR_GRAPHEMES)).is_ok());
+        assert_eq!(
+            code(AuthorName::parse(&"ß".repeat(MAX_AUTHOR_GRAPHEMES + 1))),
+            ErrorCode::AuthorTooLong
+        );
         assert_eq!(code(CommentBody::parse(" \n\t ", 10)), ErrorCode::BodyEmpty);
         assert_eq!(
             code(CommentBody::parse("\u{0}\u{7}", 10)),
@@ -408,6 +432,10 @@ mod tests {
 
     #[test]
     fn body_normalises_newlines_and_strips_controls() {
+        assert_eq!(
+            CommentBody::parse("a\r\r\nb\r", 100).unwrap().as_str(),
+            "a\n\nb"
+        );
         let b = CommentBody::parse("  a\r\nb\rc\u{0}d\u{1b}[31m  ", 100).unwrap();
         assert_eq!(b.as_str(), "a\nb\ncd[31m");
     }

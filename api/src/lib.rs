@@ -4,12 +4,18 @@
 //!
 //! Nothing here depends on a web framework or a database.
 
+#[cfg(not(any(feature = "tables", all(target_arch = "wasm32", feature = "browser"))))]
+compile_error!(
+    "palabre-api needs the `tables` feature, or `browser` on wasm32, for Unicode tables"
+);
+
 pub mod dto;
 pub mod error;
 pub mod input;
 pub mod pow;
 pub mod time;
 pub mod tree;
+pub mod unicode;
 
 pub use dto::*;
 pub use error::{ErrorBody, ErrorCode, ValidationError};

@@ -20,6 +20,8 @@ import { ROOT, startBlog, article, launch } from "../e2e/harness.mjs";
 const RUNS = Number(process.env.RUNS || 5);
 const SIZES = [200, 2000, 10000];
 const BINARY = path.join(ROOT, "target", "release", "palabre");
+// WIDGET_DIR measures a saved bundle (a copy of target/bundle from another commit).
+const WIDGET_DIR = process.env.WIDGET_DIR || path.join(ROOT, "target", "bundle");
 
 const BODIES = [
   "Lovely post. I tried the *cold rise* and it **worked**: see https://bread.example/notes.",
@@ -34,7 +36,7 @@ const BODIES = [
 
 async function startServer(dataDir, blogOrigin) {
   const child = spawn(BINARY, ["serve", "--listen", "127.0.0.1:0", "--database", `sqlite://${dataDir}/render.db`,
-    "--widget-dir", path.join(ROOT, "target", "bundle"), "--origin", blogOrigin,
+    "--widget-dir", WIDGET_DIR, "--origin", blogOrigin,
     "--pow-difficulty", "0", "--min-post-delay", "0s",
     "--rate-limit-burst", "100000000", "--rate-limit-per-minute", "100000000"],
     { env: { ...process.env, RUST_LOG: "palabre=info" }, stdio: ["ignore", "ignore", "pipe"] });

@@ -153,3 +153,21 @@ export function prefetch(endpoint, thread, limit, comments_json) {
 export function is_prefetch_waiting(url) {
   return !!(window.__palabre && window.__palabre.t && url in window.__palabre.t);
 }
+
+// How many elements match `selector` in `root` when it first has any: a MutationObserver's
+// callback runs right after the change that added them, before the next frame.
+export function watch_first_draw(root, selector) {
+  root.__firstDraw = 0;
+  const observer = new MutationObserver(() => {
+    const n = root.querySelectorAll(selector).length;
+    if (n > 0) {
+      root.__firstDraw = n;
+      observer.disconnect();
+    }
+  });
+  observer.observe(root, { childList: true, subtree: true });
+}
+
+export function first_draw(root) {
+  return root.__firstDraw || 0;
+}

@@ -18,6 +18,9 @@ extern "C" {
     pub fn prefetch(endpoint: &str, thread: &str, limit: &str, comments_json: &str) -> String;
     pub fn is_prefetch_waiting(url: &str) -> bool;
     pub async fn sleep(ms: u32);
+    /// Records how many elements match `selector` when `root` first has any.
+    pub fn watch_first_draw(root: &web_sys::ShadowRoot, selector: &str);
+    pub fn first_draw(root: &web_sys::ShadowRoot) -> u32;
 }
 
 /// The endpoint the mock answers for.

@@ -20,8 +20,11 @@ import { ROOT, startBlog, article, launch } from "../e2e/harness.mjs";
 const RUNS = Number(process.env.RUNS || 5);
 const SIZES = [200, 2000, 10000];
 const BINARY = path.join(ROOT, "target", "release", "palabre");
-// WIDGET_DIR measures a saved bundle (a copy of target/bundle from another commit).
+// WIDGET_DIR measures a saved bundle (a copy of target/bundle from another commit);
+// COMPARE_WIDGET_DIR adds a second build to the first-render runs, alternating with the first
+// in the same run: how to tell whether a change helped on a machine this noisy.
 const WIDGET_DIR = process.env.WIDGET_DIR || path.join(ROOT, "target", "bundle");
+const COMPARE_WIDGET_DIR = process.env.COMPARE_WIDGET_DIR;
 
 const BODIES = [
   "Lovely post. I tried the *cold rise* and it **worked**: see https://bread.example/notes.",
@@ -34,9 +37,9 @@ const BODIES = [
   "Ελληνικά: υπέροχη συνταγή ✓. Δοκίμασα και με αλεύρι ολικής άλεσης.",
 ];
 
-async function startServer(dataDir, blogOrigin) {
+async function startServer(dataDir, blogOrigin, widgetDir = WIDGET_DIR) {
   const child = spawn(BINARY, ["serve", "--listen", "127.0.0.1:0", "--database", `sqlite://${dataDir}/render.db`,
-    "--widget-dir", WIDGET_DIR, "--origin", blogOrigin,
+    "--widget-dir", widgetDir, "--origin", blogOrigin,
     "--pow-difficulty", "0", "--min-post-delay", "0s",
     "--rate-limit-burst", "100000000", "--rate-limit-per-minute", "100000000"],
     { env: { ...process.env, RUST_LOG: "palabre=info" }, stdio: ["ignore", "ignore", "pipe"] });
@@ -122,6 +125,8 @@ async function main() {
   const pages = {};
   const blog = await startBlog(pages);
   const server = await startServer(dataDir, blog.origin);
+  // The same database through a second server that serves the other build.
+  const other = COMPARE_WIDGET_DIR && await startServer(dataDir, blog.origin, COMPARE_WIDGET_DIR);
   const browser = await launch();
   try {
     let t0 = Date.now();
@@ -152,10 +157,12 @@ async function main() {
 <div class="palabre" data-theme="${snap.theme}"><template shadowrootmode="open"><style>${snap.css}</style>${snap.html}</template></div>
 </body></html>`;
 
-      const ours = [], theirs = [];
+      if (other) pages[`/other/${n}`] = article(other.url, { thread: `/r${n}` });
+      const ours = [], theirs = [], others = [];
       for (let r = 0; r < RUNS; r++) {
         theirs.push(await measure(browser, `${blog.origin}/static/${n}`, snap.count));
         ours.push(await measure(browser, `${blog.origin}/widget/${n}`, snap.count));
+        if (other) others.push(await measure(browser, `${blog.origin}/other/${n}`, snap.count));
       }
       const f = (runs, k) => median(runs.map((x) => x[k]));
       console.log(`${String(n).padStart(6)} ${String(snap.count).padStart(7)} ${f(theirs, "first").toFixed(0).padStart(13)}` +
@@ -165,6 +172,11 @@ async function main() {
       console.log(`         widget: loader in at ${f(ours, "loader").toFixed(0)}, glue ${f(ours, "glue").toFixed(0)},` +
         ` wasm ${f(ours, "wasm").toFixed(0)}, thread JSON ${f(ours, "api").toFixed(0)};` +
         ` the wasm running (its config request answered) ${f(ours, "config").toFixed(0)}`);
+      if (other) {
+        console.log(`         ${COMPARE_WIDGET_DIR}: first ${f(others, "first").toFixed(0)}, ratio` +
+          ` ${(f(others, "first") / f(theirs, "first")).toFixed(2)}, full ${f(others, "full").toFixed(0)},` +
+          ` longest task ${f(others, "longest").toFixed(0)}`);
+      }
     }
 
     // Every page of the 10,000-comment thread, one "Load more" at a time.
@@ -232,6 +244,7 @@ async function main() {
     await browser.close();
     await blog.stop();
     await server.stop();
+    if (other) await other.stop();
   }
 }
 

@@ -444,8 +444,8 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<(), StoreError>;
     async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError>;
-    /// Whether this thread takes posts and this reader may post, in one round trip: a post's
-    /// checks before its insert were two reads, and one round trip less is measurable.
+    /// Whether this thread takes posts and this reader may post: one read before each post's
+    /// insert rather than two.
     async fn post_gate(
         &self,
         thread: &ThreadKey,

@@ -518,6 +518,26 @@ async fn lock_and_hide_a_thread() {
 }
 
 #[tokio::test]
+async fn a_blocked_email_is_refused_whatever_its_case_in_any_script() {
+    let app = TestApp::spawn().await;
+    let admin = sign_in(&app).await;
+    admin
+        .post(
+            "/admin/blocks",
+            &[("kind", "email"), ("value", "Ñandú@Example.org")],
+        )
+        .await;
+    // SQL's lower() folds ASCII only: the capital Ñ and Ú must still match.
+    let post = json!({"thread": "/t", "body": "hola", "email": "ÑANDÚ@example.ORG"});
+    expect_error(
+        app.post_json("/api/v1/comments", &post).await,
+        403,
+        ErrorCode::Blocked,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn blocked_emails_and_readers_cannot_post() {
     let app = TestApp::spawn().await;
     let id = app

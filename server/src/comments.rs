@@ -161,11 +161,9 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
     let valid = input.validate(&rules(state))?;
     let reader_hash = state.keys.reader_hash(client);
     let email_str = valid.email.as_ref().map(|e| e.as_str());
-    // Blocks hold normalised addresses; SQL's lower() would miss a non-ASCII capital.
-    let normalized_email = valid.email.as_ref().map(|e| e.normalized());
     let gate = state
         .store
-        .post_gate(&valid.thread, normalized_email.as_deref(), &reader_hash)
+        .post_gate(&valid.thread, email_str, &reader_hash)
         .await?;
     if gate.thread_closed {
         return Err(Error::Refused(ErrorCode::ThreadLocked));

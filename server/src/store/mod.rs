@@ -43,7 +43,7 @@ pub struct ThreadRecord {
 pub struct PostGate {
     /// The thread exists and is locked or hidden (a new thread takes posts).
     pub thread_closed: bool,
-    /// The reader, or the email (case-insensitive), is blocked.
+    /// The reader, or the email (case-insensitive, in any script), is blocked.
     pub blocked: bool,
 }
 

@@ -575,14 +575,15 @@ impl Store for SqliteStore {
         reader: &str,
     ) -> Result<PostGate, StoreError> {
         // Not THREAD_COLUMNS: its count scans the thread's comments, which a post does not need.
+        // Blocked emails are stored lowercased by Rust; SQL's lower() folds ASCII only.
         let (thread_closed, blocked) = sqlx::query_as(
             "SELECT COALESCE((SELECT locked OR hidden FROM threads WHERE key = ?), 0), \
              EXISTS (SELECT 1 FROM blocks WHERE (kind = 'reader' AND value = ?) \
-             OR (kind = 'email' AND value = lower(?)))",
+             OR (kind = 'email' AND value = ?))",
         )
         .bind(thread.as_str())
         .bind(reader)
-        .bind(email)
+        .bind(email.map(palabre_api::unicode::lowercase))
         .fetch_one(&self.reader)
         .await?;
         Ok(PostGate {

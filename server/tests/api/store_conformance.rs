@@ -394,6 +394,15 @@ async fn the_post_gate_reads_locks_hides_and_blocks() {
             open,
             "{name}"
         );
+        // Case-insensitive beyond ASCII: blocks hold lowercased addresses.
+        s.add_block(BlockKind::Email, "ñandú@example.org", at)
+            .await
+            .unwrap();
+        assert_eq!(
+            gate("/a", Some("ÑANDÚ@example.org"), "r1").await,
+            blocked,
+            "{name}"
+        );
         // Both at once: each answer is its own.
         s.set_thread_locked(&key("/a"), true).await.unwrap();
         let both = PostGate {

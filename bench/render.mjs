@@ -6,8 +6,8 @@
 //
 //   node bench/render.mjs            (after scripts/build-widget and a release server build)
 //
-// Measured from navigation: first comment in the DOM at a frame, and the first page complete
-// with its form; JS heap; the longest task (Long Tasks API). Then, on the 10,000-comment
+// Measured from navigation: first comment in the DOM at a frame (the server's first paint, or
+// the widget's own drawing), and the widget showing the first page complete with its form; JS heap; the longest task (Long Tasks API). Then, on the 10,000-comment
 // thread, every page loaded with "Load more" (longest task, time per page); and on the
 // 2,000-comment thread, a reply posted through the form, checking no other comment's element
 // was replaced.
@@ -22,7 +22,9 @@ const SIZES = [200, 2000, 10000];
 const BINARY = path.join(ROOT, "target", "release", "palabre");
 // WIDGET_DIR measures a saved bundle (a copy of target/bundle from another commit);
 // COMPARE_WIDGET_DIR adds a second build to the first-render runs, alternating with the first
-// in the same run: how to tell whether a change helped on a machine this noisy.
+// in the same run: how to tell whether a change helped on a machine this noisy. A bundle without
+// palabre.css serves no first paint, so a copy of target/bundle without it measures the widget
+// alone.
 const WIDGET_DIR = process.env.WIDGET_DIR || path.join(ROOT, "target", "bundle");
 const COMPARE_WIDGET_DIR = process.env.COMPARE_WIDGET_DIR;
 
@@ -84,9 +86,11 @@ const PROBE = (expected) => {
   const check = () => {
     const root = document.querySelector("div.palabre")?.shadowRoot;
     if (root) {
-      const n = root.querySelectorAll("li.comment").length;
-      if (n && !m.first) m.first = performance.now();
-      if (n >= expected && root.querySelector("form.reply-form textarea") && !m.full) m.full = performance.now();
+      // The first comment shown, by the server's first paint or the widget; complete once the
+      // widget itself shows the whole page and its form.
+      if (!m.first && root.querySelector("li.comment")) m.first = performance.now();
+      const own = root.querySelector(".palabre-root:not([data-first-paint]):not([hidden])");
+      if (own && own.querySelectorAll("li.comment").length >= expected && own.querySelector("form.reply-form textarea") && !m.full) m.full = performance.now();
     }
     if (!m.full) requestAnimationFrame(check);
   };
@@ -111,7 +115,8 @@ async function measure(browser, pageUrl, expected) {
     // When each file and API response arrived (ms from navigation), to see where time goes.
     const at = (part) => performance.getEntriesByType("resource").find((e) => e.name.includes(part))?.responseEnd || 0;
     return { ...window.__bench, loader: at("/palabre.js"), glue: at("/palabre-widget."),
-      wasm: at("/palabre-widget_bg."), config: at("/api/v1/config"), api: at("/api/v1/comments?") };
+      wasm: at("/palabre-widget_bg."), config: at("/api/v1/config"), api: at("/api/v1/comments?"),
+      paint: at("/api/v1/first-paint?"), css: at(".css") };
   });
   m.heap = await heapMb(page);
   await context.close();
@@ -170,7 +175,7 @@ async function main() {
         ` ${f(theirs, "full").toFixed(0).padStart(12)} ${f(ours, "full").toFixed(0).padStart(12)}` +
         ` ${f(ours, "heap").toFixed(1).padStart(15)} ${f(ours, "longest").toFixed(0).padStart(13)}`);
       console.log(`         widget: loader in at ${f(ours, "loader").toFixed(0)}, glue ${f(ours, "glue").toFixed(0)},` +
-        ` wasm ${f(ours, "wasm").toFixed(0)}, thread JSON ${f(ours, "api").toFixed(0)};` +
+        ` wasm ${f(ours, "wasm").toFixed(0)}, thread JSON ${f(ours, "api").toFixed(0)}, first paint ${f(ours, "paint").toFixed(0)} (CSS ${f(ours, "css").toFixed(0)});` +
         ` the wasm running (its config request answered) ${f(ours, "config").toFixed(0)}`);
       if (other) {
         console.log(`         ${COMPARE_WIDGET_DIR}: first ${f(others, "first").toFixed(0)}, ratio` +

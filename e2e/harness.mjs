@@ -80,8 +80,10 @@ export async function launch() {
   return browser;
 }
 
-/** The widget's shadow root content, located through Playwright's shadow-piercing CSS. */
-export const widget = (page) => page.locator(".palabre");
+/** The widget's own drawing once it shows, located through Playwright's shadow-piercing CSS:
+ * not the server's first paint, which the loader shows before and which holds the same
+ * comments (see first-paint.test.mjs for that one). */
+export const widget = (page) => page.locator(".palabre-root:not([data-first-paint]):not([hidden])");
 
 /** Posts a comment through the API as the widget would: challenge, proof of work, wait. */
 export async function seedComment(serverUrl, comment) {

@@ -5,11 +5,13 @@
   var s = document.currentScript, w = window, d = document;
   if (!s) return;
   var a = s.dataset, base = s.src.replace(/[^/?#]*([?#].*)?$/, ''), P = w.__palabre || (w.__palabre = {});
+  // The wasm's bytes, asked for early (see go()); taken once.
+  function bytes() { return P.w || (P.w = fetch(base + 'palabre-widget_bg.wasm')); }
   function load() {
     // One instance of the wasm per page, however many tags. The wasm is asked for with the
     // glue, not after it has run.
     if (P.m) return P.m;
-    var wasm = fetch(base + 'palabre-widget_bg.wasm');
+    var wasm = bytes();
     return (P.m = import(base + 'palabre-widget.js').then(function (m) {
       return m.default({ module_or_path: wasm }).then(function () { return m; });
     }));
@@ -22,21 +24,48 @@
   var host = d.createElement('div'), t = a.target && d.querySelector(a.target);
   host.className = 'palabre';
   t ? t.appendChild(host) : s.parentNode.insertBefore(host, s.nextSibling);
-  // The thread's first page, asked for now so it arrives while the wasm downloads and compiles.
-  // Only the common case is reproduced here; the widget takes it only if it would ask for this
-  // exact URL (client.rs), and asks itself otherwise.
+  // The thread's first page, asked for now so it arrives while the wasm downloads and compiles;
+  // and the same page drawn by the server (the first paint), shown until the widget has drawn
+  // it. Only the common case is reproduced here: the widget takes either only if it would ask
+  // for the same (client.rs, mount.rs), and otherwise asks itself. Resolves once the first
+  // paint is on screen, or at once without one.
   function prefetch() {
     try {
       var l = d.querySelector('link[rel=canonical]'), v = function (k) { return (a[k] || '').trim(); },
-        u = new URL((v('endpoint').replace(/\/+$/, '') || new URL(s.src).origin) + '/api/v1/comments');
-      u.search = new URLSearchParams({ thread: v('thread') || (l && new URL(l.href).pathname) || location.pathname,
-        sort: v('sort') || 'oldest', limit: v('pageSize') || 20 });
-      var f = fetch(u.href);
+        e = (v('endpoint').replace(/\/+$/, '') || new URL(s.src).origin) + '/api/v1/',
+        u = new URL(e + 'comments'), q = new URLSearchParams({ thread: v('thread') || (l && new URL(l.href).pathname) || location.pathname,
+        sort: v('sort') || 'oldest', limit: v('pageSize') || 20 }), f, text;
+      u.search = q;
+      f = fetch(u.href);
       f.catch(function () {});
       (P.t || (P.t = {}))[u.href] = f;
-    } catch (e) {}
+      // A blog's own stylesheet (data-css) would restyle it at the swap: no first paint then.
+      if (!('adoptedStyleSheets' in d) || a.css) return;
+      q.append('lang', v('lang') || d.documentElement.lang || navigator.language || '');
+      q.append('avatars', v('avatars'));
+      q.append('votes', v('votes'));
+      q.append('depth', v('maxDepth'));
+      text = function (u) { return fetch(u).then(function (r) { if (!r.ok) throw 0; return r.text(); }); };
+      // Waited for 3 s at most: a server slow to draw it must not keep the widget away.
+      return Promise.race([Promise.all([text(e + 'first-paint?' + q), text(base + 'palabre.css')]).then(function (t) {
+        // Too late (the widget is there), or not a first paint (say, a proxy's page).
+        if (host.shadowRoot || t[0].indexOf('<div class="palabre-root" data-first-paint=')) return;
+        var c = new CSSStyleSheet(), r = host.attachShadow({ mode: 'open' });
+        c.replaceSync(t[1]);
+        r.adoptedStyleSheets = [c];
+        r.innerHTML = t[0];
+        host.setAttribute('data-theme', v('theme') || 'auto');
+        return new Promise(function (ok) { requestAnimationFrame(function () { setTimeout(ok); }); });
+      }), new Promise(function (ok) { setTimeout(ok, 3e3); })]).catch(function () {});
+    } catch (x) {}
   }
-  function go() { prefetch(); load().then(function (m) { m.mount(s, host); }, function (e) { console.error('Palabre:', e); }); }
+  // The widget's code starts once the first paint is on screen: compiling and starting it
+  // would hold that frame back. Its bytes download meanwhile.
+  function go() {
+    P.m || bytes();
+    Promise.resolve(prefetch()).then(load).then(function (m) { m.mount(s, host); })
+      .catch(function (e) { console.error('Palabre:', e); });
+  }
   if (a.lazy === 'false' || !w.IntersectionObserver) return go();
   var o = new IntersectionObserver(function (es) {
     if (es.some(function (e) { return e.isIntersecting; })) { o.disconnect(); go(); }

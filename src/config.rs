@@ -3,6 +3,7 @@
 //! the widget: it yields a warning (logged to the console) and the default.
 
 use crate::i18n::Lang;
+use palabre_api::first_paint::parse_flag;
 use palabre_api::{SortOrder, ThreadKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,8 +46,7 @@ pub struct WidgetConfig {
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 200;
-pub const DEFAULT_VISUAL_DEPTH: usize = 4;
-pub const MAX_VISUAL_DEPTH: usize = 10;
+pub use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, MAX_VISUAL_DEPTH};
 
 /// What the page says when the blog owner says nothing.
 #[derive(Debug, Clone, Default)]
@@ -164,15 +164,12 @@ pub fn parse(
         },
     };
 
-    let mut flag = |name: &str| match given(name).as_deref() {
-        None | Some("true") | Some("yes") | Some("1") => true,
-        Some("false") | Some("no") | Some("0") => false,
-        Some(other) => {
-            warnings.push(format!(
-                "Palabre: ignoring data-{name}={other:?}; using true"
-            ));
+    let mut flag = |name: &str| match given(name) {
+        None => true,
+        Some(v) => parse_flag(&v).unwrap_or_else(|| {
+            warnings.push(format!("Palabre: ignoring data-{name}={v:?}; using true"));
             true
-        }
+        }),
     };
     let avatars = flag("avatars");
     let votes = flag("votes");

@@ -10,14 +10,15 @@ pub mod components;
 pub mod config;
 pub mod context;
 pub mod exact_time;
-pub mod i18n;
-pub mod identicon;
 pub mod mount;
 pub mod proof_of_work;
 pub mod storage;
 #[cfg(test)]
 mod style_contrast;
 pub mod thread_state;
+
+// Shared with the server, which draws a thread's first page before the wasm runs.
+pub use palabre_api::{i18n, identicon};
 
 pub use mount::{count_badges, mount};
 

@@ -1,8 +1,10 @@
 //! Putting a widget on the page: read the script tag's attributes, attach a shadow root to the
-//! host element so the page's CSS can't reach in (nor ours out), inject our CSS there, mount.
+//! host element so the page's CSS can't reach in (nor ours out), inject our CSS there, mount,
+//! and take over from the server's first paint if the loader showed one.
 
 use crate::components::App;
 use crate::config::{self, PageContext, WidgetConfig};
+use palabre_api::first_paint::FirstPaint;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
@@ -119,19 +121,68 @@ fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsVal
 pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
     let config = read_config(script);
     let root = match host.shadow_root() {
-        Some(existing) => {
-            existing.set_inner_html("");
-            existing
-        }
+        Some(existing) => existing,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
     };
+    // What the loader may have put there: a first paint drawn for exactly this widget stays
+    // until the widget has drawn the same page; anything else goes now.
+    let first_paint = root
+        .query_selector("[data-first-paint]")?
+        .filter(|el| el.get_attribute("data-first-paint") == Some(first_paint_signature(&config)));
+    while let Some(child) = root.first_child() {
+        root.remove_child(&child)?;
+    }
     attach_styles(&root, config.css.as_deref())?;
     host.set_attribute("data-theme", config.theme.as_str())?;
     let container: HtmlElement = document().create_element("div")?.unchecked_into();
     container.set_class_name("palabre-root");
+    let handoff = match first_paint {
+        Some(paint) => {
+            root.append_child(&paint)?;
+            container.set_hidden(true);
+            let container = container.clone();
+            Some(Handoff::new(move || {
+                paint.remove();
+                container.set_hidden(false);
+            }))
+        }
+        None => None,
+    };
     root.append_child(&container)?;
-    leptos::mount::mount_to(container, move || leptos::view! { <App config=config /> }).forget();
+    leptos::mount::mount_to(
+        container,
+        move || leptos::view! { <App config=config handoff=handoff /> },
+    )
+    .forget();
     Ok(())
+}
+
+/// What this widget would draw first, in the terms of the server's first paint.
+pub fn first_paint_signature(config: &WidgetConfig) -> String {
+    FirstPaint {
+        thread: config.thread.clone(),
+        sort: config.sort,
+        limit: config.page_size,
+        lang: config.lang,
+        avatars: config.avatars,
+        votes: config.votes,
+        max_depth: config.max_depth,
+    }
+    .signature()
+}
+
+/// Takes the place of the server's first paint, once the widget has drawn its first page (or
+/// failed to load it): the first paint goes and the widget shows, in one frame.
+pub struct Handoff(Box<dyn FnOnce()>);
+
+impl Handoff {
+    pub fn new(f: impl FnOnce() + 'static) -> Self {
+        Self(Box::new(f))
+    }
+
+    pub fn run(self) {
+        (self.0)()
+    }
 }
 
 /// Fills every `data-palabre-count="<thread key>"` element of the page with that thread's

@@ -171,3 +171,21 @@ export function watch_first_draw(root, selector) {
 export function first_draw(root) {
   return root.__firstDraw || 0;
 }
+
+// Records, when `root` first holds no server first paint any more, how many comments the
+// widget's own drawing holds and whether it is shown (MutationObserver: in the same task as
+// the swap, before the browser paints).
+export function watch_handoff(root) {
+  root.__handoff = null;
+  const observer = new MutationObserver(() => {
+    if (root.querySelector("[data-first-paint]")) return;
+    const own = root.querySelector(".palabre-root");
+    root.__handoff = `${own.querySelectorAll("li.comment").length} ${own.hidden ? "hidden" : "shown"}`;
+    observer.disconnect();
+  });
+  observer.observe(root, { childList: true });
+}
+
+export function handoff(root) {
+  return root.__handoff || "";
+}

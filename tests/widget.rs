@@ -226,7 +226,7 @@ async fn a_long_first_page_shows_its_first_comments_first_then_the_rest() {
     .await;
     assert_eq!(
         first_draw(&root),
-        palabre_widget::components::FIRST_PAINT_ROOTS as u32,
+        palabre_widget::components::FIRST_DRAW_ROOTS as u32,
         "the first draw holds the first few only"
     );
     let order: Vec<String> = all(&root, "ol.comments > li.comment")
@@ -236,6 +236,99 @@ async fn a_long_first_page_shows_its_first_comments_first_then_the_rest() {
     let expected: Vec<String> = (2001..=2010).map(|id| id.to_string()).collect();
     assert_eq!(order, expected, "the rest follow, in order");
     assert!(find(&root, "li[data-id='2001'] li[data-id='2100']").is_some());
+}
+
+/// A host as the loader leaves it when the server's first paint came first: a shadow root
+/// holding the paint, drawn for `signature`.
+fn host_with_first_paint(signature: &str) -> (Element, Element) {
+    let doc = document();
+    let script = doc.create_element("div").unwrap();
+    script.set_attribute("data-endpoint", ENDPOINT).unwrap();
+    let host = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&script).unwrap();
+    doc.body().unwrap().append_child(&host).unwrap();
+    let root = host
+        .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+        .unwrap();
+    root.set_inner_html(&format!(
+        r#"<div class="palabre-root" data-first-paint="{signature}"><section class="palabre"><ol class="comments"><li class="comment">drawn by the server</li></ol></section></div>"#
+    ));
+    (script, host)
+}
+
+#[wasm_bindgen_test]
+async fn the_servers_first_paint_stays_until_the_widget_has_drawn_the_same_page() {
+    install_mock();
+    seed(
+        "/painted",
+        &format!(
+            "[{},{}]",
+            comment_json(1201, None, "drawn by the widget"),
+            comment_json(1202, Some(1201), "a reply")
+        ),
+    );
+    let (script, host) = host_with_first_paint("en oldest 20 1 1 4 /painted");
+    for (k, v) in [("thread", "/painted"), ("lang", "en")] {
+        script.set_attribute(&format!("data-{k}"), v).unwrap();
+    }
+    let root = host.shadow_root().unwrap();
+    watch_handoff(&root);
+    mount(&script, &host).unwrap();
+    assert!(
+        find(&root, "[data-first-paint]").is_some(),
+        "kept while the widget loads"
+    );
+    assert!(
+        find(&root, ".palabre-root[hidden]:not([data-first-paint])").is_some(),
+        "the widget draws out of sight meanwhile"
+    );
+    until("the handoff", || !handoff(&root).is_empty()).await;
+    assert_eq!(
+        handoff(&root),
+        "2 shown",
+        "the first paint left when the widget had drawn the whole page, and showed it"
+    );
+    assert!(text(&root).contains("drawn by the widget"));
+    assert!(!text(&root).contains("drawn by the server"));
+}
+
+#[wasm_bindgen_test]
+async fn a_first_paint_drawn_for_another_widget_goes_at_once() {
+    install_mock();
+    seed(
+        "/painted-fr",
+        &format!("[{}]", comment_json(1211, None, "bonjour")),
+    );
+    // Drawn in English; the widget is French.
+    let (script, host) = host_with_first_paint("en oldest 20 1 1 4 /painted-fr");
+    for (k, v) in [("thread", "/painted-fr"), ("lang", "fr")] {
+        script.set_attribute(&format!("data-{k}"), v).unwrap();
+    }
+    mount(&script, &host).unwrap();
+    let root = host.shadow_root().unwrap();
+    assert!(find(&root, "[data-first-paint]").is_none());
+    assert!(find(&root, ".palabre-root[hidden]").is_none());
+    until("the widget's page", || text(&root).contains("bonjour")).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_first_load_replaces_the_first_paint_with_the_error() {
+    install_mock();
+    set_failure("500");
+    let (script, host) = host_with_first_paint("en oldest 20 1 1 4 /painted-down");
+    for (k, v) in [("thread", "/painted-down"), ("lang", "en")] {
+        script.set_attribute(&format!("data-{k}"), v).unwrap();
+    }
+    let root = host.shadow_root().unwrap();
+    watch_handoff(&root);
+    mount(&script, &host).unwrap();
+    until("the handoff", || !handoff(&root).is_empty()).await;
+    set_failure("");
+    assert_eq!(handoff(&root), "0 shown");
+    assert!(
+        find(&root, "button.retry").is_some(),
+        "the reader can retry"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,7 @@
 //! Palabre's wire contract, compiled by both the server and the widget (wasm32), so the two
 //! can't drift: the JSON types of API v1, the error codes, the input types that parse raw
-//! reader input into validated values, and the flat-list-to-tree building.
+//! reader input into validated values, the flat-list-to-tree building, and what a thread's
+//! first paint needs on both sides (the widget's words, identicons, `first_paint`).
 //!
 //! Nothing here depends on a web framework or a database.
 
@@ -11,6 +12,9 @@ compile_error!(
 
 pub mod dto;
 pub mod error;
+pub mod first_paint;
+pub mod i18n;
+pub mod identicon;
 pub mod input;
 pub mod pow;
 pub mod time;

@@ -6,6 +6,7 @@
 TRUNK_VERSION=0.21.14
 WASM_PACK_VERSION=0.15.1
 BINARYEN_VERSION=132.0.0
+TERSER_VERSION=5.46.0
 PALABRE_TOOLS_DIR="${PALABRE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/palabre-tools}"
 
 export PATH="$PALABRE_TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -68,6 +69,15 @@ ensure_wasm_opt() {
   fi
 }
 
+# The loader must stay under 1 KB brotli as served: a real minifier, from npm like wasm-opt.
+ensure_terser() {
+  if [ "$(terser --version 2>/dev/null | awk '{ print $2 }')" != "$TERSER_VERSION" ]; then
+    _say "installing terser $TERSER_VERSION from npm"
+    mkdir -p "$PALABRE_TOOLS_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$PALABRE_TOOLS_DIR" "terser@$TERSER_VERSION"
+  fi
+}
+
 _apt_install() {
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -94,4 +104,5 @@ ensure_widget_tools() {
   ensure_wasm_target
   ensure_wasm_bindgen
   ensure_wasm_opt
+  ensure_terser
 }

@@ -7,6 +7,7 @@ pub mod comments;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod first_paint;
 pub mod http;
 pub mod import;
 pub mod moderation;

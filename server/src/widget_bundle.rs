@@ -1,5 +1,6 @@
 //! The widget's bundle (built by `scripts/build-widget`, never committed), loaded once at start
-//! from `--widget-dir`. The glue and the wasm are served under content-hashed names, so they can
+//! from `--widget-dir`. The glue, the wasm and the stylesheet (which the loader needs for the
+//! first paint; the wasm has its own copy compiled in) are served under content-hashed names, so they can
 //! be cached forever; only the small loader keeps a stable name, and it is rewritten to point at
 //! the current hashes. A new release therefore can't be mixed with a cached old one.
 
@@ -13,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 pub const LOADER: &str = "palabre.js";
 const GLUE: &str = "palabre-widget.js";
 const WASM: &str = "palabre-widget_bg.wasm";
+const CSS: &str = "palabre.css";
 
 /// One file as served: its bytes, content type, ETag, and compressed forms once computed.
 #[derive(Debug)]
@@ -126,6 +128,9 @@ pub struct WidgetBundle {
     pub glue: Asset,
     pub wasm_name: String,
     pub wasm: Asset,
+    /// The stylesheet, when the bundle has one: without it the loader shows no first paint
+    /// (its request for it fails), and the widget works as before.
+    pub css: Option<(String, Asset)>,
 }
 
 impl WidgetBundle {
@@ -143,23 +148,41 @@ impl WidgetBundle {
         let tag = |a: &Asset| a.etag.trim_matches('"')[..10].to_owned();
         let glue_name = format!("palabre-widget.{}.js", tag(&glue));
         let wasm_name = format!("palabre-widget_bg.{}.wasm", tag(&wasm));
+        let css = match std::fs::read(dir.join(CSS)) {
+            Ok(raw) => {
+                let css = Asset::new("text/css; charset=utf-8", raw, true);
+                Some((format!("palabre.{}.css", tag(&css)), css))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(
+                    "the widget bundle in {} has no {CSS}: no first paint",
+                    dir.display()
+                );
+                None
+            }
+            Err(e) => return Err(e).context(format!("reading {}", dir.join(CSS).display())),
+        };
         let loader = String::from_utf8(read(LOADER)?).context("the loader is not UTF-8")?;
         let quoted = |name: &str| format!("'{name}'");
-        if !loader.contains(&quoted(GLUE)) || !loader.contains(&quoted(WASM)) {
+        if ![GLUE, WASM].iter().all(|n| loader.contains(&quoted(n))) {
             bail!(
                 "the loader in {} does not name '{GLUE}' and '{WASM}'",
                 dir.display()
             );
         }
-        let loader = loader
+        let mut loader = loader
             .replace(&quoted(GLUE), &quoted(&glue_name))
             .replace(&quoted(WASM), &quoted(&wasm_name));
+        if let Some((css_name, _)) = &css {
+            loader = loader.replace(&quoted(CSS), &quoted(css_name));
+        }
         Ok(Self {
             loader: Asset::new("text/javascript; charset=utf-8", loader.into_bytes(), false),
             glue_name,
             glue,
             wasm_name,
             wasm,
+            css,
         })
     }
 
@@ -170,6 +193,8 @@ impl WidgetBundle {
             Some(&self.glue)
         } else if name == self.wasm_name {
             Some(&self.wasm)
+        } else if let Some((_, css)) = self.css.as_ref().filter(|(n, _)| n == name) {
+            Some(css)
         } else {
             None
         }
@@ -179,7 +204,11 @@ impl WidgetBundle {
     pub fn compress_in_background(self: &Arc<Self>) {
         let bundle = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            for asset in [&bundle.loader, &bundle.glue, &bundle.wasm] {
+            let css = bundle.css.as_ref().map(|(_, css)| css);
+            for asset in [&bundle.loader, &bundle.glue, &bundle.wasm]
+                .into_iter()
+                .chain(css)
+            {
                 asset.compress();
             }
             tracing::debug!("widget bundle compressed");

@@ -5,16 +5,18 @@ use crate::client::ApiError;
 use crate::config::WidgetConfig;
 use crate::context::{Ctx, now_ms};
 use crate::i18n::Msg;
+use crate::mount::Handoff;
 use crate::thread_state::ThreadState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
 use std::time::Duration;
 
-/// Top-level comments (with their replies) drawn before the first paint; the rest of the page
-/// follows right after it. Drawing a whole first page (56 comments) took about 110 ms, and a
-/// reader sees only the first few at once.
-pub const FIRST_PAINT_ROOTS: usize = 4;
+/// Top-level comments (with their replies) the widget draws in its first frame; the rest of the
+/// page follows right after it. Drawing a whole first page (56 comments) took about 110 ms, and
+/// a reader sees only the first few at once. (Not when the server's first paint is showing: the
+/// widget then draws the whole page out of sight.)
+pub const FIRST_DRAW_ROOTS: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Load {
@@ -27,9 +29,19 @@ enum Load {
     },
 }
 
-/// One widget: the thread of `config.thread` and its forms.
+/// One widget: the thread of `config.thread` and its forms. `handoff` takes the place of the
+/// server's first paint once the first page is drawn (see `mount`).
 #[component]
-pub fn App(config: WidgetConfig) -> impl IntoView {
+pub fn App(config: WidgetConfig, handoff: Option<Handoff>) -> impl IntoView {
+    let handoff = StoredValue::new_local(handoff);
+    // All at once when a first paint is showing: the reader already sees the page, and the
+    // swap waits for the whole of it.
+    let draw_in_steps = handoff.with_value(Option::is_none);
+    let hand_over = move || {
+        if let Some(h) = handoff.try_update_value(Option::take).flatten() {
+            h.run();
+        }
+    };
     let own = crate::storage::Store::browser().own_comments(&config.endpoint, now_ms(), i64::MAX);
     let thread = RwSignal::new(ThreadState::new(config.sort));
     let replying_to = RwSignal::new(None);
@@ -48,7 +60,7 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
     };
     provide_context(ctx);
     let load = RwSignal::new(Load::Loading);
-    // How many top-level comments the list draws (see FIRST_PAINT_ROOTS).
+    // How many top-level comments the list draws (see FIRST_DRAW_ROOTS).
     let roots_shown = RwSignal::new(usize::MAX);
 
     // The server's rules: until they come, the form validates with the defaults.
@@ -80,13 +92,16 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
                 .await
             {
                 Ok(page) => {
-                    if !more {
-                        roots_shown.set(FIRST_PAINT_ROOTS);
+                    if !more && draw_in_steps {
+                        roots_shown.set(FIRST_DRAW_ROOTS);
                         // After the frame that paints the first ones: a timeout queued from an
                         // animation frame runs once that frame is drawn.
                         request_animation_frame(move || {
                             set_timeout(move || roots_shown.set(usize::MAX), Duration::ZERO)
                         });
+                    } else if !more {
+                        // The list is drawn by the next frame: swap then, in that frame.
+                        request_animation_frame(hand_over);
                     }
                     ctx.update_thread(|t| {
                         if !more {
@@ -103,6 +118,7 @@ pub fn App(config: WidgetConfig) -> impl IntoView {
                     load.set(Load::Failed {
                         unreachable: matches!(e, ApiError::Unreachable),
                     });
+                    request_animation_frame(hand_over);
                     ctx.announce(ctx.t(Msg::LoadFailed));
                 }
             }

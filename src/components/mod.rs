@@ -9,4 +9,4 @@ mod reply_form;
 mod thread_header;
 mod vote_buttons;
 
-pub use app::{App, FIRST_PAINT_ROOTS};
+pub use app::{App, FIRST_DRAW_ROOTS};

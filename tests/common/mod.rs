@@ -21,6 +21,10 @@ extern "C" {
     /// Records how many elements match `selector` when `root` first has any.
     pub fn watch_first_draw(root: &web_sys::ShadowRoot, selector: &str);
     pub fn first_draw(root: &web_sys::ShadowRoot) -> u32;
+    /// Records, when the server's first paint leaves `root`, what the widget shows then.
+    pub fn watch_handoff(root: &web_sys::ShadowRoot);
+    /// "<comments in the widget's drawing> shown|hidden", or "" before the handoff.
+    pub fn handoff(root: &web_sys::ShadowRoot) -> String;
 }
 
 /// The endpoint the mock answers for.

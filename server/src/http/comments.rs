@@ -2,14 +2,19 @@
 
 use super::extract::{ApiJson, CachedJson, CommentId, EditToken, WriteQuota, bearer_token};
 use crate::cache::PageKey;
-use crate::comments::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::comments::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, now};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::Cursor;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, FirstPaint, MAX_VISUAL_DEPTH, parse_flag};
+use palabre_api::i18n::Lang;
 use palabre_api::{
     Comment, CommentStatus, CreatedComment, DeleteResult, EditComment, ErrorCode, NewComment,
     SortOrder, ThreadKey, ThreadPage, ValidationError, VoteCounts, VoteRequest, VoteValue,
@@ -19,6 +24,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/comments", get(list).post(create))
+        .route("/api/v1/first-paint", get(first_paint))
         .route("/api/v1/comments/{id}", get(one).patch(edit).delete(remove))
         .route("/api/v1/comments/{id}/vote", post(vote))
 }
@@ -31,51 +37,140 @@ struct ListParams {
     cursor: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<CachedJson> {
-    let Query(params) = params.map_err(|e| Error::Body {
+/// A thread page's query, parsed.
+struct PageRequest {
+    thread: ThreadKey,
+    key: PageKey,
+    cursor: Option<Cursor>,
+}
+
+impl PageRequest {
+    fn parse(params: &ListParams) -> Result<Self> {
+        let thread = ThreadKey::parse(params.thread.as_deref().unwrap_or(""))?;
+        let sort = match params.sort.as_deref() {
+            None | Some("") => SortOrder::default(),
+            Some(s) => SortOrder::parse(s)?,
+        };
+        let limit = match params.limit.as_deref() {
+            None | Some("") => DEFAULT_PAGE_SIZE,
+            Some(l) => l
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                .ok_or(ValidationError::new(ErrorCode::InvalidParameter, "limit"))?,
+        };
+        let cursor = match params.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(
+                Cursor::decode(c, sort)
+                    .ok_or(ValidationError::new(ErrorCode::InvalidCursor, "cursor"))?,
+            ),
+        };
+        let key = PageKey {
+            sort,
+            limit,
+            cursor: cursor.as_ref().map(Cursor::encode),
+        };
+        Ok(Self {
+            thread,
+            key,
+            cursor,
+        })
+    }
+}
+
+fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T> {
+    params.map(|Query(p)| p).map_err(|e| Error::Body {
         code: ErrorCode::InvalidParameter,
         detail: e.body_text(),
         field: None,
-    })?;
-    let thread = ThreadKey::parse(params.thread.as_deref().unwrap_or(""))?;
-    let sort = match params.sort.as_deref() {
-        None | Some("") => SortOrder::default(),
-        Some(s) => SortOrder::parse(s)?,
-    };
-    let limit = match params.limit.as_deref() {
-        None | Some("") => DEFAULT_PAGE_SIZE,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or(ValidationError::new(ErrorCode::InvalidParameter, "limit"))?,
-    };
-    let cursor = match params.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            Cursor::decode(c, sort)
-                .ok_or(ValidationError::new(ErrorCode::InvalidCursor, "cursor"))?,
-        ),
-    };
-    let key = PageKey {
-        sort,
-        limit,
-        cursor: cursor.map(|c| c.encode()),
-    };
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<CachedJson> {
+    let request = PageRequest::parse(&query(params)?)?;
+    Ok(CachedJson(page_json(&state, request).await?))
+}
+
+/// The page's JSON, from the response cache or read and put there.
+async fn page_json(state: &AppState, request: PageRequest) -> Result<Bytes> {
+    let PageRequest {
+        thread,
+        key,
+        cursor,
+    } = request;
     if let Some(body) = state.cache.page(thread.as_str(), &key) {
-        return Ok(CachedJson(body));
+        return Ok(body);
     }
     let ticket = state.cache.ticket(state.store.as_ref()).await;
     let page: ThreadPage =
-        comments::thread_page(&state, thread.clone(), sort, limit, cursor).await?;
-    let body = CachedJson::serialize(&page)?;
+        comments::thread_page(state, thread.clone(), key.sort, key.limit, cursor).await?;
+    let body = CachedJson::serialize(&page)?.0;
     state
         .cache
-        .put_page(ticket, thread.as_str(), key, body.0.clone());
+        .put_page(ticket, thread.as_str(), key, body.clone());
     Ok(body)
+}
+
+#[derive(Deserialize)]
+struct FirstPaintParams {
+    #[serde(flatten)]
+    page: ListParams,
+    lang: Option<String>,
+    avatars: Option<String>,
+    votes: Option<String>,
+    depth: Option<String>,
+}
+
+/// `GET /api/v1/first-paint`: a thread's first page in the widget's HTML, for the loader to
+/// show before the widget runs (`crate::first_paint`). Takes the loader's raw `data-*` values:
+/// what it cannot read falls back to the widget's defaults, and the widget, which names what
+/// it would draw in the same terms (`FirstPaint::signature`), drops a first paint that differs.
+async fn first_paint(
+    State(state): State<AppState>,
+    params: Result<Query<FirstPaintParams>, QueryRejection>,
+) -> Result<Response> {
+    let params = query(params)?;
+    if params.page.cursor.is_some() {
+        return Err(ValidationError::new(ErrorCode::InvalidParameter, "cursor").into());
+    }
+    let request = PageRequest::parse(&params.page)?;
+    let raw = |v: &Option<String>| v.as_deref().unwrap_or("").to_owned();
+    let paint = FirstPaint {
+        thread: request.thread.clone(),
+        sort: request.key.sort,
+        limit: request.key.limit,
+        lang: Lang::from_tag(&raw(&params.lang)).unwrap_or(Lang::En),
+        avatars: parse_flag(&raw(&params.avatars)).unwrap_or(true),
+        votes: parse_flag(&raw(&params.votes)).unwrap_or(true),
+        max_depth: raw(&params.depth)
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| *d <= MAX_VISUAL_DEPTH)
+            .unwrap_or(DEFAULT_VISUAL_DEPTH),
+    };
+    // Through the JSON cache: the widget asks for the same page right after.
+    let page: ThreadPage = serde_json::from_slice(&page_json(&state, request).await?)
+        .map_err(|e| Error::Internal(e.into()))?;
+    let html = crate::first_paint::render(&paint, page, now().as_millis()).into_string();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // Relative times ("5 minutes ago") age.
+            (header::CACHE_CONTROL, "no-cache"),
+            // A fragment for the loader, never a page: inert if opened directly.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox",
+            ),
+        ],
+        html,
+    )
+        .into_response())
 }
 
 async fn create(

@@ -6,16 +6,17 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-const LOADER: &str =
-    "(function(){import(base+'palabre-widget.js');f(base+'palabre-widget_bg.wasm')})();\n";
+const LOADER: &str = "(function(){import(base+'palabre-widget.js');f(base+'palabre-widget_bg.wasm');f(base+'palabre.css')})();\n";
 const GLUE: &str = "export default function init() {}\n";
 // "\0asm" and version 1: enough for a content type check.
+const CSS: &str = ".palabre { color: CanvasText; }\n";
 const WASM: &[u8] = b"\0asm\x01\0\0\0 padding so compression has something to do ..........";
 
 fn write_bundle(dir: &Path, glue: &str) {
     std::fs::write(dir.join("palabre.js"), LOADER).unwrap();
     std::fs::write(dir.join("palabre-widget.js"), glue).unwrap();
     std::fs::write(dir.join("palabre-widget_bg.wasm"), WASM).unwrap();
+    std::fs::write(dir.join("palabre.css"), CSS).unwrap();
 }
 
 async fn app_with_bundle(glue: &str) -> (TestApp, tempfile::TempDir) {
@@ -29,7 +30,7 @@ async fn app_with_bundle(glue: &str) -> (TestApp, tempfile::TempDir) {
 }
 
 /// The hashed file names the loader points at.
-async fn hashed_names(app: &TestApp) -> (String, String) {
+async fn hashed_names(app: &TestApp) -> (String, String, String) {
     let loader = app.get("/embed/palabre.js").await.text().await.unwrap();
     let name = |prefix: &str, ext: &str| {
         let start = loader
@@ -41,6 +42,7 @@ async fn hashed_names(app: &TestApp) -> (String, String) {
     (
         name("palabre-widget.", ".js"),
         name("palabre-widget_bg.", ".wasm"),
+        name("palabre.", ".css"),
     )
 }
 
@@ -58,8 +60,9 @@ async fn the_loader_points_at_content_hashed_files() {
         res.headers()["cache-control"],
         "public, max-age=0, must-revalidate"
     );
-    let (glue, wasm) = hashed_names(&app).await;
+    let (glue, wasm, css) = hashed_names(&app).await;
     assert_ne!(glue, "palabre-widget.js");
+    assert_ne!(css, "palabre.css");
 
     let res = app.get(&format!("/embed/{glue}")).await;
     assert_eq!(res.status(), 200);
@@ -71,6 +74,9 @@ async fn the_loader_points_at_content_hashed_files() {
     let res = app.get(&format!("/embed/{wasm}")).await;
     assert_eq!(res.headers()["content-type"], "application/wasm");
     assert_eq!(res.bytes().await.unwrap().as_ref(), WASM);
+    let res = app.get(&format!("/embed/{css}")).await;
+    assert_eq!(res.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(res.text().await.unwrap(), CSS);
 
     // The unhashed names are not served: a stale loader can't mix releases.
     let res = app.get("/embed/palabre-widget.js").await;
@@ -81,8 +87,8 @@ async fn the_loader_points_at_content_hashed_files() {
 async fn a_new_release_gets_new_names() {
     let (one, _b1) = app_with_bundle(GLUE).await;
     let (two, _b2) = app_with_bundle("export default function init() { /* v2 */ }\n").await;
-    let (glue1, wasm1) = hashed_names(&one).await;
-    let (glue2, wasm2) = hashed_names(&two).await;
+    let (glue1, wasm1, _) = hashed_names(&one).await;
+    let (glue2, wasm2, _) = hashed_names(&two).await;
     assert_ne!(glue1, glue2);
     assert_eq!(wasm1, wasm2, "unchanged file, unchanged name");
 }
@@ -90,7 +96,7 @@ async fn a_new_release_gets_new_names() {
 #[tokio::test]
 async fn etags_and_compression() {
     let (app, _bundle) = app_with_bundle(GLUE).await;
-    let (_, wasm) = hashed_names(&app).await;
+    let (_, wasm, _) = hashed_names(&app).await;
     let url = app.url(&format!("/embed/{wasm}"));
     let first = app.client.get(&url).send().await.unwrap();
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
@@ -170,4 +176,19 @@ async fn without_a_bundle_embed_is_not_found_and_a_broken_bundle_fails_at_start(
         format!("{err:#}").contains("scripts/build-widget"),
         "{err:#}"
     );
+}
+
+#[tokio::test]
+async fn a_bundle_without_its_stylesheet_serves_the_widget_without_a_first_paint() {
+    let bundle = tempfile::tempdir().unwrap();
+    write_bundle(bundle.path(), GLUE);
+    std::fs::remove_file(bundle.path().join("palabre.css")).unwrap();
+    let dir = bundle.path().to_owned();
+    let app = TestApp::spawn_with(|s| s.widget_dir = Some(dir)).await;
+    let loader = app.get("/embed/palabre.js").await.text().await.unwrap();
+    assert!(loader.contains("'palabre.css'"), "left as is: {loader}");
+    let res = app.get("/embed/palabre.css").await;
+    expect_error(res, 404, ErrorCode::NotFound).await;
+    let (glue, _, _) = hashed_names(&app).await;
+    assert_eq!(app.get(&format!("/embed/{glue}")).await.status(), 200);
 }

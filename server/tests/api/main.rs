@@ -15,6 +15,7 @@ mod comments;
 mod counts_preview_config;
 mod edit_delete;
 mod embed;
+mod first_paint;
 mod notifications;
 mod openapi;
 mod security;

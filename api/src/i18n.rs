@@ -1,7 +1,7 @@
 //! The widget's words in English and French. Every message is a `match` arm per language, so a
 //! missing translation does not compile. Other languages fall back to English.
 
-use palabre_api::ErrorCode;
+use crate::ErrorCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {

@@ -1,0 +1,81 @@
+//! A thread's first page drawn by the server, so a reader sees the comments before the
+//! widget's code has arrived: the loader shows it, and the widget takes over once it has drawn
+//! the same page. Both sides describe what a first paint was drawn for with
+//! [`FirstPaint::signature`]; the widget keeps one only if it would draw exactly that.
+
+use crate::i18n::Lang;
+use crate::{SortOrder, ThreadKey};
+
+/// Replies deeper than this are drawn at this depth unless the blog owner says otherwise.
+pub const DEFAULT_VISUAL_DEPTH: usize = 4;
+pub const MAX_VISUAL_DEPTH: usize = 10;
+
+/// Everything that decides a first page's markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstPaint {
+    pub thread: ThreadKey,
+    pub sort: SortOrder,
+    /// Top-level comments per page.
+    pub limit: u32,
+    pub lang: Lang,
+    pub avatars: bool,
+    pub votes: bool,
+    pub max_depth: usize,
+}
+
+impl FirstPaint {
+    /// One line naming all of the above; the thread key last, since it may hold spaces.
+    pub fn signature(&self) -> String {
+        format!(
+            "{} {} {} {} {} {} {}",
+            self.lang.tag(),
+            self.sort.as_str(),
+            self.limit,
+            u8::from(self.avatars),
+            u8::from(self.votes),
+            self.max_depth,
+            self.thread.as_str()
+        )
+    }
+}
+
+/// A `data-*` on/off attribute: absent or empty means on; `None` for a word we don't know.
+pub fn parse_flag(raw: &str) -> Option<bool> {
+    match raw.trim() {
+        "" | "true" | "yes" | "1" => Some(true),
+        "false" | "no" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_names_every_choice() {
+        let paint = FirstPaint {
+            thread: ThreadKey::parse("/a post").unwrap(),
+            sort: SortOrder::Newest,
+            limit: 20,
+            lang: Lang::Fr,
+            avatars: false,
+            votes: true,
+            max_depth: 4,
+        };
+        assert_eq!(paint.signature(), "fr newest 20 0 1 4 /a post");
+        let other = FirstPaint {
+            avatars: true,
+            ..paint.clone()
+        };
+        assert_ne!(paint.signature(), other.signature());
+    }
+
+    #[test]
+    fn flags() {
+        assert_eq!(parse_flag(""), Some(true));
+        assert_eq!(parse_flag(" no "), Some(false));
+        assert_eq!(parse_flag("0"), Some(false));
+        assert_eq!(parse_flag("maybe"), None);
+    }
+}

@@ -1,0 +1,85 @@
+// The server's first paint: the loader shows the thread drawn by the server before the widget's
+// code has arrived, and the widget takes its place with the same markup. This test is the
+// guard against the two drawings drifting apart (server/src/first_paint.rs mirrors
+// src/components/).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, startBlog, article, launch, seedComment } from "../harness.mjs";
+
+let server, blog, browser;
+const pages = {};
+
+before(async () => {
+  blog = await startBlog(pages);
+  server = await startServer({ blogOrigin: blog.origin, args: ["--pow-difficulty", "0"] });
+  pages["/post"] = article(server.url, { thread: "/post", attrs: 'data-max-depth="1"' });
+  pages["/german"] = article(server.url, { thread: "/post", lang: "de" });
+  const first = await seedComment(server.url, { thread: "/post", author: "Ana <i>", website: "https://ana.example/?a=1&b=2",
+    body: "Hello **there**: `code` and\n\n> a quote" });
+  const reply = await seedComment(server.url, { thread: "/post", parent: first.comment.id, body: "Une réponse 🥞" });
+  await seedComment(server.url, { thread: "/post", parent: reply.comment.id, body: "deeper, drawn flat" });
+  const edited = await seedComment(server.url, { thread: "/post", body: "before the edit" });
+  await fetch(`${server.url}/api/v1/comments/${edited.comment.id}`, { method: "PATCH",
+    headers: { "content-type": "application/json", authorization: `Bearer ${edited.edit_token}` },
+    body: JSON.stringify({ body: "after the edit" }) });
+  await fetch(`${server.url}/api/v1/comments/${first.comment.id}/vote`, { method: "POST",
+    headers: { "content-type": "application/json" }, body: JSON.stringify({ value: 1 }) });
+  const gone = await seedComment(server.url, { thread: "/post", body: "to be deleted" });
+  await seedComment(server.url, { thread: "/post", parent: gone.comment.id, body: "keeps its place" });
+  await fetch(`${server.url}/api/v1/comments/${gone.comment.id}`, { method: "DELETE",
+    headers: { authorization: `Bearer ${gone.edit_token}` } });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await blog?.stop();
+});
+
+// The comment section's markup, as the browser holds it: Leptos' placeholder comments, what
+// only the widget draws (the form, its live region, the feed link) and hover titles left out.
+function markup(page, selector) {
+  return page.evaluate((selector) => {
+    const section = document.querySelector("div.palabre").shadowRoot.querySelector(selector).cloneNode(true);
+    const walker = document.createTreeWalker(section, NodeFilter.SHOW_COMMENT);
+    const comments = [];
+    while (walker.nextNode()) comments.push(walker.currentNode);
+    comments.forEach((c) => c.remove());
+    section.querySelectorAll("form.reply-form, .sr-only, a.feed").forEach((e) => e.remove());
+    section.querySelectorAll("time[title]").forEach((e) => e.removeAttribute("title"));
+    return section.outerHTML;
+  }, selector);
+}
+
+test("the first paint shows the thread before the widget, which takes its place with the same markup", async () => {
+  const page = await browser.newPage();
+  // The widget's code waits until the first paint has been looked at.
+  let release;
+  const wasmHeld = new Promise((r) => (release = r));
+  await page.route("**/*.wasm", async (route) => { await wasmHeld; await route.continue(); });
+  await page.goto(`${blog.origin}/post`);
+  const paint = page.locator("div.palabre [data-first-paint]");
+  await paint.locator("li.comment", { hasText: "Hello there" }).waitFor();
+  assert.equal(await page.locator("div.palabre form").count(), 0, "no form before the widget runs");
+  const drawnByServer = await markup(page, "[data-first-paint] > section");
+  release();
+  await page.locator("div.palabre form.reply-form").waitFor();
+  assert.equal(await paint.count(), 0, "the first paint is gone");
+  const drawnByWidget = await markup(page, ".palabre-root > section");
+  assert.ok(drawnByServer.includes("keeps its place") && drawnByServer.includes("after the edit"));
+  assert.equal(drawnByServer, drawnByWidget);
+  await page.close();
+});
+
+test("a widget that would draw something else drops the first paint and draws its own", async () => {
+  // German is not one of the widget's languages: the loader asks for "de" (English), the
+  // widget goes by the browser's French.
+  const context = await browser.newContext({ locale: "fr-FR" });
+  const page = await context.newPage();
+  await page.goto(`${blog.origin}/german`);
+  await page.locator("div.palabre form.reply-form").waitFor();
+  assert.equal(await page.locator("div.palabre [data-first-paint]").count(), 0);
+  assert.equal(await page.locator("div.palabre h2.count").textContent(), "5 commentaires");
+  await context.close();
+});

@@ -1,0 +1,297 @@
+//! A thread's first page as the widget draws it, in HTML: the loader shows it in the widget's
+//! shadow root before the widget's code has arrived, and the widget replaces it with its own
+//! drawing of the same page (see `palabre_api::first_paint`). The markup mirrors the widget's
+//! components (`src/components/`) element for element, minus what only the widget can know or
+//! do: the form, the reader's own comments and votes, the feed link. The end-to-end test
+//! `first-paint.test.mjs` compares the two, so a change to one that misses the other fails.
+//!
+//! maud escapes every value; the only HTML passed through is the comment bodies, which the
+//! server sanitised when they were written (the same HTML the widget puts in `innerHTML`).
+
+use maud::{Markup, PreEscaped, html};
+use palabre_api::first_paint::FirstPaint;
+use palabre_api::i18n::{Msg, comment_count, relative_time, t};
+use palabre_api::identicon::identicon;
+use palabre_api::tree::{Node, build_tree};
+use palabre_api::{Comment, CommentStatus, SortOrder, ThreadPage};
+
+/// The first page of `page`'s thread, drawn for `paint` at `now_ms` (relative times). The
+/// loader shows only a body that starts as this one does (`<div class="palabre-root"
+/// data-first-paint=`), never, say, a proxy's error page.
+pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
+    let lang = paint.lang;
+    let locked = page.thread.locked;
+    let empty = page.comments.is_empty();
+    let more = page.next_cursor.is_some();
+    let roots = build_tree(page.comments);
+    let draw = Draw {
+        paint,
+        locked,
+        now_ms,
+    };
+    let option = |sort: SortOrder, msg: Msg| {
+        html! { option value=(sort.as_str()) selected[paint.sort == sort] { (t(lang, msg)) } }
+    };
+    html! {
+        div class="palabre-root" data-first-paint=(paint.signature()) {
+            section class="palabre" lang=(lang.tag()) aria-label=(t(lang, Msg::Comments)) {
+                header class="thread-header" {
+                    h2 class="count" { (comment_count(lang, page.thread.count)) }
+                    label class="sort" {
+                        span { (t(lang, Msg::SortLabel)) }
+                        select {
+                            (option(SortOrder::Oldest, Msg::SortOldest))
+                            (option(SortOrder::Newest, Msg::SortNewest))
+                            (option(SortOrder::Top, Msg::SortTop))
+                        }
+                    }
+                }
+                @if empty {
+                    p class="status empty" { (t(lang, Msg::EmptyThread)) }
+                }
+                ol class="comments" role="list" {
+                    @for root in &roots { (draw.comment(root)) }
+                }
+                @if more {
+                    button class="load-more" type="button" { (t(lang, Msg::LoadMore)) }
+                }
+                @if locked {
+                    p class="status locked" { (t(lang, Msg::ThreadLocked)) }
+                }
+            }
+        }
+    }
+}
+
+struct Draw<'a> {
+    paint: &'a FirstPaint,
+    locked: bool,
+    now_ms: i64,
+}
+
+impl Draw<'_> {
+    /// One comment and its replies (`components/comment.rs`). Recursion is bounded by the
+    /// server's own nesting limit, like the widget's.
+    fn comment(&self, node: &Node<Comment>) -> Markup {
+        let lang = self.paint.lang;
+        let c = &node.item;
+        let deleted = c.status == CommentStatus::Deleted;
+        let pending = c.status == CommentStatus::Pending;
+        let name = c.author.as_deref().unwrap_or(t(lang, Msg::Anonymous));
+        let website = c
+            .website
+            .as_deref()
+            .filter(|w| w.starts_with("https://") || w.starts_with("http://"));
+        let class = match c.status {
+            CommentStatus::Pending => "comment pending",
+            CommentStatus::Deleted => "comment is-deleted",
+            _ => "comment",
+        };
+        let flat = node.depth + 1 > self.paint.max_depth;
+        html! {
+            li class=(class) data-id=(c.id) tabindex="-1" {
+                article aria-label=(name) {
+                    header class="meta" {
+                        @if self.paint.avatars {
+                            @let icon = identicon(&c.avatar);
+                            svg class="avatar" viewBox="-0.5 -0.5 6 6" aria-hidden="true" focusable="false" {
+                                path fill=(format!("hsl({} 55% 45%)", icon.hue)) d=(icon.path()) {}
+                            }
+                        }
+                        @if let Some(href) = website {
+                            a class="author" href=(href) rel="nofollow ugc noopener" target="_blank" { (name) }
+                        } @else {
+                            span class="author" { (name) }
+                        }
+                        time datetime=(c.created.to_rfc3339()) {
+                            (relative_time(lang, self.now_ms, c.created.as_millis()))
+                        }
+                        @if c.edited.is_some() {
+                            span class="edited" { " · " (t(lang, Msg::EditedMark)) }
+                        }
+                        @if !node.children.is_empty() {
+                            button class="collapse" type="button" aria-expanded="true" { (t(lang, Msg::Collapse)) }
+                        }
+                    }
+                    @if pending {
+                        p class="pending-note" { (t(lang, Msg::AwaitingModeration)) }
+                    }
+                    @if deleted {
+                        p class="deleted" { (t(lang, Msg::Deleted)) }
+                    } @else {
+                        div class="body" { (PreEscaped(&c.html)) }
+                        div class="actions" {
+                            @if self.paint.votes { (self.votes(c)) }
+                            @if !self.locked {
+                                button class="reply" type="button" aria-expanded="false" { (t(lang, Msg::Reply)) }
+                            }
+                        }
+                    }
+                }
+                @if !node.children.is_empty() {
+                    ol class=(if flat { "replies flat" } else { "replies" }) role="list" {
+                        @for child in &node.children { (self.comment(child)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `components/vote_buttons.rs`, with no vote of the reader's (the widget learns those).
+    fn votes(&self, c: &Comment) -> Markup {
+        let lang = self.paint.lang;
+        let (like, dislike) = (t(lang, Msg::Like), t(lang, Msg::Dislike));
+        html! {
+            span class="votes" {
+                button class="vote like" type="button" aria-pressed="false" aria-label=(like) title=(like) {
+                    "▲ " span class="n" { (c.likes) }
+                }
+                button class="vote dislike" type="button" aria-pressed="false" aria-label=(dislike) title=(dislike) {
+                    "▼ " span class="n" { (c.dislikes) }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palabre_api::i18n::Lang;
+    use palabre_api::{Thread, ThreadKey, Timestamp};
+
+    const NOW: i64 = 1_764_000_000_000;
+
+    fn paint() -> FirstPaint {
+        FirstPaint {
+            thread: ThreadKey::parse("/post").unwrap(),
+            sort: SortOrder::Oldest,
+            limit: 20,
+            lang: Lang::En,
+            avatars: true,
+            votes: true,
+            max_depth: 1,
+        }
+    }
+
+    fn comment(id: i64, parent: Option<i64>) -> Comment {
+        Comment {
+            id,
+            parent,
+            author: None,
+            website: None,
+            avatar: "f98692faed4d251b".into(),
+            html: format!("<p>comment {id}</p>\n"),
+            created: Timestamp::from_millis(NOW - 3 * 3_600_000),
+            edited: None,
+            likes: 2,
+            dislikes: 1,
+            status: CommentStatus::Published,
+        }
+    }
+
+    fn page(comments: Vec<Comment>) -> ThreadPage {
+        ThreadPage {
+            thread: Thread {
+                key: "/post".into(),
+                title: None,
+                count: comments.len() as u64,
+                locked: false,
+            },
+            comments,
+            next_cursor: None,
+        }
+    }
+
+    #[test]
+    fn draws_the_widgets_markup_nested() {
+        let out = render(
+            &paint(),
+            page(vec![
+                comment(1, None),
+                comment(2, Some(1)),
+                comment(3, Some(2)),
+            ]),
+            NOW,
+        )
+        .into_string();
+        assert!(out.starts_with(
+            "<div class=\"palabre-root\" data-first-paint=\"en oldest 20 1 1 1 /post\">"
+        ));
+        assert!(out.contains("<h2 class=\"count\">3 comments</h2>"));
+        assert!(out.contains("<option value=\"oldest\" selected>Oldest first</option>"));
+        assert!(out.contains("<time datetime=\"2025-11-24T13:00:00.000Z\">3 hours ago</time>"));
+        assert!(out.contains("<div class=\"body\"><p>comment 2</p>\n</div>"));
+        assert!(out.contains("aria-label=\"Like\" title=\"Like\">▲ <span class=\"n\">2</span>"));
+        // Depth 0's replies nest; deeper ones are drawn flat (max_depth 1).
+        assert!(
+            out.contains("<ol class=\"replies\" role=\"list\"><li class=\"comment\" data-id=\"2\"")
+        );
+        assert!(out.contains(
+            "<ol class=\"replies flat\" role=\"list\"><li class=\"comment\" data-id=\"3\""
+        ));
+        assert_eq!(out.matches("class=\"collapse\"").count(), 2);
+        assert!(!out.contains("load-more"));
+        assert!(!out.contains("<form"), "the form is the widget's alone");
+    }
+
+    #[test]
+    fn escapes_what_readers_wrote_and_passes_only_bodies_through() {
+        let mut c = comment(1, None);
+        c.author = Some("<img src=x onerror=alert(1)> \"Ana\"".into());
+        c.website = Some("https://ana.example/?a=1&b=\"><script>".into());
+        let out = render(&paint(), page(vec![c]), NOW).into_string();
+        assert!(!out.contains("<img"));
+        assert!(!out.contains("<script"));
+        assert!(out.contains(
+            "<a class=\"author\" href=\"https://ana.example/?a=1&amp;b=&quot;&gt;&lt;script&gt;\""
+        ));
+        assert!(out.contains("aria-label=\"&lt;img src=x onerror=alert(1)&gt; &quot;Ana&quot;\""));
+    }
+
+    #[test]
+    fn links_only_web_addresses() {
+        let mut c = comment(1, None);
+        c.website = Some("javascript:alert(1)".into());
+        let out = render(&paint(), page(vec![c]), NOW).into_string();
+        assert!(!out.contains("javascript:"));
+        assert!(out.contains("<span class=\"author\">Anonymous</span>"));
+    }
+
+    #[test]
+    fn follows_the_options_the_language_and_the_threads_state() {
+        let mut deleted = comment(2, None);
+        deleted.status = CommentStatus::Deleted;
+        let mut p = page(vec![comment(1, None), deleted]);
+        p.thread.locked = true;
+        p.next_cursor = Some("next".into());
+        let paint = FirstPaint {
+            lang: Lang::Fr,
+            avatars: false,
+            votes: false,
+            sort: SortOrder::Top,
+            ..paint()
+        };
+        let out = render(&paint, p, NOW).into_string();
+        assert!(out.contains("<section class=\"palabre\" lang=\"fr\""));
+        assert!(out.contains("<option value=\"top\" selected>"));
+        assert!(!out.contains("class=\"avatar\""));
+        assert!(!out.contains("class=\"votes\""));
+        assert!(
+            !out.contains("class=\"reply\""),
+            "no reply button in a closed thread"
+        );
+        assert!(out.contains("<li class=\"comment is-deleted\" data-id=\"2\""));
+        assert!(out.contains("<p class=\"deleted\">"));
+        assert!(out.contains("<button class=\"load-more\" type=\"button\">"));
+        assert!(out.contains("<p class=\"status locked\">"));
+        assert!(out.contains("il y a 3 heures"));
+    }
+
+    #[test]
+    fn an_empty_thread_says_so() {
+        let out = render(&paint(), page(vec![]), NOW).into_string();
+        assert!(out.contains("<p class=\"status empty\">No comments yet."));
+        assert!(out.contains("<ol class=\"comments\" role=\"list\"></ol>"));
+    }
+}

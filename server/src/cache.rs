@@ -1,5 +1,6 @@
-//! Serialized responses readers fetch most (thread pages, counts), kept until their thread
-//! changes. Most visits only read, so a page is built once per change instead of per reader.
+//! Serialized responses readers fetch most (thread pages, first paints, counts), kept until
+//! their thread changes. Most visits only read, so a page is built once per change instead of
+//! per reader.
 //!
 //! Invalidation follows the store's change sequence (migration 0005), not the write paths: a
 //! sync asks which threads changed since the last one and drops them. This process syncs after
@@ -57,6 +58,8 @@ struct Entries {
 #[derive(Default)]
 struct ThreadEntry {
     pages: HashMap<PageKey, Bytes>,
+    /// First paints by page and `FirstPaint::signature`, with the minute they were drawn in.
+    first_paints: HashMap<(PageKey, String), (i64, Bytes)>,
     /// Keys of `count_responses` that include this thread.
     count_requests: Vec<Bytes>,
     bytes: usize,
@@ -108,6 +111,55 @@ impl ResponseCache {
             entry.bytes += size + thread.len();
             entries.bytes += size + thread.len();
         }
+    }
+
+    /// A first paint of this page drawn for `signature` during `minute` (ms since the epoch /
+    /// 60,000). One drawn in an earlier minute is not served: its relative times ("5 minutes
+    /// ago") may have moved on. Within the minute they lag by less than a minute, which the
+    /// widget corrects when it takes over.
+    pub fn first_paint(
+        &self,
+        thread: &str,
+        key: &PageKey,
+        signature: &str,
+        minute: i64,
+    ) -> Option<Bytes> {
+        let entries = self.entries();
+        let paints = &entries.threads.get(thread)?.first_paints;
+        // The map's key is owned; building one per lookup is cheaper than the drawing it saves.
+        let (drawn, body) = paints.get(&(key.clone(), signature.to_owned()))?;
+        (*drawn == minute).then(|| body.clone())
+    }
+
+    pub fn put_first_paint(
+        &self,
+        ticket: ReadTicket,
+        thread: &str,
+        key: PageKey,
+        signature: String,
+        minute: i64,
+        body: Bytes,
+    ) {
+        let size = |body: &Bytes, key: &PageKey, signature: &str| {
+            body.len()
+                + ENTRY_OVERHEAD
+                + key.cursor.as_ref().map_or(0, String::len)
+                + signature.len()
+        };
+        let added = size(&body, &key, &signature);
+        let Some(mut entries) = self.admit(ticket, added) else {
+            return;
+        };
+        let entry = match entries.threads.get_mut(thread) {
+            Some(entry) => entry,
+            None => entries.threads.entry(thread.to_owned()).or_default(),
+        };
+        let replaced = entry
+            .first_paints
+            .insert((key.clone(), signature.clone()), (minute, body))
+            .map_or(0, |(_, old)| size(&old, &key, &signature));
+        entry.bytes = entry.bytes + added - replaced;
+        entries.bytes = entries.bytes + added - replaced;
     }
 
     /// A counts response cached for exactly this request body.
@@ -313,6 +365,35 @@ mod tests {
         assert_eq!(cache.page("/a", &first_page()), None);
         assert_eq!(cache.counts_response(&request), None);
         assert_eq!(cache.page("/b", &first_page()), Some(body("b")));
+    }
+
+    #[tokio::test]
+    async fn a_first_paint_lasts_its_minute_and_goes_with_its_thread() {
+        let store = store().await;
+        let cache = ResponseCache::new(1 << 20);
+        let ticket = cache.ticket(store.as_ref()).await;
+        let put = |minute, text| {
+            cache.put_first_paint(ticket, "/a", first_page(), "en".into(), minute, body(text))
+        };
+        put(7, "drawn in minute 7");
+        assert_eq!(
+            cache.first_paint("/a", &first_page(), "en", 7),
+            Some(body("drawn in minute 7"))
+        );
+        assert_eq!(cache.first_paint("/a", &first_page(), "en", 8), None);
+        assert_eq!(cache.first_paint("/a", &first_page(), "fr", 7), None);
+        let before = cache.bytes();
+        put(8, "drawn in minute 8");
+        assert_eq!(cache.bytes(), before, "replaced, not added");
+        assert_eq!(
+            cache.first_paint("/a", &first_page(), "en", 8),
+            Some(body("drawn in minute 8"))
+        );
+
+        change(store.as_ref(), "/a").await;
+        cache.sync(store.as_ref()).await;
+        assert_eq!(cache.first_paint("/a", &first_page(), "en", 8), None);
+        assert_eq!(cache.bytes(), 0);
     }
 
     #[tokio::test]

@@ -153,10 +153,27 @@ async fn first_paint(
             .filter(|d| *d <= MAX_VISUAL_DEPTH)
             .unwrap_or(DEFAULT_VISUAL_DEPTH),
     };
-    // Through the JSON cache: the widget asks for the same page right after.
-    let page: ThreadPage = serde_json::from_slice(&page_json(&state, request).await?)
-        .map_err(|e| Error::Internal(e.into()))?;
-    let html = crate::first_paint::render(&paint, page, now().as_millis()).into_string();
+    let (thread, key, signature) = (
+        request.thread.as_str().to_owned(),
+        request.key.clone(),
+        paint.signature(),
+    );
+    let now_ms = now().as_millis();
+    let minute = now_ms.div_euclid(60_000);
+    let html = match state.cache.first_paint(&thread, &key, &signature, minute) {
+        Some(html) => html,
+        None => {
+            let ticket = state.cache.ticket(state.store.as_ref()).await;
+            // Through the JSON cache: the widget asks for the same page right after.
+            let page: ThreadPage = serde_json::from_slice(&page_json(&state, request).await?)
+                .map_err(|e| Error::Internal(e.into()))?;
+            let html = Bytes::from(crate::first_paint::render(&paint, page, now_ms).into_string());
+            state
+                .cache
+                .put_first_paint(ticket, &thread, key, signature, minute, html.clone());
+            html
+        }
+    };
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

@@ -6,6 +6,11 @@
 use crate::i18n::Lang;
 use crate::{SortOrder, ThreadKey};
 
+/// Top-level comments (with their replies) a first paint holds, of the page's: a reader sees
+/// the first few at once, and a short first paint arrives and shows sooner. The widget's own
+/// drawing, which takes its place, adds the rest of the page below them.
+pub const FIRST_PAINT_ROOTS: usize = 4;
+
 /// Replies deeper than this are drawn at this depth unless the blog owner says otherwise.
 pub const DEFAULT_VISUAL_DEPTH: usize = 4;
 pub const MAX_VISUAL_DEPTH: usize = 10;

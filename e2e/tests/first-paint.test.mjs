@@ -28,6 +28,9 @@ before(async () => {
   await seedComment(server.url, { thread: "/post", parent: gone.comment.id, body: "keeps its place" });
   await fetch(`${server.url}/api/v1/comments/${gone.comment.id}`, { method: "DELETE",
     headers: { authorization: `Bearer ${gone.edit_token}` } });
+  // Two more top-level comments: the first paint holds the first four only.
+  await seedComment(server.url, { thread: "/post", body: "the fourth" });
+  await seedComment(server.url, { thread: "/post", body: "the fifth, for the widget only" });
   browser = await launch();
 });
 
@@ -38,18 +41,20 @@ after(async () => {
 });
 
 // The comment section's markup, as the browser holds it: Leptos' placeholder comments, what
-// only the widget draws (the form, its live region, the feed link) and hover titles left out.
-function markup(page, selector) {
-  return page.evaluate((selector) => {
+// only the widget draws (the form, its live region, the feed link, "Load more") and hover
+// titles left out, and only the first `roots` top-level comments.
+function markup(page, selector, roots = Infinity) {
+  return page.evaluate(([selector, roots]) => {
     const section = document.querySelector("div.palabre").shadowRoot.querySelector(selector).cloneNode(true);
     const walker = document.createTreeWalker(section, NodeFilter.SHOW_COMMENT);
     const comments = [];
     while (walker.nextNode()) comments.push(walker.currentNode);
     comments.forEach((c) => c.remove());
-    section.querySelectorAll("form.reply-form, .sr-only, a.feed").forEach((e) => e.remove());
+    section.querySelectorAll("form.reply-form, .sr-only, a.feed, button.load-more").forEach((e) => e.remove());
     section.querySelectorAll("time[title]").forEach((e) => e.removeAttribute("title"));
+    [...section.querySelectorAll("ol.comments > li")].slice(roots).forEach((e) => e.remove());
     return section.outerHTML;
-  }, selector);
+  }, [selector, roots]);
 }
 
 test("the first paint shows the thread before the widget, which takes its place with the same markup", async () => {
@@ -63,10 +68,14 @@ test("the first paint shows the thread before the widget, which takes its place 
   await paint.locator("li.comment", { hasText: "Hello there" }).waitFor();
   assert.equal(await page.locator("div.palabre form").count(), 0, "no form before the widget runs");
   const drawnByServer = await markup(page, "[data-first-paint] > section");
+  const roots = await paint.locator("ol.comments > li").count();
+  assert.equal(roots, 4, "the first four top-level comments");
+  assert.ok(!drawnByServer.includes("the fifth"));
   release();
   await page.locator("div.palabre form.reply-form").waitFor();
   assert.equal(await paint.count(), 0, "the first paint is gone");
-  const drawnByWidget = await markup(page, ".palabre-root > section");
+  assert.equal(await page.locator(".palabre-root ol.comments > li").count(), 5, "the widget shows the whole page");
+  const drawnByWidget = await markup(page, ".palabre-root > section", roots);
   assert.ok(drawnByServer.includes("keeps its place") && drawnByServer.includes("after the edit"));
   assert.equal(drawnByServer, drawnByWidget);
   await page.close();
@@ -80,6 +89,6 @@ test("a widget that would draw something else drops the first paint and draws it
   await page.goto(`${blog.origin}/german`);
   await page.locator("div.palabre form.reply-form").waitFor();
   assert.equal(await page.locator("div.palabre [data-first-paint]").count(), 0);
-  assert.equal(await page.locator("div.palabre h2.count").textContent(), "5 commentaires");
+  assert.equal(await page.locator("div.palabre h2.count").textContent(), "7 commentaires");
   await context.close();
 });

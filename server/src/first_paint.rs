@@ -1,6 +1,7 @@
-//! A thread's first page as the widget draws it, in HTML: the loader shows it in the widget's
-//! shadow root before the widget's code has arrived, and the widget replaces it with its own
-//! drawing of the same page (see `palabre_api::first_paint`). The markup mirrors the widget's
+//! The start of a thread's first page as the widget draws it, in HTML: the loader shows it in
+//! the widget's shadow root before the widget's code has arrived, and the widget replaces it
+//! with its own drawing of the whole page (see `palabre_api::first_paint`). It holds the first
+//! [`FIRST_PAINT_ROOTS`] top-level comments with their replies. The markup mirrors the widget's
 //! components (`src/components/`) element for element, minus what only the widget can know or
 //! do: the form, the reader's own comments and votes, the feed link. The end-to-end test
 //! `first-paint.test.mjs` compares the two, so a change to one that misses the other fails.
@@ -9,7 +10,7 @@
 //! server sanitised when they were written (the same HTML the widget puts in `innerHTML`).
 
 use maud::{Markup, PreEscaped, html};
-use palabre_api::first_paint::FirstPaint;
+use palabre_api::first_paint::{FIRST_PAINT_ROOTS, FirstPaint};
 use palabre_api::i18n::{Msg, comment_count, relative_time, t};
 use palabre_api::identicon::identicon;
 use palabre_api::tree::{Node, build_tree};
@@ -22,8 +23,11 @@ pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
     let lang = paint.lang;
     let locked = page.thread.locked;
     let empty = page.comments.is_empty();
-    let more = page.next_cursor.is_some();
-    let roots = build_tree(page.comments);
+    let mut roots = build_tree(page.comments);
+    let cut = roots.len() > FIRST_PAINT_ROOTS;
+    roots.truncate(FIRST_PAINT_ROOTS);
+    // Below the first few, the widget's drawing brings the rest of the page and this button.
+    let more = page.next_cursor.is_some() && !cut;
     let draw = Draw {
         paint,
         locked,
@@ -286,6 +290,33 @@ mod tests {
         assert!(out.contains("<button class=\"load-more\" type=\"button\">"));
         assert!(out.contains("<p class=\"status locked\">"));
         assert!(out.contains("il y a 3 heures"));
+    }
+
+    #[test]
+    fn holds_the_first_few_top_level_comments_with_their_replies() {
+        let mut comments: Vec<Comment> = (1..=6).map(|id| comment(id, None)).collect();
+        comments.insert(1, comment(10, Some(1)));
+        let mut p = page(comments);
+        p.next_cursor = Some("next".into());
+        let out = render(&paint(), p, NOW).into_string();
+        assert_eq!(
+            out.matches("<li class=\"comment\"").count(),
+            FIRST_PAINT_ROOTS + 1
+        );
+        assert!(
+            out.contains("data-id=\"10\""),
+            "replies come with their comment"
+        );
+        assert!(out.contains("data-id=\"4\""));
+        assert!(!out.contains("data-id=\"5\""));
+        assert!(
+            !out.contains("load-more"),
+            "the widget brings the button with the rest"
+        );
+        assert!(
+            out.contains("<h2 class=\"count\">7 comments</h2>"),
+            "the count is the thread's"
+        );
     }
 
     #[test]

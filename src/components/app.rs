@@ -14,9 +14,9 @@ use std::time::Duration;
 
 /// Top-level comments (with their replies) the widget draws in its first frame; the rest of the
 /// page follows right after it. Drawing a whole first page (56 comments) took about 110 ms, and
-/// a reader sees only the first few at once. (Not when the server's first paint is showing: the
-/// widget then draws the whole page out of sight.)
-pub const FIRST_DRAW_ROOTS: usize = 4;
+/// a reader sees only the first few at once: as many as the server's first paint holds. (Not
+/// when that first paint is showing: the widget then draws the whole page out of sight.)
+pub const FIRST_DRAW_ROOTS: usize = palabre_api::first_paint::FIRST_PAINT_ROOTS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Load {

@@ -1,6 +1,7 @@
 // Palabre loader: the only script a blog page loads up front. Classic (not a module) so that
-// document.currentScript names the tag; it places the widget's host element, then loads the
-// WebAssembly only when that spot nears the viewport (data-lazy="false": at once).
+// document.currentScript names the tag; it places the widget's host element, then, only when
+// that spot nears the viewport (data-lazy="false": at once), shows the server's first paint of
+// the thread and loads the WebAssembly. Built with terser (scripts/build-widget).
 (function () {
   var s = document.currentScript, w = window, d = document;
   if (!s) return;

@@ -3,7 +3,7 @@
 //! the widget: it yields a warning (logged to the console) and the default.
 
 use crate::i18n::Lang;
-use palabre_api::first_paint::parse_flag;
+use palabre_api::first_paint::{parse_depth, parse_flag};
 use palabre_api::{SortOrder, ThreadKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -155,13 +155,10 @@ pub fn parse(
 
     let max_depth = match given("max-depth") {
         None => DEFAULT_VISUAL_DEPTH,
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if n <= MAX_VISUAL_DEPTH => n,
-            _ => {
-                warn("max-depth", &s, &DEFAULT_VISUAL_DEPTH.to_string());
-                DEFAULT_VISUAL_DEPTH
-            }
-        },
+        Some(s) => parse_depth(&s).unwrap_or_else(|| {
+            warn("max-depth", &s, &DEFAULT_VISUAL_DEPTH.to_string());
+            DEFAULT_VISUAL_DEPTH
+        }),
     };
 
     let mut flag = |name: &str| match given(name) {

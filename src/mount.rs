@@ -129,9 +129,7 @@ pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
     let first_paint = root
         .query_selector("[data-first-paint]")?
         .filter(|el| el.get_attribute("data-first-paint") == Some(first_paint_signature(&config)));
-    while let Some(child) = root.first_child() {
-        root.remove_child(&child)?;
-    }
+    root.set_inner_html("");
     attach_styles(&root, config.css.as_deref())?;
     host.set_attribute("data-theme", config.theme.as_str())?;
     let container: HtmlElement = document().create_element("div")?.unchecked_into();

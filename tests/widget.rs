@@ -239,11 +239,14 @@ async fn a_long_first_page_shows_its_first_comments_first_then_the_rest() {
 }
 
 /// A host as the loader leaves it when the server's first paint came first: a shadow root
-/// holding the paint, drawn for `signature`.
-fn host_with_first_paint(signature: &str) -> (Element, Element) {
+/// holding the paint, drawn for `signature`; and the script-like element carrying `attrs`.
+fn host_with_first_paint(signature: &str, attrs: &[(&str, &str)]) -> (Element, Element) {
     let doc = document();
     let script = doc.create_element("div").unwrap();
     script.set_attribute("data-endpoint", ENDPOINT).unwrap();
+    for (k, v) in attrs {
+        script.set_attribute(&format!("data-{k}"), v).unwrap();
+    }
     let host = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&script).unwrap();
     doc.body().unwrap().append_child(&host).unwrap();
@@ -267,10 +270,10 @@ async fn the_servers_first_paint_stays_until_the_widget_has_drawn_the_same_page(
             comment_json(1202, Some(1201), "a reply")
         ),
     );
-    let (script, host) = host_with_first_paint("en oldest 20 1 1 4 /painted");
-    for (k, v) in [("thread", "/painted"), ("lang", "en")] {
-        script.set_attribute(&format!("data-{k}"), v).unwrap();
-    }
+    let (script, host) = host_with_first_paint(
+        "en oldest 20 1 1 4 /painted",
+        &[("thread", "/painted"), ("lang", "en")],
+    );
     let root = host.shadow_root().unwrap();
     watch_handoff(&root);
     mount(&script, &host).unwrap();
@@ -300,10 +303,10 @@ async fn a_first_paint_drawn_for_another_widget_goes_at_once() {
         &format!("[{}]", comment_json(1211, None, "bonjour")),
     );
     // Drawn in English; the widget is French.
-    let (script, host) = host_with_first_paint("en oldest 20 1 1 4 /painted-fr");
-    for (k, v) in [("thread", "/painted-fr"), ("lang", "fr")] {
-        script.set_attribute(&format!("data-{k}"), v).unwrap();
-    }
+    let (script, host) = host_with_first_paint(
+        "en oldest 20 1 1 4 /painted-fr",
+        &[("thread", "/painted-fr"), ("lang", "fr")],
+    );
     mount(&script, &host).unwrap();
     let root = host.shadow_root().unwrap();
     assert!(find(&root, "[data-first-paint]").is_none());
@@ -315,10 +318,10 @@ async fn a_first_paint_drawn_for_another_widget_goes_at_once() {
 async fn a_failed_first_load_replaces_the_first_paint_with_the_error() {
     install_mock();
     set_failure("500");
-    let (script, host) = host_with_first_paint("en oldest 20 1 1 4 /painted-down");
-    for (k, v) in [("thread", "/painted-down"), ("lang", "en")] {
-        script.set_attribute(&format!("data-{k}"), v).unwrap();
-    }
+    let (script, host) = host_with_first_paint(
+        "en oldest 20 1 1 4 /painted-down",
+        &[("thread", "/painted-down"), ("lang", "en")],
+    );
     let root = host.shadow_root().unwrap();
     watch_handoff(&root);
     mount(&script, &host).unwrap();

@@ -53,6 +53,14 @@ pub fn parse_flag(raw: &str) -> Option<bool> {
     }
 }
 
+/// A `data-max-depth` value: 0 to [`MAX_VISUAL_DEPTH`]; `None` for anything else.
+pub fn parse_depth(raw: &str) -> Option<usize> {
+    raw.trim()
+        .parse()
+        .ok()
+        .filter(|depth| *depth <= MAX_VISUAL_DEPTH)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +90,14 @@ mod tests {
         assert_eq!(parse_flag(" no "), Some(false));
         assert_eq!(parse_flag("0"), Some(false));
         assert_eq!(parse_flag("maybe"), None);
+    }
+
+    #[test]
+    fn depths() {
+        assert_eq!(parse_depth(" 0 "), Some(0));
+        assert_eq!(parse_depth("10"), Some(MAX_VISUAL_DEPTH));
+        assert_eq!(parse_depth("11"), None);
+        assert_eq!(parse_depth("-1"), None);
+        assert_eq!(parse_depth(""), None);
     }
 }

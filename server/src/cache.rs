@@ -58,8 +58,9 @@ struct Entries {
 #[derive(Default)]
 struct ThreadEntry {
     pages: HashMap<PageKey, Bytes>,
-    /// First paints by page and `FirstPaint::signature`, with the minute they were drawn in.
-    first_paints: HashMap<(PageKey, String), (i64, Bytes)>,
+    /// First paints by page, then by `FirstPaint::signature`, with the minute they were drawn
+    /// in (two levels, so a lookup borrows its keys).
+    first_paints: HashMap<PageKey, HashMap<String, (i64, Bytes)>>,
     /// Keys of `count_responses` that include this thread.
     count_requests: Vec<Bytes>,
     bytes: usize,
@@ -103,10 +104,7 @@ impl ResponseCache {
         let Some(mut entries) = self.admit(ticket, size) else {
             return;
         };
-        let entry = match entries.threads.get_mut(thread) {
-            Some(entry) => entry,
-            None => entries.threads.entry(thread.to_owned()).or_default(),
-        };
+        let entry = entries.thread_mut(thread);
         if entry.pages.insert(key, body).is_none() {
             entry.bytes += size + thread.len();
             entries.bytes += size + thread.len();
@@ -125,9 +123,8 @@ impl ResponseCache {
         minute: i64,
     ) -> Option<Bytes> {
         let entries = self.entries();
-        let paints = &entries.threads.get(thread)?.first_paints;
-        // The map's key is owned; building one per lookup is cheaper than the drawing it saves.
-        let (drawn, body) = paints.get(&(key.clone(), signature.to_owned()))?;
+        let paints = entries.threads.get(thread)?.first_paints.get(key)?;
+        let (drawn, body) = paints.get(signature)?;
         (*drawn == minute).then(|| body.clone())
     }
 
@@ -150,13 +147,12 @@ impl ResponseCache {
         let Some(mut entries) = self.admit(ticket, added) else {
             return;
         };
-        let entry = match entries.threads.get_mut(thread) {
-            Some(entry) => entry,
-            None => entries.threads.entry(thread.to_owned()).or_default(),
-        };
+        let entry = entries.thread_mut(thread);
         let replaced = entry
             .first_paints
-            .insert((key.clone(), signature.clone()), (minute, body))
+            .entry(key.clone())
+            .or_default()
+            .insert(signature.clone(), (minute, body))
             .map_or(0, |(_, old)| size(&old, &key, &signature));
         entry.bytes = entry.bytes + added - replaced;
         entries.bytes = entries.bytes + added - replaced;
@@ -183,10 +179,7 @@ impl ResponseCache {
             return;
         }
         for thread in threads {
-            let entry = entries
-                .threads
-                .entry(thread.as_str().to_owned())
-                .or_default();
+            let entry = entries.thread_mut(thread.as_str());
             entry.count_requests.push(request.clone());
             entry.bytes += ENTRY_OVERHEAD;
         }
@@ -276,6 +269,15 @@ impl ResponseCache {
 }
 
 impl Entries {
+    /// The thread's entry, made if missing (the key is copied only then).
+    fn thread_mut(&mut self, thread: &str) -> &mut ThreadEntry {
+        if !self.threads.contains_key(thread) {
+            self.threads
+                .insert(thread.to_owned(), ThreadEntry::default());
+        }
+        self.threads.get_mut(thread).expect("inserted above")
+    }
+
     fn clear(&mut self) {
         self.threads.clear();
         self.count_responses.clear();

@@ -1,8 +1,9 @@
 //! The widget's bundle (built by `scripts/build-widget`, never committed), loaded once at start
 //! from `--widget-dir`. The glue, the wasm and the stylesheet (which the loader needs for the
-//! first paint; the wasm has its own copy compiled in) are served under content-hashed names, so they can
-//! be cached forever; only the small loader keeps a stable name, and it is rewritten to point at
-//! the current hashes. A new release therefore can't be mixed with a cached old one.
+//! first paint; the wasm has its own copy compiled in) are served under content-hashed names,
+//! so they can be cached forever; only the small loader keeps a stable name, and it is
+//! rewritten to point at the current hashes. A new release therefore can't be mixed with a
+//! cached old one.
 
 use anyhow::{Context, bail};
 use axum::body::Bytes;

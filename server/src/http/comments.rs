@@ -13,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, FirstPaint, MAX_VISUAL_DEPTH, parse_flag};
+use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, FirstPaint, parse_depth, parse_flag};
 use palabre_api::i18n::Lang;
 use palabre_api::{
     Comment, CommentStatus, CreatedComment, DeleteResult, EditComment, ErrorCode, NewComment,
@@ -138,20 +138,17 @@ async fn first_paint(
         return Err(ValidationError::new(ErrorCode::InvalidParameter, "cursor").into());
     }
     let request = PageRequest::parse(&params.page)?;
-    let raw = |v: &Option<String>| v.as_deref().unwrap_or("").to_owned();
+    fn raw(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or("")
+    }
     let paint = FirstPaint {
         thread: request.thread.clone(),
         sort: request.key.sort,
         limit: request.key.limit,
-        lang: Lang::from_tag(&raw(&params.lang)).unwrap_or(Lang::En),
-        avatars: parse_flag(&raw(&params.avatars)).unwrap_or(true),
-        votes: parse_flag(&raw(&params.votes)).unwrap_or(true),
-        max_depth: raw(&params.depth)
-            .trim()
-            .parse()
-            .ok()
-            .filter(|d| *d <= MAX_VISUAL_DEPTH)
-            .unwrap_or(DEFAULT_VISUAL_DEPTH),
+        lang: Lang::from_tag(raw(&params.lang)).unwrap_or(Lang::En),
+        avatars: parse_flag(raw(&params.avatars)).unwrap_or(true),
+        votes: parse_flag(raw(&params.votes)).unwrap_or(true),
+        max_depth: parse_depth(raw(&params.depth)).unwrap_or(DEFAULT_VISUAL_DEPTH),
     };
     let (thread, key, signature) = (
         request.thread.as_str().to_owned(),

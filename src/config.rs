@@ -71,7 +71,8 @@ pub fn parse(
     let mut warnings = Vec::new();
     let mut warn = |attr: &str, value: &str, fallback: &str| {
         warnings.push(format!(
-            "Palabre: ignoring data-{attr}={value:?}; using {fallback}"
+            // Not `{value:?}`: the release bundle compiles Debug formatting to nothing.
+            "Palabre: ignoring data-{attr}=\"{value}\"; using {fallback}"
         ));
     };
     let given = |name: &str| {
@@ -164,7 +165,7 @@ pub fn parse(
     let mut flag = |name: &str| match given(name) {
         None => true,
         Some(v) => parse_flag(&v).unwrap_or_else(|| {
-            warnings.push(format!("Palabre: ignoring data-{name}={v:?}; using true"));
+            warnings.push(format!("Palabre: ignoring data-{name}=\"{v}\"; using true"));
             true
         }),
     };
@@ -321,6 +322,7 @@ mod tests {
                 .iter()
                 .all(|w| w.starts_with("Palabre: ignoring data-"))
         );
+        assert!(warnings.contains(&r#"Palabre: ignoring data-theme="purple"; using auto"#.into()));
         assert_eq!(c.endpoint, "https://comments.example.org");
         assert_eq!(c.thread.as_str(), "/2026/11/post");
         assert_eq!(c.lang, Lang::Fr);

@@ -30,6 +30,8 @@ wasm_bindgen_lock_version() {
 
 ensure_wasm_target() {
   rustup target add wasm32-unknown-unknown >/dev/null
+  # std's source, which the release bundle rebuilds with the widget's profile (build-widget).
+  rustup component add rust-src >/dev/null
 }
 
 # wasm-bindgen-cli must be exactly the library's version from Cargo.lock.

@@ -55,6 +55,10 @@
         c.replaceSync(t[1]);
         r.adoptedStyleSheets = [c];
         r.innerHTML = t[0];
+        // Its buttons have no code yet: the widget clicks them again once it shows (handoff.rs).
+        var p = r.firstChild;
+        p.clicks = [];
+        p.onclick = function (e) { p.clicks.push(e.target); };
         host.setAttribute('data-theme', v('theme') || 'auto');
         return new Promise(function (ok) { requestAnimationFrame(function () { setTimeout(ok); }); });
       }), new Promise(function (ok) { setTimeout(ok, 3e3); })]).catch(function () {});

@@ -4,6 +4,7 @@
 
 use crate::components::App;
 use crate::config::{self, PageContext, WidgetConfig};
+use crate::handoff::Handoff;
 use palabre_api::first_paint::FirstPaint;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -129,20 +130,19 @@ pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
     let first_paint = root
         .query_selector("[data-first-paint]")?
         .filter(|el| el.get_attribute("data-first-paint") == Some(first_paint_signature(&config)));
-    root.set_inner_html("");
+    // A first paint drawn for exactly this widget is all the loader put there, and stays in
+    // place: taken out and put back, it would drop the reader's focus in it.
+    if first_paint.is_none() {
+        root.set_inner_html("");
+    }
     attach_styles(&root, config.css.as_deref())?;
     host.set_attribute("data-theme", config.theme.as_str())?;
     let container: HtmlElement = document().create_element("div")?.unchecked_into();
     container.set_class_name("palabre-root");
     let handoff = match first_paint {
         Some(paint) => {
-            root.append_child(&paint)?;
             container.set_hidden(true);
-            let container = container.clone();
-            Some(Handoff::new(move || {
-                paint.remove();
-                container.set_hidden(false);
-            }))
+            Some(Handoff::new(root.clone(), paint, container.clone()))
         }
         None => None,
     };
@@ -167,20 +167,6 @@ pub fn first_paint_signature(config: &WidgetConfig) -> String {
         max_depth: config.max_depth,
     }
     .signature()
-}
-
-/// Takes the place of the server's first paint, once the widget has drawn its first page (or
-/// failed to load it): the first paint goes and the widget shows, in one frame.
-pub struct Handoff(Box<dyn FnOnce()>);
-
-impl Handoff {
-    pub fn new(f: impl FnOnce() + 'static) -> Self {
-        Self(Box::new(f))
-    }
-
-    pub fn run(self) {
-        (self.0)()
-    }
 }
 
 /// Fills every `data-palabre-count="<thread key>"` element of the page with that thread's

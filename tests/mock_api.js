@@ -189,3 +189,9 @@ export function watch_handoff(root) {
 export function handoff(root) {
   return root.__handoff || "";
 }
+
+export function keep_clicks_like_the_loader(root) {
+  const paint = root.firstChild;
+  paint.clicks = [];
+  paint.onclick = (e) => paint.clicks.push(e.target);
+}

@@ -241,6 +241,19 @@ async fn a_long_first_page_shows_its_first_comments_first_then_the_rest() {
 /// A host as the loader leaves it when the server's first paint came first: a shadow root
 /// holding the paint, drawn for `signature`; and the script-like element carrying `attrs`.
 fn host_with_first_paint(signature: &str, attrs: &[(&str, &str)]) -> (Element, Element) {
+    host_with_painted(
+        signature,
+        r#"<li class="comment">drawn by the server</li>"#,
+        attrs,
+    )
+}
+
+/// A host whose shadow root holds a first paint drawn for `signature`, with `comments` in it.
+fn host_with_painted(
+    signature: &str,
+    comments: &str,
+    attrs: &[(&str, &str)],
+) -> (Element, Element) {
     let doc = document();
     let script = doc.create_element("div").unwrap();
     script.set_attribute("data-endpoint", ENDPOINT).unwrap();
@@ -254,9 +267,79 @@ fn host_with_first_paint(signature: &str, attrs: &[(&str, &str)]) -> (Element, E
         .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
         .unwrap();
     root.set_inner_html(&format!(
-        r#"<div class="palabre-root" data-first-paint="{signature}"><section class="palabre"><ol class="comments"><li class="comment">drawn by the server</li></ol></section></div>"#
+        r#"<div class="palabre-root" data-first-paint="{signature}"><section class="palabre"><ol class="comments">{comments}</ol></section></div>"#
     ));
     (script, host)
+}
+
+/// A comment as the server's first paint draws it (server/src/first_paint.rs), votes on.
+fn painted_comment(id: i64) -> String {
+    format!(
+        r#"<li class="comment" data-id="{id}" tabindex="-1"><article><header class="meta"><span class="author">Author {id}</span></header><div class="body"><p>painted</p></div><div class="actions"><span class="votes"><button class="vote like" type="button" aria-pressed="false">▲ <span class="n">0</span></button><button class="vote dislike" type="button" aria-pressed="false">▼ <span class="n">0</span></button></span><button class="reply" type="button" aria-expanded="false">Reply</button></div></article></li>"#
+    )
+}
+
+/// Mounts over a first paint of two comments of `thread`; `before` acts on the first paint
+/// while it shows, before the widget's code runs. Returns the shadow root once handed over.
+async fn hand_over_after(thread: &str, before: impl FnOnce(&ShadowRoot)) -> ShadowRoot {
+    install_mock();
+    let (one, two) = (1231, 1232);
+    seed(
+        thread,
+        &format!(
+            "[{},{}]",
+            comment_json(one, None, "first"),
+            comment_json(two, None, "second")
+        ),
+    );
+    let (script, host) = host_with_painted(
+        &format!("en oldest 20 1 1 4 {thread}"),
+        &(painted_comment(one) + &painted_comment(two)),
+        &[("thread", thread), ("lang", "en")],
+    );
+    let root = host.shadow_root().unwrap();
+    keep_clicks_like_the_loader(&root);
+    watch_handoff(&root);
+    before(&root);
+    mount(&script, &host).unwrap();
+    until("the handoff", || !handoff(&root).is_empty()).await;
+    assert_eq!(handoff(&root), "2 shown");
+    root
+}
+
+#[wasm_bindgen_test]
+async fn a_button_clicked_on_the_first_paint_is_clicked_on_the_widget_once_it_shows() {
+    let root = hand_over_after("/painted-click", |root| {
+        let reply = find(
+            root,
+            r#"[data-first-paint] li[data-id="1231"] button.reply"#,
+        )
+        .unwrap();
+        // Twice, as a reader does when nothing happens: still one click.
+        click(&reply);
+        click(&reply);
+    })
+    .await;
+    let reply = find(&root, r#"li[data-id="1231"] button.reply"#).unwrap();
+    assert_eq!(
+        reply.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert_eq!(all(&root, r#"li[data-id="1231"] form.reply-form"#).len(), 1);
+    assert!(all(&root, r#"li[data-id="1232"] form.reply-form"#).is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn focus_on_the_first_paint_moves_to_the_same_button_of_the_widget() {
+    let root = hand_over_after("/painted-focus", |root| {
+        let like = find(root, r#"li[data-id="1232"] button.vote.like"#).unwrap();
+        like.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
+        assert_eq!(root.active_element(), Some(like));
+    })
+    .await;
+    let like = find(&root, r#"li[data-id="1232"] button.vote.like"#).unwrap();
+    assert_eq!(root.active_element(), Some(like));
+    assert!(find(&root, "[data-first-paint]").is_none());
 }
 
 #[wasm_bindgen_test]

@@ -92,3 +92,21 @@ test("a widget that would draw something else drops the first paint and draws it
   assert.equal(await page.locator("div.palabre h2.count").textContent(), "7 commentaires");
   await context.close();
 });
+
+test("a reply button pressed on the first paint opens the reply form once the widget is there", async () => {
+  const page = await browser.newPage();
+  let release;
+  const wasmHeld = new Promise((r) => (release = r));
+  await page.route("**/*.wasm", async (route) => { await wasmHeld; await route.continue(); });
+  await page.goto(`${blog.origin}/post`);
+  const painted = page.locator("div.palabre [data-first-paint] li.comment", { hasText: "the fourth" });
+  await painted.locator("button.reply").click();
+  release();
+  // The widget's same comment, with its reply form open in it and the caret there.
+  const comment = page.locator("div.palabre .palabre-root:not([data-first-paint]) li.comment", { hasText: "the fourth" });
+  await comment.locator("form.reply-form textarea").waitFor();
+  assert.equal(await comment.locator("button.reply").getAttribute("aria-expanded"), "true");
+  assert.equal(await page.locator("div.palabre li.comment form.reply-form").count(), 1);
+  assert.equal(await page.evaluate(() => document.querySelector("div.palabre").shadowRoot.activeElement?.tagName), "TEXTAREA");
+  await page.close();
+});

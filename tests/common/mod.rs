@@ -25,6 +25,8 @@ extern "C" {
     pub fn watch_handoff(root: &web_sys::ShadowRoot);
     /// "<comments in the widget's drawing> shown|hidden", or "" before the handoff.
     pub fn handoff(root: &web_sys::ShadowRoot) -> String;
+    /// What loader/palabre.js does once it shows a first paint: keeps what is clicked in it.
+    pub fn keep_clicks_like_the_loader(root: &web_sys::ShadowRoot);
 }
 
 /// The endpoint the mock answers for.

@@ -165,7 +165,7 @@ pub fn parse(
     let mut flag = |name: &str| match given(name) {
         None => true,
         Some(v) => parse_flag(&v).unwrap_or_else(|| {
-            warnings.push(format!("Palabre: ignoring data-{name}=\"{v}\"; using true"));
+            warn(name, &v, "true");
             true
         }),
     };

@@ -125,13 +125,12 @@ pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
         Some(existing) => existing,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
     };
-    // What the loader may have put there: a first paint drawn for exactly this widget stays
-    // until the widget has drawn the same page; anything else goes now.
+    // What the loader may have put there: a first paint drawn for exactly this widget stays,
+    // in place (taken out and put back, it would drop the reader's focus in it), until the
+    // widget has drawn the same page; it is all the loader put there. Anything else goes now.
     let first_paint = root
         .query_selector("[data-first-paint]")?
         .filter(|el| el.get_attribute("data-first-paint") == Some(first_paint_signature(&config)));
-    // A first paint drawn for exactly this widget is all the loader put there, and stays in
-    // place: taken out and put back, it would drop the reader's focus in it.
     if first_paint.is_none() {
         root.set_inner_html("");
     }

@@ -12,9 +12,9 @@ use common::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A script-like element carrying the data attributes, and the host after it.
-fn mount_widget(attrs: &[(&str, &str)]) -> (Element, ShadowRoot) {
-    install_mock();
+/// A script-like element carrying the data attributes (the mock's endpoint and `attrs`), and
+/// the host after it, both in the page.
+fn script_and_host(attrs: &[(&str, &str)]) -> (Element, Element) {
     let doc = document();
     let script = doc.create_element("div").unwrap();
     script.set_attribute("data-endpoint", ENDPOINT).unwrap();
@@ -24,6 +24,13 @@ fn mount_widget(attrs: &[(&str, &str)]) -> (Element, ShadowRoot) {
     let host = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&script).unwrap();
     doc.body().unwrap().append_child(&host).unwrap();
+    (script, host)
+}
+
+/// The widget mounted from `attrs` into a new host: the host and its shadow root.
+fn mount_widget(attrs: &[(&str, &str)]) -> (Element, ShadowRoot) {
+    install_mock();
+    let (script, host) = script_and_host(attrs);
     mount(&script, &host).unwrap();
     let root = host.shadow_root().expect("a shadow root");
     (host, root)
@@ -254,15 +261,7 @@ fn host_with_painted(
     comments: &str,
     attrs: &[(&str, &str)],
 ) -> (Element, Element) {
-    let doc = document();
-    let script = doc.create_element("div").unwrap();
-    script.set_attribute("data-endpoint", ENDPOINT).unwrap();
-    for (k, v) in attrs {
-        script.set_attribute(&format!("data-{k}"), v).unwrap();
-    }
-    let host = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&script).unwrap();
-    doc.body().unwrap().append_child(&host).unwrap();
+    let (script, host) = script_and_host(attrs);
     let root = host
         .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
         .unwrap();

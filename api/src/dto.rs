@@ -74,6 +74,16 @@ pub struct Comment {
     pub status: CommentStatus,
 }
 
+impl Comment {
+    /// The author's website if it may be linked: http(s) only, whatever the stored value (an
+    /// import, an older version). The widget and the server's first paint both draw it.
+    pub fn website_link(&self) -> Option<&str> {
+        self.website
+            .as_deref()
+            .filter(|w| w.starts_with("https://") || w.starts_with("http://"))
+    }
+}
+
 /// `GET /api/v1/comments`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadPage {
@@ -213,4 +223,38 @@ pub struct DeleteResult {
     /// The placeholder left in place of a comment that had replies; `null` when the comment
     /// was removed entirely.
     pub placeholder: Option<Comment>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_addresses_are_linked() {
+        let with = |website: Option<&str>| Comment {
+            id: 1,
+            parent: None,
+            author: None,
+            website: website.map(str::to_owned),
+            avatar: String::new(),
+            html: String::new(),
+            created: Timestamp::from_millis(0),
+            edited: None,
+            likes: 0,
+            dislikes: 0,
+            status: CommentStatus::Published,
+        };
+        let link = |website| with(website).website_link().map(str::to_owned);
+        assert_eq!(
+            link(Some("https://a.example/")).as_deref(),
+            Some("https://a.example/")
+        );
+        assert_eq!(
+            link(Some("http://a.example/")).as_deref(),
+            Some("http://a.example/")
+        );
+        assert_eq!(link(Some("javascript:alert(1)")), None);
+        assert_eq!(link(Some("HTTPS://a.example/")), None);
+        assert_eq!(link(None), None);
+    }
 }

@@ -82,10 +82,7 @@ impl Draw<'_> {
         let deleted = c.status == CommentStatus::Deleted;
         let pending = c.status == CommentStatus::Pending;
         let name = c.author.as_deref().unwrap_or(t(lang, Msg::Anonymous));
-        let website = c
-            .website
-            .as_deref()
-            .filter(|w| w.starts_with("https://") || w.starts_with("http://"));
+        let website = c.website_link();
         let class = match c.status {
             CommentStatus::Pending => "comment pending",
             CommentStatus::Deleted => "comment is-deleted",

@@ -51,7 +51,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
             .author
             .clone()
             .unwrap_or_else(|| ctx.t(Msg::Anonymous).to_owned());
-        Some(match c.website.filter(|w| w.starts_with("https://") || w.starts_with("http://")) {
+        Some(match c.website_link().map(str::to_owned) {
             Some(href) => view! {
                 <a class="author" href=href rel="nofollow ugc noopener" target="_blank">{name}</a>
             }

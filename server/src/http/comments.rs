@@ -150,16 +150,17 @@ async fn first_paint(
         votes: parse_flag(raw(&params.votes)).unwrap_or(true),
         max_depth: parse_depth(raw(&params.depth)).unwrap_or(DEFAULT_VISUAL_DEPTH),
     };
-    let (thread, key, signature) = (
-        request.thread.as_str().to_owned(),
-        request.key.clone(),
-        paint.signature(),
-    );
+    let signature = paint.signature();
     let now_ms = now().as_millis();
     let minute = now_ms.div_euclid(60_000);
-    let html = match state.cache.first_paint(&thread, &key, &signature, minute) {
+    let cached = state
+        .cache
+        .first_paint(request.thread.as_str(), &request.key, &signature, minute);
+    let html = match cached {
         Some(html) => html,
         None => {
+            // Copied only here: a cache hit, the common case, borrows them.
+            let (thread, key) = (request.thread.as_str().to_owned(), request.key.clone());
             let ticket = state.cache.ticket(state.store.as_ref()).await;
             // Through the JSON cache: the widget asks for the same page right after.
             let page: ThreadPage = serde_json::from_slice(&page_json(&state, request).await?)

@@ -17,9 +17,10 @@
       return m.default({ module_or_path: wasm }).then(function () { return m; });
     }));
   }
+  // Count badges: a few lines of their own (palabre-count.js), never the widget's code.
   if (!P.c && d.querySelector('[data-palabre-count]')) {
     P.c = 1;
-    load().then(function (m) { m.count_badges(s); });
+    import(base + 'palabre-count.js').then(function (m) { m.default(s); });
   }
   if (a.widget === 'false') return; // an index page: count badges only
   var host = d.createElement('div'), t = a.target && d.querySelector(a.target);

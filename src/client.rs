@@ -3,9 +3,9 @@
 
 use gloo_net::http::{Request, Response};
 use palabre_api::{
-    Challenge, Comment, CountsRequest, CountsResponse, CreatedComment, DeleteResult, EditComment,
-    ErrorBody, ErrorCode, NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder,
-    ThreadPage, VoteCounts, VoteRequest,
+    Challenge, Comment, CreatedComment, DeleteResult, EditComment, ErrorBody, ErrorCode,
+    NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder, ThreadPage, VoteCounts,
+    VoteRequest,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
@@ -170,11 +170,6 @@ impl ApiClient {
     pub async fn vote(&self, id: i64, value: i64) -> Result<VoteCounts, ApiError> {
         let url = self.url(&format!("/api/v1/comments/{id}/vote"));
         Self::send(Request::post(&url).json(&VoteRequest { value })).await
-    }
-
-    pub async fn counts(&self, threads: Vec<String>) -> Result<CountsResponse, ApiError> {
-        Self::send(Request::post(&self.url("/api/v1/counts")).json(&CountsRequest { threads }))
-            .await
     }
 
     pub async fn preview(&self, body: &str) -> Result<PreviewResponse, ApiError> {

@@ -2,9 +2,8 @@
 //! `palabre.js` loader into a shadow root next to the blog's `<script>` tag.
 //!
 //! Logic (configuration, i18n, drafts, thread state, identicons) is plain Rust covered by
-//! native tests; `components/` draws it; `mount` and `badges` touch the page.
+//! native tests; `components/` draws it; `mount` touches the page.
 
-pub mod badges;
 pub mod client;
 pub mod components;
 pub mod config;
@@ -21,7 +20,7 @@ pub mod thread_state;
 // Shared with the server, which draws a thread's first page before the wasm runs.
 pub use palabre_api::{i18n, identicon};
 
-pub use mount::{count_badges, mount};
+pub use mount::mount;
 
 #[cfg(test)]
 mod tests {

@@ -167,12 +167,3 @@ pub fn first_paint_signature(config: &WidgetConfig) -> String {
     }
     .signature()
 }
-
-/// Fills every `data-palabre-count="<thread key>"` element of the page with that thread's
-/// comment count, in one request per 200 keys. `script` gives the endpoint and language.
-#[wasm_bindgen]
-pub fn count_badges(script: &Element) {
-    let config = read_config(script);
-    // Not Leptos' spawner: index pages call this with no widget mounted to initialise it.
-    wasm_bindgen_futures::spawn_local(crate::badges::fill(config.endpoint, config.lang));
-}

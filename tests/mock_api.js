@@ -85,11 +85,6 @@ export function install_mock() {
         return json(200, { placeholder: null });
       }
     }
-    if (req.method === "POST" && path === "/api/v1/counts") {
-      const counts = {};
-      for (const k of body.threads) counts[k] = (m.threads[k] || []).length;
-      return json(200, { counts });
-    }
     if (req.method === "POST" && path === "/api/v1/preview") {
       return json(200, { html: `<p>${esc(body.body)}</p>\n` });
     }

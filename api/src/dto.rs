@@ -178,12 +178,19 @@ pub struct VoteCounts {
 #[serde(deny_unknown_fields)]
 pub struct CountsRequest {
     pub threads: Vec<String>,
+    /// Language tags, most preferred first (a badge's, the page's, the reader's): with them,
+    /// the answer also words each count, in the first language the server has (else English).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountsResponse {
     /// Every requested key, unknown threads with 0.
     pub counts: std::collections::BTreeMap<String, u64>,
+    /// Each count in words ("3 comments"), when the request gave `languages`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `POST /api/v1/preview`.

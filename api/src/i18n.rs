@@ -20,6 +20,11 @@ impl Lang {
         }
     }
 
+    /// The first of `tags` (most preferred first) that we have.
+    pub fn first_known<S: AsRef<str>>(tags: &[S]) -> Option<Self> {
+        tags.iter().find_map(|t| Self::from_tag(t.as_ref()))
+    }
+
     pub fn tag(self) -> &'static str {
         match self {
             Self::En => "en",
@@ -374,6 +379,17 @@ mod tests {
         assert_eq!(Lang::from_tag("EN_gb"), Some(Lang::En));
         assert_eq!(Lang::from_tag("de"), None);
         assert_eq!(Lang::from_tag(""), None);
+    }
+
+    #[test]
+    fn the_first_known_language_of_a_list_wins() {
+        assert_eq!(
+            Lang::first_known(&["de", "", "fr-FR", "en"]),
+            Some(Lang::Fr)
+        );
+        assert_eq!(Lang::first_known(&["en-US", "fr"]), Some(Lang::En));
+        assert_eq!(Lang::first_known(&["de", "es"]), None);
+        assert_eq!(Lang::first_known::<&str>(&[]), None);
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub const MAX_EMAIL_BYTES: usize = 254;
 pub const MAX_WEBSITE_BYTES: usize = 300;
 /// How many thread keys one counts request may carry.
 pub const MAX_COUNT_THREADS: usize = 200;
+/// How many language tags one counts request may carry, and how long each may be.
+pub const MAX_COUNT_LANGUAGES: usize = 16;
+pub const MAX_LANGUAGE_TAG_BYTES: usize = 35;
 
 /// Characters that never belong in a single-line field: C0/C1 controls and the bidi
 /// overrides/isolates that let a name display as something else than it is.

@@ -8,11 +8,13 @@ use crate::spam;
 use crate::state::AppState;
 use crate::store::CommentRecord;
 use crate::store::{Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, StoreError};
+use palabre_api::i18n::{Lang, comment_count};
 use palabre_api::{
     Comment, CommentBody, CommentRules, CommentStatus, CountsResponse, CreatedComment,
     DeleteResult, ErrorCode, ModerationMode, NewComment, PreviewResponse, ServerConfig, SortOrder,
     Thread, ThreadKey, ThreadPage, Timestamp, ValidationError, VoteCounts, VoteValue,
 };
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Top-level comments per page when the client does not say.
@@ -357,19 +359,30 @@ pub async fn vote(
     })
 }
 
-pub async fn counts(state: &AppState, keys: &[ThreadKey]) -> Result<CountsResponse> {
+/// Each thread's count; worded in `lang` too when given (count badges: the server words them,
+/// so a page of badges needs none of the widget's code).
+pub async fn counts(
+    state: &AppState,
+    keys: &[ThreadKey],
+    lang: Option<Lang>,
+) -> Result<CountsResponse> {
     let found = state.store.counts(keys).await?;
-    Ok(CountsResponse {
-        counts: keys
+    let counts: BTreeMap<String, u64> = keys
+        .iter()
+        .map(|k| {
+            (
+                k.as_str().to_owned(),
+                found.get(k.as_str()).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let labels = lang.map(|lang| {
+        counts
             .iter()
-            .map(|k| {
-                (
-                    k.as_str().to_owned(),
-                    found.get(k.as_str()).copied().unwrap_or(0),
-                )
-            })
-            .collect(),
-    })
+            .map(|(k, n)| (k.clone(), comment_count(lang, *n)))
+            .collect()
+    });
+    Ok(CountsResponse { counts, labels })
 }
 
 pub fn preview(state: &AppState, body: &str) -> Result<PreviewResponse> {

@@ -1,9 +1,9 @@
 //! The widget's bundle (built by `scripts/build-widget`, never committed), loaded once at start
-//! from `--widget-dir`. The glue, the wasm and the stylesheet (which the loader needs for the
-//! first paint; the wasm has its own copy compiled in) are served under content-hashed names,
-//! so they can be cached forever; only the small loader keeps a stable name, and it is
-//! rewritten to point at the current hashes. A new release therefore can't be mixed with a
-//! cached old one.
+//! from `--widget-dir`. The glue, the wasm, the stylesheet (which the loader needs for the
+//! first paint; the wasm has its own copy compiled in) and the count badges' script are served
+//! under content-hashed names, so they can be cached forever; only the small loader keeps a
+//! stable name, and it is rewritten to point at the current hashes. A new release therefore
+//! can't be mixed with a cached old one.
 
 use anyhow::{Context, bail};
 use axum::body::Bytes;
@@ -16,6 +16,7 @@ pub const LOADER: &str = "palabre.js";
 const GLUE: &str = "palabre-widget.js";
 const WASM: &str = "palabre-widget_bg.wasm";
 const CSS: &str = "palabre.css";
+const COUNT: &str = "palabre-count.js";
 
 /// One file as served: its bytes, content type, ETag, and compressed forms once computed.
 #[derive(Debug)]
@@ -132,6 +133,9 @@ pub struct WidgetBundle {
     /// The stylesheet, when the bundle has one: without it the loader shows no first paint
     /// (its request for it fails), and the widget works as before.
     pub css: Option<(String, Asset)>,
+    /// Count badges' script, which the loader imports on pages that have badges.
+    pub count_name: String,
+    pub count: Asset,
 }
 
 impl WidgetBundle {
@@ -146,9 +150,11 @@ impl WidgetBundle {
         };
         let glue = Asset::new("text/javascript; charset=utf-8", read(GLUE)?, true);
         let wasm = Asset::new("application/wasm", read(WASM)?, true);
+        let count = Asset::new("text/javascript; charset=utf-8", read(COUNT)?, true);
         let tag = |a: &Asset| a.etag.trim_matches('"')[..10].to_owned();
         let glue_name = format!("palabre-widget.{}.js", tag(&glue));
         let wasm_name = format!("palabre-widget_bg.{}.wasm", tag(&wasm));
+        let count_name = format!("palabre-count.{}.js", tag(&count));
         let css = match std::fs::read(dir.join(CSS)) {
             Ok(raw) => {
                 let css = Asset::new("text/css; charset=utf-8", raw, true);
@@ -165,15 +171,19 @@ impl WidgetBundle {
         };
         let loader = String::from_utf8(read(LOADER)?).context("the loader is not UTF-8")?;
         let quoted = |name: &str| format!("'{name}'");
-        if ![GLUE, WASM].iter().all(|n| loader.contains(&quoted(n))) {
+        if ![GLUE, WASM, COUNT]
+            .iter()
+            .all(|n| loader.contains(&quoted(n)))
+        {
             bail!(
-                "the loader in {} does not name '{GLUE}' and '{WASM}'",
+                "the loader in {} does not name '{GLUE}', '{WASM}' and '{COUNT}'",
                 dir.display()
             );
         }
         let mut loader = loader
             .replace(&quoted(GLUE), &quoted(&glue_name))
-            .replace(&quoted(WASM), &quoted(&wasm_name));
+            .replace(&quoted(WASM), &quoted(&wasm_name))
+            .replace(&quoted(COUNT), &quoted(&count_name));
         if let Some((css_name, _)) = &css {
             loader = loader.replace(&quoted(CSS), &quoted(css_name));
         }
@@ -184,6 +194,8 @@ impl WidgetBundle {
             wasm_name,
             wasm,
             css,
+            count_name,
+            count,
         })
     }
 
@@ -194,6 +206,8 @@ impl WidgetBundle {
             Some(&self.glue)
         } else if name == self.wasm_name {
             Some(&self.wasm)
+        } else if name == self.count_name {
+            Some(&self.count)
         } else if let Some((_, css)) = self.css.as_ref().filter(|(n, _)| n == name) {
             Some(css)
         } else {
@@ -206,7 +220,7 @@ impl WidgetBundle {
         let bundle = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let css = bundle.css.as_ref().map(|(_, css)| css);
-            for asset in [&bundle.loader, &bundle.glue, &bundle.wasm]
+            for asset in [&bundle.loader, &bundle.glue, &bundle.wasm, &bundle.count]
                 .into_iter()
                 .chain(css)
             {

@@ -7,7 +7,11 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use palabre_api::{CountsRequest, ErrorCode, MAX_COUNT_THREADS, ThreadKey, ValidationError};
+use palabre_api::i18n::Lang;
+use palabre_api::{
+    CountsRequest, ErrorCode, MAX_COUNT_LANGUAGES, MAX_COUNT_THREADS, MAX_LANGUAGE_TAG_BYTES,
+    ThreadKey, ValidationError,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/counts", post(counts))
@@ -32,8 +36,18 @@ async fn counts(State(state): State<AppState>, body: JsonBody) -> Result<CachedJ
         .collect::<Result<Vec<_>, _>>()?;
     keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     keys.dedup();
+    let lang = match &input.languages {
+        None => None,
+        Some(tags)
+            if tags.len() > MAX_COUNT_LANGUAGES
+                || tags.iter().any(|t| t.len() > MAX_LANGUAGE_TAG_BYTES) =>
+        {
+            return Err(ValidationError::new(ErrorCode::InvalidField, "languages").into());
+        }
+        Some(tags) => Some(Lang::first_known(tags).unwrap_or(Lang::En)),
+    };
     let ticket = state.cache.ticket(state.store.as_ref()).await;
-    let response = CachedJson::serialize(&comments::counts(&state, &keys).await?)?;
+    let response = CachedJson::serialize(&comments::counts(&state, &keys, lang).await?)?;
     state
         .cache
         .put_counts_response(ticket, body.0, &keys, response.0.clone());

@@ -26,6 +26,60 @@ async fn counts_cover_every_requested_key_in_one_call() {
 }
 
 #[tokio::test]
+async fn counts_are_worded_in_the_first_language_the_server_has() {
+    let app = TestApp::spawn().await;
+    app.comment("/one", "1", None).await;
+    for _ in 0..3 {
+        app.comment("/three", "n", None).await;
+    }
+    let labels = |languages: serde_json::Value| {
+        let app = &app;
+        async move {
+            let res = app
+                .post_json(
+                    "/api/v1/counts",
+                    &json!({"threads": ["/none", "/one", "/three"], "languages": languages}),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+            res.json::<CountsResponse>().await.unwrap().labels.unwrap()
+        }
+    };
+    let fr = labels(json!(["de-AT", "fr-CA", "en"])).await;
+    assert_eq!(fr["/none"], "Aucun commentaire");
+    assert_eq!(fr["/one"], "1 commentaire");
+    assert_eq!(fr["/three"], "3 commentaires");
+    let en = labels(json!(["de", "es"])).await;
+    assert_eq!(en["/none"], "No comments");
+    assert_eq!(en["/one"], "1 comment");
+    assert_eq!(en["/three"], "3 comments");
+
+    // Without languages, numbers only (and the answer cached for one body is not the other's).
+    let res = app
+        .post_json("/api/v1/counts", &json!({"threads": ["/one"]}))
+        .await;
+    let plain: CountsResponse = res.json().await.unwrap();
+    assert_eq!(plain.labels, None);
+    assert_eq!(plain.counts["/one"], 1);
+
+    let res = app
+        .post_json(
+            "/api/v1/counts",
+            &json!({"threads": ["/one"], "languages": vec!["fr"; 17]}),
+        )
+        .await;
+    let e = expect_error(res, 422, ErrorCode::InvalidField).await;
+    assert_eq!(e.field.as_deref(), Some("languages"));
+    let res = app
+        .post_json(
+            "/api/v1/counts",
+            &json!({"threads": ["/one"], "languages": ["x".repeat(36)]}),
+        )
+        .await;
+    expect_error(res, 422, ErrorCode::InvalidField).await;
+}
+
+#[tokio::test]
 async fn counts_take_at_most_200_valid_keys() {
     let app = TestApp::spawn().await;
     let keys: Vec<String> = (0..200).map(|i| format!("/p/{i}")).collect();

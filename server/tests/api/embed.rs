@@ -6,10 +6,11 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-const LOADER: &str = "(function(){import(base+'palabre-widget.js');f(base+'palabre-widget_bg.wasm');f(base+'palabre.css')})();\n";
+const LOADER: &str = "(function(){import(base+'palabre-count.js');import(base+'palabre-widget.js');f(base+'palabre-widget_bg.wasm');f(base+'palabre.css')})();\n";
 const GLUE: &str = "export default function init() {}\n";
 // "\0asm" and version 1: enough for a content type check.
 const CSS: &str = ".palabre { color: CanvasText; }\n";
+const COUNT: &str = "export default function (s) {}\n";
 const WASM: &[u8] = b"\0asm\x01\0\0\0 padding so compression has something to do ..........";
 
 fn write_bundle(dir: &Path, glue: &str) {
@@ -17,6 +18,7 @@ fn write_bundle(dir: &Path, glue: &str) {
     std::fs::write(dir.join("palabre-widget.js"), glue).unwrap();
     std::fs::write(dir.join("palabre-widget_bg.wasm"), WASM).unwrap();
     std::fs::write(dir.join("palabre.css"), CSS).unwrap();
+    std::fs::write(dir.join("palabre-count.js"), COUNT).unwrap();
 }
 
 async fn app_with_bundle(glue: &str) -> (TestApp, tempfile::TempDir) {
@@ -29,20 +31,22 @@ async fn app_with_bundle(glue: &str) -> (TestApp, tempfile::TempDir) {
     )
 }
 
-/// The hashed file names the loader points at.
-async fn hashed_names(app: &TestApp) -> (String, String, String) {
+/// The hashed file name the loader points at, by its start and end.
+async fn hashed_name(app: &TestApp, prefix: &str, ext: &str) -> String {
     let loader = app.get("/embed/palabre.js").await.text().await.unwrap();
-    let name = |prefix: &str, ext: &str| {
-        let start = loader
-            .find(prefix)
-            .unwrap_or_else(|| panic!("{prefix} in {loader}"));
-        let end = loader[start..].find(ext).unwrap() + start + ext.len();
-        loader[start..end].to_owned()
-    };
+    let start = loader
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in {loader}"));
+    let end = loader[start..].find(ext).unwrap() + start + ext.len();
+    loader[start..end].to_owned()
+}
+
+/// The glue's, the wasm's and the stylesheet's hashed names.
+async fn hashed_names(app: &TestApp) -> (String, String, String) {
     (
-        name("palabre-widget.", ".js"),
-        name("palabre-widget_bg.", ".wasm"),
-        name("palabre.", ".css"),
+        hashed_name(app, "palabre-widget.", ".js").await,
+        hashed_name(app, "palabre-widget_bg.", ".wasm").await,
+        hashed_name(app, "palabre.", ".css").await,
     )
 }
 
@@ -77,6 +81,14 @@ async fn the_loader_points_at_content_hashed_files() {
     let res = app.get(&format!("/embed/{css}")).await;
     assert_eq!(res.headers()["content-type"], "text/css; charset=utf-8");
     assert_eq!(res.text().await.unwrap(), CSS);
+    let count = hashed_name(&app, "palabre-count.", ".js").await;
+    assert_ne!(count, "palabre-count.js");
+    let res = app.get(&format!("/embed/{count}")).await;
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(res.text().await.unwrap(), COUNT);
 
     // The unhashed names are not served: a stale loader can't mix releases.
     let res = app.get("/embed/palabre-widget.js").await;

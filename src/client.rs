@@ -1,12 +1,13 @@
 //! Talks to the comment server, and only to it. Every call returns a typed result or an
 //! [`ApiError`] that says what the reader can do about it (retry, fix a field, wait).
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use palabre_api::{
     Challenge, Comment, CreatedComment, DeleteResult, EditComment, ErrorBody, ErrorCode,
     NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder, ThreadPage, VoteCounts,
     VoteRequest,
 };
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 
@@ -80,22 +81,19 @@ impl ApiClient {
     async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
         let status = response.status();
         if response.ok() {
-            return response
-                .json()
-                .await
-                .map_err(|_| ApiError::BadResponse(status));
+            return json_of(response).await.ok_or(ApiError::BadResponse(status));
         }
         let retry_after_secs = response
             .headers()
             .get("retry-after")
             .and_then(|v| v.trim().parse().ok());
-        match response.json::<ErrorBody>().await {
-            Ok(body) => Err(ApiError::Refused {
+        match json_of::<ErrorBody>(response).await {
+            Some(body) => Err(ApiError::Refused {
                 status,
                 body,
                 retry_after_secs,
             }),
-            Err(_) => Err(ApiError::BadResponse(status)),
+            None => Err(ApiError::BadResponse(status)),
         }
     }
 
@@ -149,16 +147,20 @@ impl ApiClient {
     }
 
     pub async fn post(&self, comment: &NewComment) -> Result<CreatedComment, ApiError> {
-        Self::send(Request::post(&self.url("/api/v1/comments")).json(comment)).await
+        Self::send(with_json(
+            Request::post(&self.url("/api/v1/comments")),
+            comment,
+        ))
+        .await
     }
 
     pub async fn edit(&self, id: i64, token: &str, body: &str) -> Result<Comment, ApiError> {
         let builder = Request::patch(&self.url(&format!("/api/v1/comments/{id}")))
             .header("Authorization", &format!("Bearer {token}"));
-        Self::send(builder.json(&EditComment {
+        let edit = EditComment {
             body: body.to_owned(),
-        }))
-        .await
+        };
+        Self::send(with_json(builder, &edit)).await
     }
 
     pub async fn delete(&self, id: i64, token: &str) -> Result<DeleteResult, ApiError> {
@@ -169,15 +171,34 @@ impl ApiClient {
 
     pub async fn vote(&self, id: i64, value: i64) -> Result<VoteCounts, ApiError> {
         let url = self.url(&format!("/api/v1/comments/{id}/vote"));
-        Self::send(Request::post(&url).json(&VoteRequest { value })).await
+        Self::send(with_json(Request::post(&url), &VoteRequest { value })).await
     }
 
     pub async fn preview(&self, body: &str) -> Result<PreviewResponse, ApiError> {
         let req = PreviewRequest {
             body: body.to_owned(),
         };
-        Self::send(Request::post(&self.url("/api/v1/preview")).json(&req)).await
+        Self::send(with_json(Request::post(&self.url("/api/v1/preview")), &req)).await
     }
+}
+
+/// A request with `body` as JSON (what gloo-net's `json` does, without serde_json).
+fn with_json<T: Serialize>(builder: RequestBuilder, body: &T) -> Result<Request, gloo_net::Error> {
+    let text = crate::json::to_string(body)
+        .ok_or_else(|| gloo_net::Error::GlooError("a body JSON cannot hold".into()))?;
+    builder
+        .header("Content-Type", "application/json")
+        .body(text)
+}
+
+/// A response's body, parsed by the browser; `None` if it is not JSON of that shape (say, a
+/// proxy's HTML error page).
+async fn json_of<T: DeserializeOwned>(response: Response) -> Option<T> {
+    let response: web_sys::Response = response.into();
+    let parsed = wasm_bindgen_futures::JsFuture::from(response.json().ok()?)
+        .await
+        .ok()?;
+    crate::json::from_js(parsed)
 }
 
 /// The loader's request for `url`, if it made one (`window.__palabre.t[url]`, see

@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod exact_time;
 pub mod handoff;
+pub mod json;
 pub mod mount;
 pub mod proof_of_work;
 pub mod storage;

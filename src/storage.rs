@@ -46,6 +46,46 @@ pub struct OwnComment {
     pub pending_in: Option<String>,
 }
 
+/// Own comments as stored: a JSON object keyed by comment id. Its keys are strings, which the
+/// browser's parser (`json.rs`) won't read as numbers: they are parsed here (a key that is
+/// not a number, written by hand, is dropped). By hand rather than through a map of strings,
+/// which cost 12 KB of wasm.
+#[derive(Default)]
+struct StoredOwn(BTreeMap<i64, OwnComment>);
+
+struct StoredOwnRef<'a>(&'a BTreeMap<i64, OwnComment>);
+
+impl Serialize for StoredOwnRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(id, own)| (id.to_string(), own)))
+    }
+}
+
+impl<'de> Deserialize<'de> for StoredOwn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ById;
+        impl<'de> serde::de::Visitor<'de> for ById {
+            type Value = StoredOwn;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("own comments by id")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StoredOwn, A::Error> {
+                let mut all = BTreeMap::new();
+                while let Some((id, own)) = map.next_entry::<String, OwnComment>()? {
+                    if let Ok(id) = id.parse() {
+                        all.insert(id, own);
+                    }
+                }
+                Ok(StoredOwn(all))
+            }
+        }
+        d.deserialize_map(ById)
+    }
+}
+
 /// A string store: `localStorage`, or memory where that is unavailable (and in native tests).
 #[derive(Clone)]
 pub struct Store {
@@ -125,11 +165,11 @@ impl Store {
     }
 
     fn get_json<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Option<T> {
-        self.get(key).and_then(|v| serde_json::from_str(&v).ok())
+        self.get(key).and_then(|v| crate::json::from_str(&v))
     }
 
     fn set_json<T: Serialize>(&self, key: &str, value: &T) {
-        if let Ok(v) = serde_json::to_string(value) {
+        if let Some(v) = crate::json::to_string(value) {
             self.set(key, &v);
         }
     }
@@ -163,28 +203,36 @@ impl Store {
         window_ms: i64,
     ) -> BTreeMap<i64, OwnComment> {
         let key = own_comments_key(endpoint);
-        let mut all: BTreeMap<i64, OwnComment> = self.get_json(&key).unwrap_or_default();
+        let mut all = self.own_map(&key);
         let before = all.len();
         all.retain(|_, c| now_ms < c.created_ms.saturating_add(window_ms));
         if all.len() != before {
-            self.set_json(&key, &all);
+            self.save_own_map(&key, &all);
         }
         all
     }
 
     pub fn remember_own(&self, endpoint: &str, id: i64, own: OwnComment) {
         let key = own_comments_key(endpoint);
-        let mut all: BTreeMap<i64, OwnComment> = self.get_json(&key).unwrap_or_default();
+        let mut all = self.own_map(&key);
         all.insert(id, own);
-        self.set_json(&key, &all);
+        self.save_own_map(&key, &all);
     }
 
     pub fn forget_own(&self, endpoint: &str, id: i64) {
         let key = own_comments_key(endpoint);
-        let mut all: BTreeMap<i64, OwnComment> = self.get_json(&key).unwrap_or_default();
+        let mut all = self.own_map(&key);
         if all.remove(&id).is_some() {
-            self.set_json(&key, &all);
+            self.save_own_map(&key, &all);
         }
+    }
+
+    fn own_map(&self, key: &str) -> BTreeMap<i64, OwnComment> {
+        self.get_json::<StoredOwn>(key).unwrap_or_default().0
+    }
+
+    fn save_own_map(&self, key: &str, all: &BTreeMap<i64, OwnComment>) {
+        self.set_json(key, &StoredOwnRef(all));
     }
 }
 

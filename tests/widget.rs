@@ -607,6 +607,61 @@ async fn the_draft_survives_a_remount() {
 }
 
 #[wasm_bindgen_test]
+fn stored_values_go_through_the_browsers_json_and_earlier_ones_still_read() {
+    use palabre_widget::storage::{Identity, OwnComment, Store, identity_key, own_comments_key};
+    let store = Store::browser();
+    let endpoint = "https://json.example";
+    let own_key = own_comments_key(endpoint);
+    // As serde_json wrote them, before the widget parsed JSON with the browser: ids are the
+    // object's (string) keys. A key that is no id is dropped, not the whole map.
+    store.set(
+        &own_key,
+        r#"{"12":{"token":"t12","created_ms":1000,"body":"old"},"x":{"token":"t","created_ms":1000}}"#,
+    );
+    let own = store.own_comments(endpoint, 1500, 10_000);
+    assert_eq!(own.keys().copied().collect::<Vec<_>>(), [12]);
+    assert_eq!(
+        (own[&12].token.as_str(), own[&12].body.as_str()),
+        ("t12", "old")
+    );
+    assert_eq!(own[&12].pending_in, None);
+
+    let new = OwnComment {
+        token: "t7".into(),
+        created_ms: 1400,
+        body: "new \"quoted\" é".into(),
+        pending_in: Some("/p".into()),
+    };
+    store.remember_own(endpoint, 7, new.clone());
+    assert_eq!(
+        store.get(&own_key).unwrap(),
+        r#"{"7":{"token":"t7","created_ms":1400,"body":"new \"quoted\" é","pending_in":"/p"},"12":{"token":"t12","created_ms":1000,"body":"old"}}"#,
+        "what serde_json would write"
+    );
+    let own = store.own_comments(endpoint, 1500, 10_000);
+    assert_eq!(own.keys().copied().collect::<Vec<_>>(), [7, 12]);
+    assert_eq!(own[&7], new);
+    store.forget_own(endpoint, 12);
+    assert_eq!(store.own_comments(endpoint, 1500, 10_000).len(), 1);
+
+    let me = Identity {
+        author: "Zoë".into(),
+        email: "z@example.org".into(),
+        website: String::new(),
+    };
+    store.save_identity(endpoint, &me);
+    assert_eq!(
+        store.get(&identity_key(endpoint)).unwrap(),
+        r#"{"author":"Zoë","email":"z@example.org","website":""}"#
+    );
+    assert_eq!(store.identity(endpoint), me);
+    store.set(&identity_key(endpoint), "{not json");
+    assert_eq!(store.identity(endpoint), Identity::default());
+    store.remove(&identity_key(endpoint));
+    store.remove(&own_key);
+}
+
+#[wasm_bindgen_test]
 async fn a_failed_post_keeps_the_text_and_can_be_retried() {
     let (_host, root) = mount_widget(&[("thread", "/retry"), ("lang", "en")]);
     until("the form", || find(&root, "textarea").is_some()).await;

@@ -1,10 +1,10 @@
 //! JSON in and out of the widget, through the browser's own parser (`JSON.parse`, a response's
-//! `json()`) and serde-wasm-bindgen, instead of compiling serde_json into the wasm: 6.8 KB
+//! `json()`) and serde-wasm-bindgen, instead of compiling serde_json into the wasm: 6 KB
 //! brotli less. Native builds (unit tests) have no browser and use serde_json.
 //!
 //! One difference with serde_json: a map read from a JS object has string keys, and
-//! serde-wasm-bindgen won't read them as numbers. Stored maps are keyed by strings
-//! (`storage.rs`).
+//! serde-wasm-bindgen won't read them as numbers. The one stored map keyed by numbers (own
+//! comments, `storage.rs`) parses its keys itself.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

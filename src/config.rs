@@ -217,7 +217,7 @@ fn negotiate_lang(page: &PageContext) -> Lang {
     page.page_lang
         .as_deref()
         .and_then(Lang::from_tag)
-        .or_else(|| page.browser_langs.iter().find_map(|l| Lang::from_tag(l)))
+        .or_else(|| Lang::first_known(&page.browser_langs))
         .unwrap_or(Lang::En)
 }
 

@@ -4,6 +4,7 @@
 
 use crate::dto::{NewComment, ServerConfig};
 use crate::error::{ErrorCode, ValidationError};
+use crate::i18n::Lang;
 use crate::unicode::{longer_than, lowercase};
 use serde::{Deserialize, Serialize};
 
@@ -376,9 +377,43 @@ impl NewComment {
     }
 }
 
+/// The language a counts request's labels are in (`CountsRequest::languages`, most preferred
+/// first): none without tags, else the first one we have, or English. More than
+/// [`MAX_COUNT_LANGUAGES`] tags, or one longer than [`MAX_LANGUAGE_TAG_BYTES`], is refused.
+pub fn count_labels_lang(tags: Option<&[String]>) -> Result<Option<Lang>, ValidationError> {
+    let Some(tags) = tags else {
+        return Ok(None);
+    };
+    if tags.len() > MAX_COUNT_LANGUAGES || tags.iter().any(|t| t.len() > MAX_LANGUAGE_TAG_BYTES) {
+        return Err(ValidationError::new(ErrorCode::InvalidField, "languages"));
+    }
+    Ok(Some(Lang::first_known(tags).unwrap_or(Lang::En)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn count_labels_language() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(count_labels_lang(None), Ok(None));
+        assert_eq!(
+            count_labels_lang(Some(&tags(&["de", "fr-CA"]))),
+            Ok(Some(Lang::Fr))
+        );
+        assert_eq!(count_labels_lang(Some(&tags(&["de"]))), Ok(Some(Lang::En)));
+        assert_eq!(count_labels_lang(Some(&[])), Ok(Some(Lang::En)));
+        assert_eq!(
+            code(count_labels_lang(Some(&tags(&["fr"; 17])))),
+            ErrorCode::InvalidField
+        );
+        let long = "x".repeat(MAX_LANGUAGE_TAG_BYTES + 1);
+        assert_eq!(
+            code(count_labels_lang(Some(&[long]))),
+            ErrorCode::InvalidField
+        );
+    }
 
     const RULES: CommentRules = CommentRules {
         max_body_length: 10,

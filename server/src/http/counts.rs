@@ -7,10 +7,8 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use palabre_api::i18n::Lang;
 use palabre_api::{
-    CountsRequest, ErrorCode, MAX_COUNT_LANGUAGES, MAX_COUNT_THREADS, MAX_LANGUAGE_TAG_BYTES,
-    ThreadKey, ValidationError,
+    CountsRequest, ErrorCode, MAX_COUNT_THREADS, ThreadKey, ValidationError, count_labels_lang,
 };
 
 pub fn router() -> Router<AppState> {
@@ -36,16 +34,7 @@ async fn counts(State(state): State<AppState>, body: JsonBody) -> Result<CachedJ
         .collect::<Result<Vec<_>, _>>()?;
     keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     keys.dedup();
-    let lang = match &input.languages {
-        None => None,
-        Some(tags)
-            if tags.len() > MAX_COUNT_LANGUAGES
-                || tags.iter().any(|t| t.len() > MAX_LANGUAGE_TAG_BYTES) =>
-        {
-            return Err(ValidationError::new(ErrorCode::InvalidField, "languages").into());
-        }
-        Some(tags) => Some(Lang::first_known(tags).unwrap_or(Lang::En)),
-    };
+    let lang = count_labels_lang(input.languages.as_deref())?;
     let ticket = state.cache.ticket(state.store.as_ref()).await;
     let response = CachedJson::serialize(&comments::counts(&state, &keys, lang).await?)?;
     state

@@ -66,8 +66,9 @@ pub enum ReaderCommand {
 /// The database a command works on (the server's, when it runs with the same settings).
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// Database URL [default: sqlite://palabre.db].
-    #[arg(long, env = "PALABRE_DATABASE")]
+    /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB
+    /// [default: sqlite://palabre.db].
+    #[arg(long, env = "PALABRE_DATABASE", hide_env_values = true)]
     pub database: Option<String>,
     /// The server's secret key, if it is configured rather than generated (reader hashes
     /// and avatars of imported comments are keyed with it).
@@ -111,8 +112,9 @@ pub enum AdminCommand {
     /// Create an admin or change their password, read from standard input (first line).
     /// Signs out that admin's sessions.
     SetPassword {
-        /// Database URL [default: sqlite://palabre.db].
-        #[arg(long, env = "PALABRE_DATABASE")]
+        /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB
+        /// [default: sqlite://palabre.db].
+        #[arg(long, env = "PALABRE_DATABASE", hide_env_values = true)]
         database: Option<String>,
         /// The admin's name.
         #[arg(long, default_value = "admin")]
@@ -133,8 +135,9 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_LISTEN")]
     pub listen: Option<SocketAddr>,
 
-    /// Database URL; the file is created if missing [default: sqlite://palabre.db].
-    #[arg(long, env = "PALABRE_DATABASE")]
+    /// Database URL: sqlite://FILE (created if missing) or postgres://USER:PASSWORD@HOST/DB
+    /// [default: sqlite://palabre.db].
+    #[arg(long, env = "PALABRE_DATABASE", hide_env_values = true)]
     pub database: Option<String>,
 
     /// A blog origin allowed to call the API from the browser (CORS), e.g.
@@ -285,6 +288,15 @@ pub struct ServeArgs {
     /// [default: 16777216].
     #[arg(long, env = "PALABRE_RESPONSE_CACHE_BYTES")]
     pub response_cache_bytes: Option<usize>,
+
+    /// PostgreSQL: connections each server process keeps at most [default: 10].
+    #[arg(long, env = "PALABRE_DB_POOL_SIZE")]
+    pub db_pool_size: Option<u32>,
+
+    /// PostgreSQL: longest a statement may run before the database cancels it, e.g. 5s
+    /// [default: 5s].
+    #[arg(long, env = "PALABRE_DB_STATEMENT_TIMEOUT")]
+    pub db_statement_timeout: Option<String>,
 }
 
 /// The optional TOML file: the same settings as [`ServeArgs`].
@@ -325,13 +337,17 @@ struct FileConfig {
     email_link_lifetime: Option<String>,
     feeds: Option<bool>,
     response_cache_bytes: Option<usize>,
+    db_pool_size: Option<u32>,
+    db_statement_timeout: Option<String>,
 }
 
 /// Everything the server runs with.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
-    pub database: String,
+    pub database: crate::store::DatabaseUrl,
+    /// PostgreSQL's connection pool and statement timeout.
+    pub pool: crate::store::PoolSettings,
     /// Normalised `scheme://host[:port]`.
     pub origins: Vec<String>,
     pub secret: Option<SecretString>,
@@ -458,6 +474,7 @@ impl Default for Settings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database: "sqlite://palabre.db".into(),
+            pool: crate::store::PoolSettings::default(),
             origins: Vec::new(),
             secret: None,
             edit_window: Duration::from_secs(15 * 60),
@@ -655,7 +672,22 @@ impl ServeArgs {
         };
         Ok(Settings {
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
-            database: self.database.or(file.database).unwrap_or(d.database),
+            database: self
+                .database
+                .or(file.database)
+                .map(crate::store::DatabaseUrl::from)
+                .unwrap_or(d.database),
+            pool: crate::store::PoolSettings {
+                max_connections: self
+                    .db_pool_size
+                    .or(file.db_pool_size)
+                    .unwrap_or(d.pool.max_connections),
+                statement_timeout: duration(
+                    "statement timeout",
+                    self.db_statement_timeout.or(file.db_statement_timeout),
+                    d.pool.statement_timeout,
+                )?,
+            },
             origins,
             secret,
             edit_window,
@@ -777,7 +809,7 @@ mod tests {
     fn defaults() {
         let s = ServeArgs::default().resolve().unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.database, "sqlite://palabre.db");
+        assert_eq!(&*s.database, "sqlite://palabre.db");
         assert_eq!(s.edit_window, Duration::from_secs(900));
         assert!(s.origins.is_empty());
     }

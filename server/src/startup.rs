@@ -41,9 +41,9 @@ pub async fn load_secret(
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store = store::connect(&settings.database)
+        let store = store::connect_with(&settings.database, settings.pool)
             .await
-            .context("opening the database")?;
+            .with_context(|| format!("opening the database {}", settings.database))?;
         let secret = load_secret(store.as_ref(), &settings).await?;
         let listener = TcpListener::bind(settings.listen)
             .await

@@ -17,7 +17,9 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             }
             let password = read_password()?;
             let hash = auth::hash_password(&password)?;
-            let url = database.unwrap_or_else(|| Settings::default().database);
+            let url = database
+                .map(store::DatabaseUrl::from)
+                .unwrap_or_else(|| Settings::default().database);
             let store = store::connect(&url).await.context("opening the database")?;
             store.set_admin_password(name, &hash, now()).await?;
             eprintln!("Password set for admin {name:?}. Sign in at /admin.");

@@ -14,7 +14,10 @@ use std::path::Path;
 /// The state an offline command needs: the store and the server's keys.
 pub async fn offline_state(db: DatabaseArgs) -> anyhow::Result<AppState> {
     let settings = Settings {
-        database: db.database.unwrap_or_else(|| Settings::default().database),
+        database: db
+            .database
+            .map(store::DatabaseUrl::from)
+            .unwrap_or_else(|| Settings::default().database),
         secret: db.secret,
         ..Settings::default()
     };

@@ -2,6 +2,9 @@
 //! a PostgreSQL backend fits without changing them. The backend is chosen at run time from the
 //! database URL.
 
+mod post_batches;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -9,6 +12,7 @@ use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -22,6 +26,10 @@ pub enum StoreError {
     ChallengeSpent,
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
+    /// The database cannot be reached now (refused, gone away, pool exhausted); it may come
+    /// back. Nothing was written.
+    #[error("the database is unreachable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("storage backend failed")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -352,6 +360,65 @@ pub trait ImportTx: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
+/// Where an import puts the comments of the threads it touched; see [`import_placement`].
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Placement {
+    /// Comments whose parent link closes a cycle or leaves the threads (bad source data):
+    /// they become top-level.
+    cut: Vec<i64>,
+    /// (id, root, depth) of each comment whose root or depth must change.
+    moved: Vec<(i64, i64, i64)>,
+}
+
+/// Roots and depths from `(id, parent, root, depth)` rows: pure Rust, so every backend places
+/// imported replies alike.
+fn import_placement(rows: &[(i64, Option<i64>, i64, i64)]) -> Placement {
+    let parent_of: HashMap<i64, Option<i64>> = rows
+        .iter()
+        .map(|(id, parent, _, _)| (*id, *parent))
+        .collect();
+    let mut placement = Placement::default();
+    let mut placed: HashMap<i64, (i64, i64)> = HashMap::with_capacity(rows.len());
+    for (id, _, _, _) in rows {
+        // Walk up to a placed ancestor or a root; a cycle is cut where it closes, making
+        // that comment a root.
+        let mut chain = vec![*id];
+        let mut seen = std::collections::HashSet::from([*id]);
+        let mut base = None;
+        while let Some(&top) = chain.last() {
+            if let Some(&done) = placed.get(&top) {
+                chain.pop();
+                base = Some(done);
+                break;
+            }
+            match parent_of.get(&top).copied().flatten() {
+                Some(p) if parent_of.contains_key(&p) && seen.insert(p) => chain.push(p),
+                parent => {
+                    if parent.is_some() {
+                        placement.cut.push(top);
+                    }
+                    placed.insert(top, (top, 0));
+                    chain.pop();
+                    base = Some((top, 0));
+                    break;
+                }
+            }
+        }
+        let (root, mut depth) = base.unwrap_or((*id, 0));
+        while let Some(node) = chain.pop() {
+            depth += 1;
+            placed.insert(node, (root, depth));
+        }
+    }
+    for (id, _, root, depth) in rows {
+        let (want_root, want_depth) = placed[id];
+        if (want_root, want_depth) != (*root, *depth) {
+            placement.moved.push((*id, want_root, want_depth));
+        }
+    }
+    placement
+}
+
 /// A thread as exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportedThread {
@@ -509,6 +576,17 @@ pub trait Store: Send + Sync + 'static {
     /// The change sequence now, and the threads changed after `seen`: whatever changed what
     /// a reader sees of them, made by any process sharing the database.
     async fn changes_since(&self, seen: i64) -> Result<Changes, StoreError>;
+
+    /// Ticks whenever another process may have changed something (a PostgreSQL notification,
+    /// or a lost notification connection, when nothing can be known): a cue to call
+    /// [`Store::changes_since`] now rather than at the next poll. `None` where the backend
+    /// has no such signal (SQLite: other processes are found by polling).
+    fn change_signal(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
+
+    /// Whether the database answers now (the health check).
+    async fn ping(&self) -> Result<(), StoreError>;
 }
 
 /// See [`Store::changes_since`].
@@ -518,20 +596,131 @@ pub struct Changes {
     pub threads: Vec<String>,
 }
 
+/// How the store talks to a database server (PostgreSQL); SQLite, embedded, ignores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections per process at most (each replica has its own pool).
+    pub max_connections: u32,
+    /// Longest a statement may run before the database cancels it.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Opens the store named by `url` and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_with(url, PoolSettings::default()).await
+}
+
+/// [`connect`] with pool settings. Errors never carry the URL (it may hold a password).
+pub async fn connect_with(url: &str, pool: PoolSettings) -> Result<Arc<dyn Store>, StoreError> {
     #[cfg(feature = "sqlite")]
     if url.starts_with("sqlite:") {
+        let _ = pool;
         return Ok(Arc::new(sqlite::SqliteStore::connect(url).await?));
     }
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(postgres::PostgresStore::connect(url, pool).await?));
+    }
     let scheme = url.split(':').next().unwrap_or_default();
+    let supported = [
+        #[cfg(feature = "sqlite")]
+        "sqlite:",
+        #[cfg(feature = "postgres")]
+        "postgres://",
+    ];
     Err(StoreError::UnsupportedUrl(format!(
-        "{scheme}: (this build supports sqlite:)"
+        "{scheme}: (this build supports {})",
+        supported.join(", ")
     )))
+}
+
+/// A database URL as configured. It may hold a password, so `Debug` and `Display` show it
+/// redacted; `&*url` is the real thing, for connecting.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+}
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> Self {
+        Self(url)
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(url: &str) -> Self {
+        Self(url.to_owned())
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", redacted_url(&self.0))
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redacted_url(&self.0))
+    }
+}
+
+/// `url` with its password (if any) replaced by `***`, for logs and messages.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // The authority ends at the first '/', '?' or '#'; its userinfo at the last '@' in it.
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let mut redacted = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => format!("{scheme}://{userinfo}@{host}{tail}"),
+        },
+        None => format!("{scheme}://{authority}{tail}"),
+    };
+    // A password may also come as a query parameter.
+    if let Some(q) = redacted.find("password=") {
+        let value_end = redacted[q..].find('&').map_or(redacted.len(), |i| q + i);
+        redacted.replace_range(q + "password=".len()..value_end, "***");
+    }
+    redacted
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        use sqlx::Error as E;
+        if matches!(
+            e,
+            E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed
+        ) {
+            return Self::Unavailable(Box::new(e));
+        }
         if let Some(db) = e.as_database_error() {
             match db.kind() {
                 sqlx::error::ErrorKind::ForeignKeyViolation => return Self::ForeignKey,
@@ -546,6 +735,48 @@ impl From<sqlx::Error> for StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn imported_replies_are_placed_and_cycles_cut() {
+        // 1 <- 2 <- 3, and 4 <-> 5 a cycle; 6 points outside the threads.
+        let rows = [
+            (1, None, 1, 0),
+            (2, Some(1), 0, 0),
+            (3, Some(2), 0, 0),
+            (4, Some(5), 0, 0),
+            (5, Some(4), 0, 0),
+            (6, Some(99), 6, 0),
+        ];
+        let p = import_placement(&rows);
+        assert_eq!(p.cut, vec![5, 6]);
+        assert_eq!(p.moved, vec![(2, 1, 1), (3, 1, 2), (4, 5, 1), (5, 5, 0)]);
+    }
+
+    #[test]
+    fn a_configured_url_never_prints_its_password() {
+        let url = DatabaseUrl::new("postgres://u:hunter2@h/db");
+        assert_eq!(&*url, "postgres://u:hunter2@h/db");
+        assert!(!format!("{url} {url:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn urls_lose_their_password_only() {
+        for (url, shown) in [
+            (
+                "postgres://palabre:s3cr%40t@db.example:5432/palabre",
+                "postgres://palabre:***@db.example:5432/palabre",
+            ),
+            ("postgres://palabre@db/p", "postgres://palabre@db/p"),
+            (
+                "postgres://db/p?password=hunter2&sslmode=require",
+                "postgres://db/p?password=***&sslmode=require",
+            ),
+            ("sqlite://palabre.db", "sqlite://palabre.db"),
+            ("sqlite::memory:", "sqlite::memory:"),
+        ] {
+            assert_eq!(redacted_url(url), shown);
+        }
+    }
 
     #[test]
     fn cursor_round_trips_and_is_tied_to_its_sort() {

@@ -9,7 +9,8 @@ use super::{
     Deletion, ExportedThread, ImportTx, ImportedComment, LinkReport, ListedStatus,
     NewCommentRecord, Page, PageQuery, PostGate, Store, StoreError, ThreadRecord, ThreadSummary,
 };
-mod post_batches;
+mod posts;
+use super::post_batches::{self, PostBatches};
 
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
@@ -39,7 +40,7 @@ const VISIBLE: &str = "c.status IN ('published', 'deleted')";
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    posts: post_batches::PostBatches,
+    posts: PostBatches,
 }
 
 impl SqliteStore {
@@ -75,7 +76,7 @@ impl SqliteStore {
                 .await?
         };
         Ok(Self {
-            posts: post_batches::PostBatches::start(writer.clone()),
+            posts: PostBatches::start(posts::SqlitePosts(writer.clone())),
             writer,
             reader,
         })
@@ -830,6 +831,11 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
     async fn changes_since(&self, seen: i64) -> Result<Changes, StoreError> {
         // One statement, so the sequence and the keys come from the same snapshot.
         let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
@@ -1070,56 +1076,20 @@ impl ImportTx for SqliteImport {
         .bind(source)
         .fetch_all(&mut *self.tx)
         .await?;
-        let parent_of: HashMap<i64, Option<i64>> = rows
-            .iter()
-            .map(|(id, parent, _, _)| (*id, *parent))
-            .collect();
-        let mut placed: HashMap<i64, (i64, i64)> = HashMap::with_capacity(rows.len());
-        for (id, _, _, _) in &rows {
-            // Walk up to a placed ancestor or a root; a cycle (bad source data) is cut where
-            // it closes, making that comment a root.
-            let mut chain = vec![*id];
-            let mut seen = std::collections::HashSet::from([*id]);
-            let mut base = None;
-            while let Some(&top) = chain.last() {
-                if let Some(&done) = placed.get(&top) {
-                    chain.pop();
-                    base = Some(done);
-                    break;
-                }
-                match parent_of.get(&top).copied().flatten() {
-                    Some(p) if parent_of.contains_key(&p) && seen.insert(p) => chain.push(p),
-                    parent => {
-                        if parent.is_some() {
-                            // A cycle: `top` becomes a root.
-                            sqlx::query("UPDATE comments SET parent_id = NULL WHERE id = ?")
-                                .bind(top)
-                                .execute(&mut *self.tx)
-                                .await?;
-                        }
-                        placed.insert(top, (top, 0));
-                        chain.pop();
-                        base = Some((top, 0));
-                        break;
-                    }
-                }
-            }
-            let (root, mut depth) = base.unwrap_or((*id, 0));
-            while let Some(node) = chain.pop() {
-                depth += 1;
-                placed.insert(node, (root, depth));
-            }
+        let placement = super::import_placement(&rows);
+        for id in &placement.cut {
+            sqlx::query("UPDATE comments SET parent_id = NULL WHERE id = ?")
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
         }
-        for (id, _, root, depth) in &rows {
-            let (want_root, want_depth) = placed[id];
-            if (want_root, want_depth) != (*root, *depth) {
-                sqlx::query("UPDATE comments SET root_id = ?, depth = ? WHERE id = ?")
-                    .bind(want_root)
-                    .bind(want_depth)
-                    .bind(id)
-                    .execute(&mut *self.tx)
-                    .await?;
-            }
+        for (id, root, depth) in &placement.moved {
+            sqlx::query("UPDATE comments SET root_id = ?, depth = ? WHERE id = ?")
+                .bind(root)
+                .bind(depth)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
         }
 
         // Deleted comments are kept only as placeholders holding replies.

@@ -178,7 +178,7 @@ async fn without_a_bundle_embed_is_not_found_and_a_broken_bundle_fails_at_start(
 
     let empty = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(dir.path());
+    let mut settings = test_settings(dir.path()).await;
     settings.widget_dir = Some(empty.path().to_owned());
     let err = palabre_server::startup::Application::build(settings)
         .await

@@ -163,12 +163,7 @@ async fn addresses_emails_and_tokens_are_never_stored_in_clear() {
         .await
         .unwrap();
     assert_eq!(vote.status(), 200);
-    // Read every byte the database wrote (main file and write-ahead log).
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(app.dir.path()).unwrap() {
-        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
-    }
-    let haystack = String::from_utf8_lossy(&bytes);
+    let haystack = app.everything_stored().await;
     assert!(
         haystack.contains("hello"),
         "sanity: the comment is in the files"
@@ -186,7 +181,7 @@ async fn addresses_emails_and_tokens_are_never_stored_in_clear() {
 #[tokio::test]
 async fn a_generated_secret_is_persisted_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(dir.path());
+    let mut settings = test_settings(dir.path()).await;
     settings.secret = None;
     let avatar = |app: TestApp| async move {
         let res = app

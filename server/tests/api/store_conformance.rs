@@ -7,11 +7,18 @@ use palabre_server::store::{
 };
 use std::sync::Arc;
 
-/// The stores under test, each on a fresh database.
+/// The stores under test, each on a fresh database: SQLite, and PostgreSQL on the test
+/// cluster (required in CI, see `postgres_cluster`).
 async fn backends() -> Vec<(&'static str, Arc<dyn Store>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/conformance.db", dir.path().display());
-    vec![("sqlite", store::connect(&url).await.unwrap(), dir)]
+    let mut stores = vec![("sqlite", store::connect(&url).await.unwrap(), dir)];
+    if let Some(cluster) = crate::helpers::postgres_cluster() {
+        let url = crate::helpers::fresh_postgres(&cluster).await;
+        let store = store::connect(&url).await.expect("PostgreSQL store opens");
+        stores.push(("postgres", store, tempfile::tempdir().unwrap()));
+    }
+    stores
 }
 
 fn key(k: &str) -> ThreadKey {

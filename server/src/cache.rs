@@ -4,9 +4,11 @@
 //!
 //! Invalidation follows the store's change sequence (migration 0005), not the write paths: a
 //! sync asks which threads changed since the last one and drops them. This process syncs after
-//! each of its own writes, before answering, so a reader sees their write on the next read;
-//! a background task syncs every [`SYNC_INTERVAL`] for writes by other processes (another
-//! replica, `palabre import` beside the server).
+//! each of its own writes, before answering, so a reader sees their write on the next read.
+//! For writes by other processes (another replica, `palabre import` beside the server), a
+//! background task syncs as soon as the store signals a change (PostgreSQL's notifications:
+//! milliseconds) and in any case every [`SYNC_INTERVAL`], should a signal be lost or the
+//! backend have none (SQLite).
 
 use crate::store::Store;
 use axum::body::Bytes;
@@ -249,14 +251,30 @@ impl ResponseCache {
         self.covered.store(upto, Ordering::SeqCst);
     }
 
-    /// Syncs every [`SYNC_INTERVAL`] for as long as the server runs.
+    /// Syncs on each change signal of the store and every [`SYNC_INTERVAL`], for as long as
+    /// the server runs.
     pub fn spawn_sync(self: &Arc<Self>, store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
         let cache = Arc::clone(self);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(SYNC_INTERVAL);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut signal = store.change_signal();
             loop {
-                every.tick().await;
+                let signalled = async {
+                    match signal.as_mut() {
+                        Some(s) => s.changed().await.is_ok(),
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = every.tick() => {}
+                    alive = signalled => {
+                        if !alive {
+                            // The store's listener ended: the poll goes on alone.
+                            signal = None;
+                        }
+                    }
+                }
                 cache.sync(store.as_ref()).await;
             }
         })

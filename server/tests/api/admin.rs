@@ -43,7 +43,7 @@ async fn set_password(app: &TestApp) {
         .unwrap();
 }
 
-async fn try_login(app: &TestApp, name: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn try_login(app: &TestApp, name: &str, password: &str) -> reqwest::Response {
     let http = no_redirects();
     let page = http.get(app.url("/admin/login")).send().await.unwrap();
     let html = page.text().await.unwrap();
@@ -83,7 +83,22 @@ pub(crate) async fn sign_in(app: &TestApp) -> Admin {
 }
 
 impl Admin {
-    async fn get(&self, path: &str) -> reqwest::Response {
+    /// The same session, used on another server (a replica behind the same balancer).
+    pub(crate) fn on(&self, other: &TestApp) -> Self {
+        Self {
+            http: no_redirects(),
+            base: other.base.clone(),
+            cookie: self.cookie.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    /// Replaces the CSRF token with one the server never issued.
+    pub(crate) fn forge_csrf(&mut self) {
+        self.csrf = "f".repeat(self.csrf.len());
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
@@ -113,7 +128,7 @@ impl Admin {
     }
 }
 
-async fn held_comment(app: &TestApp, thread: &str, body: &str, email: &str) -> (i64, String) {
+pub(crate) async fn held_comment(app: &TestApp, thread: &str, body: &str, email: &str) -> (i64, String) {
     let res = app
         .post_json(
             "/api/v1/comments",

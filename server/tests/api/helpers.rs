@@ -133,6 +133,13 @@ impl TestApp {
         }
     }
 
+    /// Another server process on the same database and settings: a second replica.
+    pub async fn replica(&self) -> TestApp {
+        let mut settings = (*self.state.settings).clone();
+        settings.listen = "127.0.0.1:0".parse().unwrap();
+        Self::start(settings, tempfile::tempdir().unwrap()).await
+    }
+
     /// Every byte the database holds, as text: SQLite's files (main file and write-ahead
     /// log), or every row of every table of the PostgreSQL schema.
     pub async fn everything_stored(&self) -> String {

@@ -18,6 +18,7 @@ mod embed;
 mod first_paint;
 mod notifications;
 mod openapi;
+mod replicas;
 mod security;
 mod spam;
 mod store_conformance;

@@ -13,14 +13,14 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Clone)]
-struct Mail {
-    to: Vec<String>,
+pub(crate) struct Mail {
+    pub(crate) to: Vec<String>,
     /// Headers and body, quoted-printable decoded.
-    text: String,
+    pub(crate) text: String,
 }
 
 /// A minimal SMTP server that accepts everything and keeps it.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
+pub(crate) async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox = Arc::new(Mutex::new(Vec::new()));
@@ -89,7 +89,7 @@ fn decode_quoted_printable(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn with_smtp(s: &mut Settings, port: u16) {
+pub(crate) fn with_smtp(s: &mut Settings, port: u16) {
     s.notify = NotifySettings {
         smtp: Some(SmtpSettings {
             host: "127.0.0.1".into(),
@@ -107,7 +107,7 @@ fn with_smtp(s: &mut Settings, port: u16) {
     s.origins = vec!["https://blog.example".into()];
 }
 
-async fn wait_for_mail(inbox: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
+pub(crate) async fn wait_for_mail(inbox: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
     let start = Instant::now();
     loop {
         let mails = inbox.lock().unwrap().clone();
@@ -123,7 +123,7 @@ async fn wait_for_mail(inbox: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
 }
 
 /// The link after `label: ` in a mail, as a path on the test server.
-fn link(mail: &Mail, label: &str) -> String {
+pub(crate) fn link(mail: &Mail, label: &str) -> String {
     let line = mail
         .text
         .lines()
@@ -132,7 +132,7 @@ fn link(mail: &Mail, label: &str) -> String {
     line.trim().replace("http://comments.test", "")
 }
 
-fn form_of(page: &str) -> Vec<(String, String)> {
+pub(crate) fn form_of(page: &str) -> Vec<(String, String)> {
     page.split("type=\"hidden\" name=\"")
         .skip(1)
         .map(|rest| {

@@ -55,6 +55,8 @@ pub enum ErrorCode {
     ChallengeInvalid,
     /// Posted sooner after the form opened than a person could have written it.
     TooFast,
+    /// The server cannot reach its database for now; nothing was written.
+    Unavailable,
     Internal,
 }
 
@@ -92,6 +94,7 @@ impl ErrorCode {
         Self::ChallengeRequired,
         Self::ChallengeInvalid,
         Self::TooFast,
+        Self::Unavailable,
         Self::Internal,
     ];
 
@@ -129,6 +132,7 @@ impl ErrorCode {
             Self::ChallengeRequired => "challenge_required",
             Self::ChallengeInvalid => "challenge_invalid",
             Self::TooFast => "too_fast",
+            Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
     }
@@ -164,6 +168,7 @@ impl ErrorCode {
             | Self::TooManyThreads
             | Self::TooManyLinks => 422,
             Self::RateLimited | Self::TooFast => 429,
+            Self::Unavailable => 503,
             Self::Internal => 500,
         }
     }
@@ -204,6 +209,9 @@ impl ErrorCode {
             Self::ChallengeRequired => "Posting requires a solved proof-of-work challenge.",
             Self::ChallengeInvalid => "The proof-of-work solution is invalid, expired or used.",
             Self::TooFast => "Posted too soon after the form opened; wait a few seconds.",
+            Self::Unavailable => {
+                "The database cannot be reached for now; nothing was written. Retry shortly."
+            }
             Self::Internal => "Something went wrong on the server.",
         }
     }

@@ -255,6 +255,9 @@ pub fn error_message(lang: Lang, code: ErrorCode) -> &'static str {
             | UnsupportedMediaType | VoteInvalid | TooManyThreads | NotFound | MethodNotAllowed => {
                 "The widget sent a request the server did not understand."
             }
+            Unavailable => {
+                "The comment server is briefly unavailable. Your text is kept: retry in a moment."
+            }
             Internal => "The server had a problem. Please retry.",
         },
         Lang::Fr => match code {
@@ -283,6 +286,9 @@ pub fn error_message(lang: Lang, code: ErrorCode) -> &'static str {
             MalformedJson | InvalidField | InvalidParameter | InvalidCursor
             | UnsupportedMediaType | VoteInvalid | TooManyThreads | NotFound | MethodNotAllowed => {
                 "Le widget a envoyé une requête que le serveur n’a pas comprise."
+            }
+            Unavailable => {
+                "Le serveur de commentaires est momentanément indisponible. Votre texte est conservé : réessayez dans un instant."
             }
             Internal => "Le serveur a rencontré un problème. Veuillez réessayer.",
         },

@@ -38,6 +38,7 @@ impl Error {
             Self::Invalid(v) => v.code,
             Self::Refused(code) | Self::Body { code, .. } => *code,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Store(StoreError::Unavailable(_)) => ErrorCode::Unavailable,
             Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -86,11 +87,21 @@ impl IntoResponse for Error {
             field,
         };
         let mut response = (self.status(), axum::Json(body)).into_response();
-        if let Self::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            );
+        match self {
+            Self::RateLimited { retry_after_secs } => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_secs.max(1)),
+                );
+            }
+            // A database that went away usually comes back within seconds (a failover, a
+            // restart).
+            Self::Store(StoreError::Unavailable(_)) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(5));
+            }
+            _ => {}
         }
         response
     }

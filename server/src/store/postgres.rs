@@ -24,7 +24,9 @@ use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
 use rows::{comment_from_row, thread_from_row};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row, Transaction};
+use sqlx::{
+    ConnectOptions, Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row, Transaction,
+};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -64,6 +66,9 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url)?
             .application_name("palabre")
             .options([("statement_timeout", timeout_ms.as_str())]);
+        // One plain connection first: the pool would retry until its timeout and then say
+        // only that it timed out, hiding the reason (refused, wrong password, no database).
+        options.connect().await?.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -128,7 +128,12 @@ impl Admin {
     }
 }
 
-pub(crate) async fn held_comment(app: &TestApp, thread: &str, body: &str, email: &str) -> (i64, String) {
+pub(crate) async fn held_comment(
+    app: &TestApp,
+    thread: &str,
+    body: &str,
+    email: &str,
+) -> (i64, String) {
     let res = app
         .post_json(
             "/api/v1/comments",

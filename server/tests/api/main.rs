@@ -13,6 +13,7 @@ mod binary;
 mod cache;
 mod comments;
 mod counts_preview_config;
+mod database_outage;
 mod edit_delete;
 mod embed;
 mod first_paint;

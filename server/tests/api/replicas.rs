@@ -123,7 +123,10 @@ async fn an_admin_signed_in_on_one_replica_moderates_through_the_other() {
     );
     let start = Instant::now();
     while a.thread("/t").await.comments.len() != 1 {
-        assert!(start.elapsed() < Duration::from_secs(3), "A never showed it");
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "A never showed it"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     // A wrong CSRF token is refused on either.
@@ -182,7 +185,10 @@ async fn an_email_link_from_one_replica_works_on_the_other_and_mail_goes_once() 
     assert_eq!(res.status(), 200);
     let start = Instant::now();
     while a.thread("/t").await.comments.len() != 1 {
-        assert!(start.elapsed() < Duration::from_secs(3), "A never showed it");
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "A never showed it"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -203,7 +209,10 @@ async fn spreading_writes_over_replicas_gains_at_most_one_burst_each() {
     for i in 0..12 {
         let (n, app) = if i % 2 == 0 { (0, &a) } else { (1, &b) };
         let res = app
-            .post_json("/api/v1/comments", &json!({"thread": "/t", "body": format!("c{i}")}))
+            .post_json(
+                "/api/v1/comments",
+                &json!({"thread": "/t", "body": format!("c{i}")}),
+            )
             .await;
         match res.status().as_u16() {
             201 => taken[n] += 1,

@@ -87,11 +87,15 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
             .bind(&challenge.nonce)
             .bind(challenge.expires.as_millis());
     }
-    query
-        .fetch_one(conn)
-        .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Unique if new.challenge.is_some() => StoreError::ChallengeSpent,
-            other => other,
-        })
+    query.fetch_one(conn).await.map_err(|e| {
+        let spent = e
+            .as_database_error()
+            .and_then(|d| d.constraint())
+            .is_some_and(|c| c == "spent_challenges_pkey");
+        if spent {
+            StoreError::ChallengeSpent
+        } else {
+            StoreError::from(e)
+        }
+    })
 }

@@ -1,7 +1,7 @@
 // What every end-to-end test needs: the real `palabre` binary on one origin (with the widget
 // bundle under /embed/), a blog page on another origin, and Debian's Chromium driven by
 // playwright-core. Everything listens on 127.0.0.1 and is stopped by the test that started it.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,11 +14,12 @@ export const ARTIFACTS = path.join(ROOT, "target", "e2e-artifacts");
 const BINARY = process.env.PALABRE_BIN || path.join(ROOT, "target", "debug", "palabre");
 const BUNDLE = path.join(ROOT, "target", "bundle");
 
-/** Starts `palabre serve`; resolves once it listens. `port` 0 picks a free one. */
-export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(path.join(tmpdir(), "palabre-e2e-")), args = [] }) {
+/** Starts `palabre serve`; resolves once it listens. `port` 0 picks a free one. `database`
+ * defaults to a SQLite file in `dataDir`. */
+export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(path.join(tmpdir(), "palabre-e2e-")), database = `sqlite://${dataDir}/palabre.db`, args = [] }) {
   const child = spawn(BINARY, [
     "serve", "--listen", `127.0.0.1:${port}`,
-    "--database", `sqlite://${dataDir}/palabre.db`,
+    "--database", database,
     "--widget-dir", BUNDLE, "--origin", blogOrigin,
     // The default 16-bit proof of work, but a shorter wait than the default 3 s between the
     // form opening and the post, to keep the suite quick.
@@ -109,11 +110,27 @@ export async function seedComment(serverUrl, comment) {
   return res.json();
 }
 
-/** `palabre admin set-password` on a server's database, the password on standard input. */
-export async function setAdminPassword(dataDir, password) {
-  const child = spawn(BINARY, ["admin", "set-password", "--database", `sqlite://${dataDir}/palabre.db`],
+/** `palabre admin set-password` on a server's database (a data directory's SQLite file, or a
+ * database URL), the password on standard input. */
+export async function setAdminPassword(dataDirOrUrl, password) {
+  const database = dataDirOrUrl.includes("://") ? dataDirOrUrl : `sqlite://${dataDirOrUrl}/palabre.db`;
+  const child = spawn(BINARY, ["admin", "set-password", "--database", database],
     { stdio: ["pipe", "ignore", "pipe"] });
   child.stdin.end(`${password}\n`);
   const code = await new Promise((r) => child.on("exit", r));
   if (code !== 0) throw new Error(`set-password exited with ${code}`);
+}
+
+/** A new, empty database on the test cluster that scripts/test starts (PALABRE_TEST_POSTGRES);
+ * `null` without one outside CI, and an error under CI, where nothing may skip silently. */
+export function freshPostgres(name) {
+  const cluster = process.env.PALABRE_TEST_POSTGRES;
+  if (!cluster) {
+    if (process.env.CI) throw new Error("PALABRE_TEST_POSTGRES is not set: run through scripts/test");
+    return null;
+  }
+  const database = `${name}_${process.pid}`;
+  const done = spawnSync("psql", [cluster, "-q", "-c", `CREATE DATABASE ${database}`], { encoding: "utf8" });
+  if (done.status !== 0) throw new Error(`creating ${database}: ${done.stderr}`);
+  return cluster.replace(/\/postgres$/, `/${database}`);
 }

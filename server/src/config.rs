@@ -293,8 +293,8 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_DB_POOL_SIZE")]
     pub db_pool_size: Option<u32>,
 
-    /// PostgreSQL: longest a statement may run before the database cancels it, e.g. 5s
-    /// [default: 5s].
+    /// PostgreSQL: longest a statement may run before the database cancels it, e.g. 5s; 0s
+    /// for no limit [default: 5s].
     #[arg(long, env = "PALABRE_DB_STATEMENT_TIMEOUT")]
     pub db_statement_timeout: Option<String>,
 }
@@ -678,10 +678,10 @@ impl ServeArgs {
                 .map(crate::store::DatabaseUrl::from)
                 .unwrap_or(d.database),
             pool: crate::store::PoolSettings {
-                max_connections: self
-                    .db_pool_size
-                    .or(file.db_pool_size)
-                    .unwrap_or(d.pool.max_connections),
+                max_connections: match self.db_pool_size.or(file.db_pool_size) {
+                    Some(0) => bail!("db pool size must be at least 1"),
+                    size => size.unwrap_or(d.pool.max_connections),
+                },
                 statement_timeout: duration(
                     "statement timeout",
                     self.db_statement_timeout.or(file.db_statement_timeout),
@@ -833,6 +833,45 @@ mod tests {
         assert_eq!(s.origins, vec!["https://a.example"]);
         assert!(s.require_email);
         assert!(!s.require_author);
+    }
+
+    #[test]
+    fn database_pool_settings_come_from_the_file_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("palabre.toml");
+        std::fs::write(
+            &path,
+            "database = \"postgres://p:pw@db/palabre\"\ndb_pool_size = 32\n\
+             db_statement_timeout = \"2s\"\n",
+        )
+        .unwrap();
+        let s = parse(&["--config", path.to_str().unwrap()])
+            .resolve()
+            .unwrap();
+        assert!(s.database.is_postgres());
+        assert_eq!(s.pool.max_connections, 32);
+        assert_eq!(s.pool.statement_timeout, Duration::from_secs(2));
+        assert!(
+            !format!("{s:?}").contains("pw@"),
+            "settings print no password"
+        );
+        let s = parse(&[
+            "--config",
+            path.to_str().unwrap(),
+            "--db-statement-timeout",
+            "250ms",
+        ])
+        .resolve()
+        .unwrap();
+        assert_eq!(s.pool.statement_timeout, Duration::from_millis(250));
+        assert_eq!(
+            ServeArgs::default().resolve().unwrap().pool,
+            crate::store::PoolSettings::default()
+        );
+        let err = parse(&["--db-statement-timeout", "soon"])
+            .resolve()
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("statement timeout"), "{err:#}");
     }
 
     #[test]

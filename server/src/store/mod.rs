@@ -759,6 +759,19 @@ mod tests {
         assert!(!format!("{url} {url:?}").contains("hunter2"));
     }
 
+    #[tokio::test]
+    async fn an_unknown_scheme_names_the_supported_ones() {
+        let Err(e) = connect("mysql://u:pw@h/db").await else {
+            panic!("connected")
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("mysql:") && text.contains("postgres://"),
+            "{text}"
+        );
+        assert!(!text.contains("pw"), "{text}");
+    }
+
     #[test]
     fn urls_lose_their_password_only() {
         for (url, shown) in [

@@ -62,7 +62,8 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
-        let timeout_ms = settings.statement_timeout.as_millis().max(1).to_string();
+        // 0 is PostgreSQL's "no timeout".
+        let timeout_ms = settings.statement_timeout.as_millis().to_string();
         let options = PgConnectOptions::from_str(url)?
             .application_name("palabre")
             .options([("statement_timeout", timeout_ms.as_str())]);

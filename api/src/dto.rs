@@ -265,3 +265,29 @@ mod tests {
         assert_eq!(link(None), None);
     }
 }
+
+/// Threads one live-updates stream may follow (`GET /api/v1/events?thread=…`): the widgets of
+/// one page.
+pub const MAX_LIVE_THREADS: usize = 16;
+
+/// One message of the live-updates stream (`GET /api/v1/events`, Server-Sent Events): the
+/// `data` of each event, whose `id` is the change it reports. Only what a reader may see:
+/// held comments never come through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A comment appeared (posted, or approved by a moderator) or changed (edited, votes,
+    /// turned into a placeholder): as the thread page would show it now.
+    Comment { thread: String, comment: Comment },
+    /// A comment is gone (deleted, or taken down by a moderator).
+    Removed { thread: String, id: i64 },
+    /// The thread was locked, unlocked, hidden or shown.
+    Thread {
+        thread: String,
+        locked: bool,
+        hidden: bool,
+        count: u64,
+    },
+    /// What was missed cannot be replayed (too long away): load the first page again.
+    Reload,
+}

@@ -289,6 +289,25 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_RESPONSE_CACHE_BYTES")]
     pub response_cache_bytes: Option<usize>,
 
+    /// Live updates: open streams this process takes at most [default: 10000].
+    #[arg(long, env = "PALABRE_LIVE_MAX_STREAMS")]
+    pub live_max_streams: Option<usize>,
+
+    /// Live updates: open streams per client network (an IPv4 address, an IPv6 /64) at most
+    /// [default: 8].
+    #[arg(long, env = "PALABRE_LIVE_MAX_STREAMS_PER_CLIENT")]
+    pub live_max_streams_per_client: Option<usize>,
+
+    /// Live updates: a stream with nothing to send for this long is closed (the widget reopens
+    /// it while its reader is on the page) [default: 30m].
+    #[arg(long, env = "PALABRE_LIVE_IDLE_TIMEOUT")]
+    pub live_idle_timeout: Option<String>,
+
+    /// Live updates: how long a reader who lost the connection can catch up on what it missed;
+    /// after that its widget reloads the first page [default: 24h].
+    #[arg(long, env = "PALABRE_LIVE_REPLAY_WINDOW")]
+    pub live_replay_window: Option<String>,
+
     /// PostgreSQL: connections each server process keeps at most [default: 10].
     #[arg(long, env = "PALABRE_DB_POOL_SIZE")]
     pub db_pool_size: Option<u32>,
@@ -339,6 +358,10 @@ struct FileConfig {
     response_cache_bytes: Option<usize>,
     db_pool_size: Option<u32>,
     db_statement_timeout: Option<String>,
+    live_max_streams: Option<usize>,
+    live_max_streams_per_client: Option<usize>,
+    live_idle_timeout: Option<String>,
+    live_replay_window: Option<String>,
 }
 
 /// Everything the server runs with.
@@ -348,6 +371,7 @@ pub struct Settings {
     pub database: crate::store::DatabaseUrl,
     /// PostgreSQL's connection pool and statement timeout.
     pub pool: crate::store::PoolSettings,
+    pub live: crate::live::LiveLimits,
     /// Normalised `scheme://host[:port]`.
     pub origins: Vec<String>,
     pub secret: Option<SecretString>,
@@ -475,6 +499,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database: "sqlite://palabre.db".into(),
             pool: crate::store::PoolSettings::default(),
+            live: crate::live::LiveLimits::default(),
             origins: Vec::new(),
             secret: None,
             edit_window: Duration::from_secs(15 * 60),
@@ -677,6 +702,26 @@ impl ServeArgs {
                 .or(file.database)
                 .map(crate::store::DatabaseUrl::from)
                 .unwrap_or(d.database),
+            live: crate::live::LiveLimits {
+                max_streams: self
+                    .live_max_streams
+                    .or(file.live_max_streams)
+                    .unwrap_or(d.live.max_streams),
+                max_streams_per_client: self
+                    .live_max_streams_per_client
+                    .or(file.live_max_streams_per_client)
+                    .unwrap_or(d.live.max_streams_per_client),
+                idle_timeout: duration(
+                    "live idle timeout",
+                    self.live_idle_timeout.or(file.live_idle_timeout),
+                    d.live.idle_timeout,
+                )?,
+                replay_window: duration(
+                    "live replay window",
+                    self.live_replay_window.or(file.live_replay_window),
+                    d.live.replay_window,
+                )?,
+            },
             pool: crate::store::PoolSettings {
                 max_connections: match self.db_pool_size.or(file.db_pool_size) {
                     Some(0) => bail!("db pool size must be at least 1"),

@@ -10,6 +10,7 @@ pub mod error;
 pub mod first_paint;
 pub mod http;
 pub mod import;
+pub mod live;
 pub mod moderation;
 pub mod notify;
 pub mod rate_limit;

@@ -83,6 +83,14 @@ impl Application {
             bundle.compress_in_background();
         }
         let cache_sync = self.state.cache.spawn_sync(Arc::clone(&self.state.store));
+        let live = Arc::clone(&self.state.live);
+        let live_task = live.spawn();
+        // Live-update streams never end by themselves: close them, or the graceful shutdown
+        // would wait for them forever.
+        let shutdown = async move {
+            shutdown.await;
+            live.close_all();
+        };
         let served = axum::serve(
             self.listener,
             self.router
@@ -92,6 +100,7 @@ impl Application {
         .await
         .context("serving HTTP");
         cache_sync.abort();
+        live_task.abort();
         served
     }
 }

@@ -3,6 +3,7 @@
 use crate::cache::ResponseCache;
 use crate::config::Settings;
 use crate::crypto::Keys;
+use crate::live::LiveHub;
 use crate::notify::Notifier;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub widget: Option<Arc<WidgetBundle>>,
     /// Thread pages and counts, as served.
     pub cache: Arc<ResponseCache>,
+    /// Readers' live-update streams.
+    pub live: Arc<LiveHub>,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
                 per_minute: 5,
             })),
             cache: Arc::new(ResponseCache::new(settings.response_cache_bytes)),
+            live: LiveHub::new(Arc::clone(&store), settings.live),
             store,
             keys: Arc::new(keys),
             settings: Arc::new(settings),

@@ -5,6 +5,7 @@ mod challenge;
 mod comments;
 mod counts;
 mod embed;
+mod events;
 mod extract;
 mod feed;
 mod health;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(comments::router().route_layer(sync_cache.clone()))
         .merge(challenge::router())
         .merge(counts::router())
+        .merge(events::router())
         .merge(feed::router())
         .merge(preview::router())
         .merge(widget_config::router())
@@ -69,7 +71,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Routers that change threads pass through this: the response cache drops what a write
-/// changed before its client hears back, so the client's next read sees the write.
+/// changed before its client hears back, so the client's next read sees the write; and the
+/// live-updates hub looks for the write's events at once.
 async fn sync_cache_after_writes(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: Request,
@@ -79,6 +82,7 @@ async fn sync_cache_after_writes(
     let response = next.run(req).await;
     if writes {
         state.cache.sync(state.store.as_ref()).await;
+        state.live.wake();
     }
     response
 }
@@ -92,7 +96,12 @@ fn cors(origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        // Last-Event-ID: a live-updates stream's reconnection says what it has.
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::HeaderName::from_static("last-event-id"),
+        ])
         .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(3600))
 }

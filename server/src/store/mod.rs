@@ -587,7 +587,80 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the database answers now (the health check).
     async fn ping(&self) -> Result<(), StoreError>;
+
+    // Live updates.
+
+    /// Events after `after`, oldest first, at most `limit`: of these threads, or of every
+    /// thread when `threads` is empty.
+    async fn events_since(
+        &self,
+        after: i64,
+        threads: &[ThreadKey],
+        limit: u32,
+    ) -> Result<Vec<ChangeEvent>, StoreError>;
+    /// Which events can still be replayed: those after `pruned_through`, up to `now`.
+    async fn event_window(&self) -> Result<EventWindow, StoreError>;
+    /// Deletes the events recorded before `before`; returns how many went.
+    async fn prune_events(&self, before: Timestamp) -> Result<u64, StoreError>;
+    /// These comments, in no particular order (absent ones are left out).
+    async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<CommentRecord>, StoreError>;
 }
+
+/// What a change was about (see the `events` table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A comment was added or changed (text, status, votes).
+    Comment,
+    /// A comment's row is gone.
+    Removed,
+    /// The thread itself (locked, hidden, title).
+    Thread,
+}
+
+impl EventKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "comment" => Some(Self::Comment),
+            "removed" => Some(Self::Removed),
+            "thread" => Some(Self::Thread),
+            _ => None,
+        }
+    }
+}
+
+/// One recorded change a reader may see; what to send is read when it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeEvent {
+    pub seq: i64,
+    pub thread_key: String,
+    pub kind: EventKind,
+    pub comment_id: Option<i64>,
+}
+
+/// See [`Store::event_window`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EventWindow {
+    /// Events up to this sequence number were pruned (0: none).
+    pub pruned_through: i64,
+    /// The change sequence now.
+    pub now: i64,
+}
+
+/// An `events` row as both backends select it: (seq, thread key, kind, comment id).
+fn change_event(
+    (seq, thread_key, kind, comment_id): (i64, String, String, Option<i64>),
+) -> Result<ChangeEvent, StoreError> {
+    Ok(ChangeEvent {
+        seq,
+        thread_key,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Backend(format!("unknown event kind {kind:?}").into()))?,
+        comment_id,
+    })
+}
+
+/// The settings key keeping [`EventWindow::pruned_through`].
+pub const EVENTS_PRUNED_SETTING: &str = "events_pruned_through";
 
 /// See [`Store::changes_since`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

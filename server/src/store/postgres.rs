@@ -15,10 +15,10 @@ mod rows;
 
 use super::post_batches::{self, PostBatches};
 use super::{
-    AdminSession, AuditEntry, Block, BlockKind, Changes, CommentFilter, CommentRecord, Cursor,
-    Deletion, ExportedThread, ImportTx, ImportedComment, LinkReport, ListedStatus,
-    NewCommentRecord, Page, PageQuery, PoolSettings, PostGate, Store, StoreError, ThreadRecord,
-    ThreadSummary, Totals,
+    AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentFilter, CommentRecord,
+    Cursor, Deletion, EventWindow, ExportedThread, ImportTx, ImportedComment, LinkReport,
+    ListedStatus, NewCommentRecord, Page, PageQuery, PoolSettings, PostGate, Store, StoreError,
+    ThreadRecord, ThreadSummary, Totals,
 };
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
@@ -888,6 +888,82 @@ impl Store for PostgresStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn events_since(
+        &self,
+        after: i64,
+        threads: &[ThreadKey],
+        limit_: u32,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        let keys: Vec<&str> = threads.iter().map(ThreadKey::as_str).collect();
+        let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT e.seq, t.key, e.kind, e.comment_id FROM events e \
+             JOIN threads t ON t.id = e.thread_id \
+             WHERE e.seq > $1 AND (cardinality($2::TEXT[]) = 0 OR t.key = ANY($2)) \
+             ORDER BY e.seq LIMIT $3",
+        )
+        .bind(after)
+        .bind(keys)
+        .bind(limit(limit_))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(super::change_event).collect()
+    }
+
+    async fn event_window(&self) -> Result<EventWindow, StoreError> {
+        let (pruned, now): (Option<String>, i64) = sqlx::query_as(
+            "SELECT (SELECT value FROM settings WHERE key = $1), seq FROM change_sequence",
+        )
+        .bind(super::EVENTS_PRUNED_SETTING)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(EventWindow {
+            pruned_through: pruned.and_then(|p| p.parse().ok()).unwrap_or(0),
+            now,
+        })
+    }
+
+    async fn prune_events(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // One pruner at a time across replicas; the others find nothing left to do.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('palabre_prune_events'))")
+            .execute(&mut *tx)
+            .await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE at < $1")
+            .bind(before.as_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+        let Some(last) = last else {
+            return Ok(0);
+        };
+        let done = sqlx::query("DELETE FROM events WHERE seq <= $1")
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(super::EVENTS_PRUNED_SETTING)
+        .bind(last.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<CommentRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query(&format!("{COMMENT_COLUMNS} WHERE c.id = ANY($1)"))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(comment_from_row)
+            .collect()
     }
 
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError> {

@@ -5,8 +5,8 @@
 //! and, thanks to WAL, never wait for a writer.
 
 use super::{
-    AdminSession, AuditEntry, Block, BlockKind, Changes, CommentFilter, CommentRecord, Cursor,
-    Deletion, ExportedThread, ImportTx, ImportedComment, LinkReport, ListedStatus,
+    AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentFilter, CommentRecord,
+    Cursor, Deletion, ExportedThread, ImportTx, ImportedComment, LinkReport, ListedStatus,
     NewCommentRecord, Page, PageQuery, PostGate, Store, StoreError, ThreadRecord, ThreadSummary,
 };
 mod posts;
@@ -834,6 +834,88 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
+    }
+
+    async fn events_since(
+        &self,
+        after: i64,
+        threads: &[ThreadKey],
+        limit: u32,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT e.seq, t.key, e.kind, e.comment_id FROM events e \
+             JOIN threads t ON t.id = e.thread_id WHERE e.seq > ",
+        );
+        q.push_bind(after);
+        if !threads.is_empty() {
+            q.push(" AND t.key IN (");
+            let mut list = q.separated(", ");
+            for key in threads {
+                list.push_bind(key.as_str());
+            }
+            q.push(")");
+        }
+        q.push(" ORDER BY e.seq LIMIT ").push_bind(limit);
+        let rows: Vec<(i64, String, String, Option<i64>)> =
+            q.build_query_as().fetch_all(&self.reader).await?;
+        rows.into_iter().map(super::change_event).collect()
+    }
+
+    async fn event_window(&self) -> Result<super::EventWindow, StoreError> {
+        let (pruned, now): (Option<String>, i64) = sqlx::query_as(
+            "SELECT (SELECT value FROM settings WHERE key = ?), seq FROM change_sequence",
+        )
+        .bind(super::EVENTS_PRUNED_SETTING)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(super::EventWindow {
+            pruned_through: pruned.and_then(|p| p.parse().ok()).unwrap_or(0),
+            now,
+        })
+    }
+
+    async fn prune_events(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE at < ?")
+            .bind(before.as_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+        let Some(last) = last else {
+            return Ok(0);
+        };
+        let done = sqlx::query("DELETE FROM events WHERE seq <= ?")
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(super::EVENTS_PRUNED_SETTING)
+        .bind(last.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<CommentRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(COMMENT_COLUMNS);
+        q.push(" WHERE c.id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build()
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(comment_from_row)
+            .collect()
     }
 
     async fn changes_since(&self, seen: i64) -> Result<Changes, StoreError> {

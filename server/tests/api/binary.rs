@@ -72,13 +72,32 @@ async fn palabre_serve_starts_in_a_fresh_directory_and_stops_on_sigterm() {
         "default database in the working directory"
     );
 
+    // A reader's live-updates stream stays open: it must not hold the shutdown up.
+    let stream = client
+        .get(format!("{base}/api/v1/events?thread=/hello"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running 5 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+    drop(stream);
 }
 
 #[tokio::test]

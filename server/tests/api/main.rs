@@ -7,6 +7,8 @@ mod feeds_and_readers;
 
 mod imports;
 
+mod live;
+
 mod admin;
 mod bad_input;
 mod binary;

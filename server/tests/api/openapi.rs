@@ -34,6 +34,7 @@ async fn openapi_document_matches_the_api() {
             "/api/v1/comments/{id}/vote",
             "/api/v1/config",
             "/api/v1/counts",
+            "/api/v1/events",
             "/api/v1/feed",
             "/api/v1/first-paint",
             "/api/v1/preview",

@@ -502,3 +502,105 @@ async fn concurrent_posts_succeed_or_fail_one_by_one() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_change_readers_see_is_an_event_in_order() {
+    use palabre_server::store::EventKind::{Comment, Removed, Thread};
+    for (name, s, _dir) in backends().await {
+        let start = s.event_window().await.unwrap();
+        assert_eq!(start.pruned_through, 0, "{name}");
+        let a = s
+            .insert_comment(new_comment("/a", None, 1000))
+            .await
+            .unwrap();
+        let b = s
+            .insert_comment(new_comment("/b", None, 1000))
+            .await
+            .unwrap();
+        let reply = s
+            .insert_comment(new_comment("/a", position(&a), 2000))
+            .await
+            .unwrap();
+        s.vote(a.id, "v", VoteValue::Like).await.unwrap();
+        s.update_comment_body(reply.id, "x", "<p>x</p>", Timestamp::from_millis(3000))
+            .await
+            .unwrap();
+        // An unsubscribe changes nothing readers see: no event.
+        s.unsubscribe_email("a@example.org").await.unwrap();
+        s.set_thread_locked(&key("/a"), true).await.unwrap();
+        s.delete_comment(reply.id).await.unwrap();
+
+        let all = s.events_since(start.now, &[], 100).await.unwrap();
+        let seqs: Vec<i64> = all.iter().map(|e| e.seq).collect();
+        let mut sorted = seqs.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(seqs, sorted, "{name}: increasing, no duplicate");
+        let now = s.event_window().await.unwrap().now;
+        assert!(all.iter().all(|e| e.seq <= now), "{name}");
+        let of_a: Vec<EventOf> = all
+            .iter()
+            .filter(|e| e.thread_key == "/a")
+            .map(|e| (kind_name(e.kind), e.comment_id))
+            .collect();
+        // Each step leaves at least its own event, in order (a backend may add one for a
+        // top-level comment becoming its own root).
+        let mut expected = vec![
+            ("comment", Some(a.id)),
+            ("comment", Some(reply.id)),
+            ("comment", Some(a.id)),
+            ("comment", Some(reply.id)),
+            ("thread", None),
+            ("removed", Some(reply.id)),
+        ]
+        .into_iter()
+        .peekable();
+        for event in &of_a {
+            if expected.peek() == Some(event) {
+                expected.next();
+            }
+        }
+        assert_eq!(expected.next(), None, "{name}: {of_a:?}");
+        let only_b = s.events_since(start.now, &[key("/b")], 100).await.unwrap();
+        assert!(!only_b.is_empty());
+        assert!(
+            only_b
+                .iter()
+                .all(|e| e.thread_key == "/b" && e.comment_id == Some(b.id)),
+            "{name}: {only_b:?}"
+        );
+        let first_two = s.events_since(start.now, &[], 2).await.unwrap();
+        assert_eq!(first_two, all[..2], "{name}: the limit keeps the oldest");
+        assert!(
+            all.iter()
+                .any(|e| e.kind == Thread && e.comment_id.is_none())
+                && all.iter().any(|e| e.kind == Removed)
+                && all.iter().any(|e| e.kind == Comment)
+        );
+
+        let found = s.comments_by_id(&[a.id, b.id, reply.id]).await.unwrap();
+        let mut ids: Vec<i64> = found.iter().map(|c| c.id).collect();
+        ids.sort();
+        assert_eq!(ids, [a.id, b.id], "{name}: the deleted reply is gone");
+
+        // Pruning everything recorded until a moment from now empties the replay window.
+        let later = Timestamp::from_millis(palabre_server::comments::now().as_millis() + 2000);
+        assert!(s.prune_events(later).await.unwrap() >= all.len() as u64);
+        let window = s.event_window().await.unwrap();
+        assert_eq!(window.pruned_through, all.last().unwrap().seq, "{name}");
+        assert!(s.events_since(0, &[], 100).await.unwrap().is_empty());
+        assert_eq!(s.prune_events(later).await.unwrap(), 0, "{name}");
+    }
+}
+
+/// An event's kind and comment, for readable expectations.
+type EventOf = (&'static str, Option<i64>);
+
+fn kind_name(kind: palabre_server::store::EventKind) -> &'static str {
+    use palabre_server::store::EventKind::*;
+    match kind {
+        Comment => "comment",
+        Removed => "removed",
+        Thread => "thread",
+    }
+}

@@ -1,6 +1,6 @@
 //! Live updates: readers' streams of what changes in the threads they read.
 //!
-//! The database's `events` table is the one source (migrations `0007_events` / `0002_events`):
+//! The database's `events` table is the one source (SQLite `0007_events`, PostgreSQL `0001`):
 //! every change readers may see is a row numbered by the change sequence, whoever made it.
 //! One hub per process reads the rows after the last it has seen, once for all its streams,
 //! when something may have changed (this process wrote, the store signalled another replica's

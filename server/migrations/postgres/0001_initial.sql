@@ -1,5 +1,5 @@
 -- Palabre's schema on PostgreSQL: the same tables, columns and meanings as the SQLite
--- migrations 0001 to 0006 together, so exports are identical whichever backend wrote them.
+-- migrations 0001 to 0007 together, so exports are identical whichever backend wrote them.
 -- Timestamps are Unix milliseconds (BIGINT), as on SQLite.
 
 CREATE TABLE threads (
@@ -129,32 +129,65 @@ CREATE TABLE imports (
 );
 CREATE INDEX imports_comment ON imports (comment_id);
 
--- Each replica caches the responses readers fetch most. It must learn of every change a reader
--- could see, whoever made it. Every such change bumps one counter and stamps its thread with
--- it; a cache asks for the threads stamped after what it has seen. The counter is one row,
--- so stamps commit in order: a snapshot never shows stamp N+1 without N. Writers lock it
--- first (store/postgres.rs, `begin_write`), so the triggers below cannot deadlock on it.
--- Each bump also notifies `palabre_changes` (delivered on commit; one per transaction, as
--- the payload is the same), so other replicas sync at once instead of at their next poll.
+-- Each replica caches the responses readers fetch most, and streams live updates. Both must
+-- learn of every change a reader could see, whoever made it. Every such change bumps one
+-- counter, stamps its thread with it and, for a comment or a thread's settings, is written
+-- to `events` under that number: a cache asks for the threads stamped after what it has
+-- seen, a reconnecting reader for the events after the last it got. The counter is one row,
+-- so numbers commit in order: a snapshot never shows N+1 without N. Writers lock it first
+-- (store/postgres.rs, `begin_write`), so the triggers below cannot deadlock on it. Each bump
+-- also notifies `palabre_changes` (delivered on commit; once per transaction, as the payload
+-- is the same), so other replicas look at once instead of at their next poll.
 CREATE TABLE change_sequence (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
     seq  BIGINT  NOT NULL
 );
 INSERT INTO change_sequence (id, seq) VALUES (1, 0);
 
-CREATE FUNCTION palabre_stamp_threads(VARIADIC thread_ids BIGINT[]) RETURNS VOID AS $$
+-- What changed, under its number (see above). Events name what changed; what is sent is read
+-- when it is sent (a held comment never is). Rows older than the replay window are pruned.
+CREATE TABLE events (
+    seq         BIGINT PRIMARY KEY,
+    thread_id   BIGINT NOT NULL,
+    -- The comment added, changed or removed; NULL for a change of the thread itself.
+    comment_id  BIGINT,
+    kind        TEXT   NOT NULL CHECK (kind IN ('comment', 'removed', 'thread')),
+    -- Unix ms, for pruning.
+    at          BIGINT NOT NULL
+);
+CREATE INDEX events_thread ON events (thread_id, seq);
+
+CREATE FUNCTION palabre_now_ms() RETURNS BIGINT AS $$
+    SELECT (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT
+$$ LANGUAGE sql;
+
+-- One change: the next number, the threads' stamps and, unless `event_kind` is NULL, its event
+-- (for the last thread named).
+CREATE FUNCTION palabre_record_change(event_kind TEXT, event_comment BIGINT,
+                                      VARIADIC thread_ids BIGINT[]) RETURNS VOID AS $$
 DECLARE
     next BIGINT;
 BEGIN
     UPDATE change_sequence SET seq = seq + 1 WHERE id = 1 RETURNING seq INTO next;
     UPDATE threads SET changed_seq = next WHERE id = ANY (thread_ids);
+    IF event_kind IS NOT NULL THEN
+        INSERT INTO events (seq, thread_id, comment_id, kind, at)
+            VALUES (next, thread_ids[array_upper(thread_ids, 1)], event_comment, event_kind,
+                    palabre_now_ms());
+    END IF;
     PERFORM pg_notify('palabre_changes', '');
 END;
 $$ LANGUAGE plpgsql;
 
+-- A new thread has nothing to show yet (its first comment's event follows); a change of its
+-- settings is an event.
 CREATE FUNCTION palabre_thread_changed() RETURNS TRIGGER AS $$
 BEGIN
-    PERFORM palabre_stamp_threads(NEW.id);
+    IF TG_OP = 'INSERT' THEN
+        PERFORM palabre_record_change(NULL, NULL, NEW.id);
+    ELSE
+        PERFORM palabre_record_change('thread', NULL, NEW.id);
+    END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -168,21 +201,43 @@ CREATE TRIGGER threads_changed AFTER UPDATE OF key, title, locked, hidden ON thr
         OR OLD.locked IS DISTINCT FROM NEW.locked OR OLD.hidden IS DISTINCT FROM NEW.hidden)
     EXECUTE FUNCTION palabre_thread_changed();
 
-CREATE FUNCTION palabre_comment_changed() RETURNS TRIGGER AS $$
+-- New comments a statement at a time: a batch of posts is one INSERT (store/postgres/posts.rs),
+-- and numbering its rows in one go costs one trigger call and one bump, not one per row (a row
+-- trigger made the batch writer's one connection the limit of posting).
+CREATE FUNCTION palabre_comments_inserted() RETURNS TRIGGER AS $$
+DECLARE
+    n BIGINT;
+    last BIGINT;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM palabre_stamp_threads(NEW.thread_id);
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM palabre_stamp_threads(OLD.thread_id);
-    ELSE
-        PERFORM palabre_stamp_threads(OLD.thread_id, NEW.thread_id);
+    SELECT count(*) INTO n FROM inserted;
+    IF n = 0 THEN
+        RETURN NULL;
     END IF;
+    UPDATE change_sequence SET seq = seq + n WHERE id = 1 RETURNING seq INTO last;
+    INSERT INTO events (seq, thread_id, comment_id, kind, at)
+        SELECT last - n + row_number() OVER (ORDER BY id), thread_id, id, 'comment', palabre_now_ms()
+        FROM inserted;
+    UPDATE threads SET changed_seq = last WHERE id IN (SELECT thread_id FROM inserted);
+    PERFORM pg_notify('palabre_changes', '');
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER comments_inserted AFTER INSERT ON comments
-    FOR EACH ROW EXECUTE FUNCTION palabre_comment_changed();
+    REFERENCING NEW TABLE AS inserted
+    FOR EACH STATEMENT EXECUTE FUNCTION palabre_comments_inserted();
+
+CREATE FUNCTION palabre_comment_changed() RETURNS TRIGGER AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM palabre_record_change('removed', OLD.id, OLD.thread_id);
+    ELSE
+        PERFORM palabre_record_change('comment', NEW.id, OLD.thread_id, NEW.thread_id);
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
 CREATE TRIGGER comments_deleted AFTER DELETE ON comments
     FOR EACH ROW EXECUTE FUNCTION palabre_comment_changed();
 -- Only columns readers see: an unsubscribe (notify) or a spam flag changes no public page.

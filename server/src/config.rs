@@ -32,6 +32,13 @@ pub enum Command {
     /// A reader's data rights: export or erase everything stored about an email.
     #[command(subcommand)]
     Reader(ReaderCommand),
+    /// Write a consistent snapshot of a SQLite database to FILE while the server keeps
+    /// serving (replaces FILE). For PostgreSQL, use pg_dump.
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
     /// Write every thread, comment and vote to FILE (JSON Lines; see the README).
     Export {
         /// Where to write; `-` for standard output.
@@ -308,6 +315,19 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_LIVE_REPLAY_WINDOW")]
     pub live_replay_window: Option<String>,
 
+    /// Take a backup of the (SQLite) database into this folder on a schedule, as
+    /// palabre-<UTC time>.db.
+    #[arg(long, env = "PALABRE_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// With --backup-dir: time between backups, e.g. 24h, 6h [default: 24h].
+    #[arg(long, env = "PALABRE_BACKUP_EVERY")]
+    pub backup_every: Option<String>,
+
+    /// With --backup-dir: backups kept; older ones are deleted [default: 7].
+    #[arg(long, env = "PALABRE_BACKUP_KEEP")]
+    pub backup_keep: Option<usize>,
+
     /// PostgreSQL: connections each server process keeps at most [default: 10].
     #[arg(long, env = "PALABRE_DB_POOL_SIZE")]
     pub db_pool_size: Option<u32>,
@@ -362,6 +382,9 @@ struct FileConfig {
     live_max_streams_per_client: Option<usize>,
     live_idle_timeout: Option<String>,
     live_replay_window: Option<String>,
+    backup_dir: Option<PathBuf>,
+    backup_every: Option<String>,
+    backup_keep: Option<usize>,
 }
 
 /// Everything the server runs with.
@@ -372,6 +395,8 @@ pub struct Settings {
     /// PostgreSQL's connection pool and statement timeout.
     pub pool: crate::store::PoolSettings,
     pub live: crate::live::LiveLimits,
+    /// Scheduled backups, when `--backup-dir` is set.
+    pub backup: Option<crate::backup::BackupSchedule>,
     /// Normalised `scheme://host[:port]`.
     pub origins: Vec<String>,
     pub secret: Option<SecretString>,
@@ -500,6 +525,7 @@ impl Default for Settings {
             database: "sqlite://palabre.db".into(),
             pool: crate::store::PoolSettings::default(),
             live: crate::live::LiveLimits::default(),
+            backup: None,
             origins: Vec::new(),
             secret: None,
             edit_window: Duration::from_secs(15 * 60),
@@ -695,13 +721,36 @@ impl ServeArgs {
             )?,
             ..NotifySettings::default()
         };
+        let database = self
+            .database
+            .or(file.database)
+            .map(crate::store::DatabaseUrl::from)
+            .unwrap_or(d.database);
+        let backup = match self.backup_dir.or(file.backup_dir) {
+            None => None,
+            Some(_) if database.is_postgres() => bail!(
+                "--backup-dir backs up SQLite databases; back up PostgreSQL with pg_dump (README, Backups)"
+            ),
+            Some(dir) => {
+                let every = duration(
+                    "backup interval",
+                    self.backup_every.or(file.backup_every),
+                    Duration::from_secs(24 * 3600),
+                )?;
+                if every.is_zero() {
+                    bail!("backup interval must be more than 0s");
+                }
+                let keep = self.backup_keep.or(file.backup_keep).unwrap_or(7);
+                if keep == 0 {
+                    bail!("backup keep must be at least 1");
+                }
+                Some(crate::backup::BackupSchedule { dir, every, keep })
+            }
+        };
         Ok(Settings {
+            backup,
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
-            database: self
-                .database
-                .or(file.database)
-                .map(crate::store::DatabaseUrl::from)
-                .unwrap_or(d.database),
+            database,
             live: crate::live::LiveLimits {
                 max_streams: self
                     .live_max_streams
@@ -917,6 +966,44 @@ mod tests {
             .resolve()
             .unwrap_err();
         assert!(format!("{err:#}").contains("statement timeout"), "{err:#}");
+    }
+
+    #[test]
+    fn backups_need_a_folder_and_sqlite() {
+        assert_eq!(ServeArgs::default().resolve().unwrap().backup, None);
+        let s = parse(&[
+            "--backup-dir",
+            "/var/backups/palabre",
+            "--backup-every",
+            "6h",
+        ])
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            s.backup,
+            Some(crate::backup::BackupSchedule {
+                dir: "/var/backups/palabre".into(),
+                every: Duration::from_secs(6 * 3600),
+                keep: 7,
+            })
+        );
+        for (args, needle) in [
+            (
+                &["--backup-dir", "b", "--backup-keep", "0"][..],
+                "at least 1",
+            ),
+            (
+                &["--backup-dir", "b", "--backup-every", "0s"][..],
+                "more than 0s",
+            ),
+            (
+                &["--backup-dir", "b", "--database", "postgres://h/db"][..],
+                "pg_dump",
+            ),
+        ] {
+            let err = parse(args).resolve().unwrap_err();
+            assert!(format!("{err:#}").contains(needle), "{args:?}: {err:#}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! drive the same [`http::router`] and [`startup::Application`].
 
 pub mod admin;
+pub mod backup;
 pub mod cache;
 pub mod comments;
 pub mod config;

@@ -27,6 +27,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Admin(command) => palabre_server::admin::cli::run(command).await,
         Command::Import(args) => palabre_server::import::cli::import(args).await,
         Command::Export { file, db } => palabre_server::import::cli::export(&file, db).await,
+        Command::Backup { file, db } => palabre_server::backup::command(&file, db).await,
         Command::Reader(command) => palabre_server::import::cli::reader(command).await,
     }
 }

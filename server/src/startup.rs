@@ -44,6 +44,11 @@ impl Application {
         let store = store::connect_with(&settings.database, settings.pool)
             .await
             .with_context(|| format!("opening the database {}", settings.database))?;
+        if let Some(schedule) = &settings.backup {
+            std::fs::create_dir_all(&schedule.dir).with_context(|| {
+                format!("creating the backup folder {}", schedule.dir.display())
+            })?;
+        }
         let secret = load_secret(store.as_ref(), &settings).await?;
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -85,6 +90,12 @@ impl Application {
         let cache_sync = self.state.cache.spawn_sync(Arc::clone(&self.state.store));
         let live = Arc::clone(&self.state.live);
         let live_task = live.spawn();
+        let backups = self
+            .state
+            .settings
+            .backup
+            .clone()
+            .map(|schedule| crate::backup::spawn(Arc::clone(&self.state.store), schedule));
         // Live-update streams never end by themselves: close them, or the graceful shutdown
         // would wait for them forever.
         let shutdown = async move {
@@ -101,6 +112,9 @@ impl Application {
         .context("serving HTTP");
         cache_sync.abort();
         live_task.abort();
+        if let Some(task) = backups {
+            task.abort();
+        }
         served
     }
 }

@@ -28,6 +28,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     /// The database cannot be reached now (refused, gone away, pool exhausted); it may come
     /// back. Nothing was written.
+    /// This backend does not do that (e.g. file backups of PostgreSQL: `pg_dump` does).
+    #[error("{0}")]
+    Unsupported(&'static str),
     #[error("the database is unreachable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("storage backend failed")]
@@ -604,6 +607,10 @@ pub trait Store: Send + Sync + 'static {
     async fn prune_events(&self, before: Timestamp) -> Result<u64, StoreError>;
     /// These comments, in no particular order (absent ones are left out).
     async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<CommentRecord>, StoreError>;
+
+    /// Writes a consistent snapshot of the whole database to a new file at `path`, while
+    /// writes go on (`backup.rs`). Backends with tools of their own for this refuse.
+    async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError>;
 }
 
 /// What a change was about (see the `events` table).

@@ -953,6 +953,12 @@ impl Store for PostgresStore {
         Ok(done.rows_affected())
     }
 
+    async fn backup_to(&self, _: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "palabre backup writes SQLite files; back up PostgreSQL with pg_dump (README, Backups)",
+        ))
+    }
+
     async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<CommentRecord>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());

@@ -899,6 +899,18 @@ impl Store for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        let path = path
+            .to_str()
+            .ok_or_else(|| StoreError::Backend("the backup path is not valid UTF-8".into()))?;
+        // On a read connection: a snapshot of one moment, without the write lock.
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.reader)
+            .await?;
+        Ok(())
+    }
+
     async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<CommentRecord>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());

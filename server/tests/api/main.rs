@@ -10,6 +10,7 @@ mod imports;
 mod live;
 
 mod admin;
+mod backups;
 mod bad_input;
 mod binary;
 mod cache;

@@ -260,20 +260,9 @@ impl ResponseCache {
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut signal = store.change_signal();
             loop {
-                let signalled = async {
-                    match signal.as_mut() {
-                        Some(s) => s.changed().await.is_ok(),
-                        None => std::future::pending().await,
-                    }
-                };
                 tokio::select! {
                     _ = every.tick() => {}
-                    alive = signalled => {
-                        if !alive {
-                            // The store's listener ended: the poll goes on alone.
-                            signal = None;
-                        }
-                    }
+                    _ = crate::store::next_change(&mut signal) => {}
                 }
                 cache.sync(store.as_ref()).await;
             }

@@ -248,16 +248,10 @@ impl LiveHub {
             prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut signal = hub.store.change_signal();
             loop {
-                let signalled = async {
-                    match signal.as_mut() {
-                        Some(s) => s.changed().await.is_ok(),
-                        None => std::future::pending().await,
-                    }
-                };
                 tokio::select! {
                     _ = poll.tick() => {}
                     _ = hub.wake.notified() => {}
-                    alive = signalled => if !alive { signal = None },
+                    _ = crate::store::next_change(&mut signal) => {}
                     _ = prune.tick() => hub.prune().await,
                 }
                 if let Err(e) = hub.hand_out().await {

@@ -669,6 +669,48 @@ fn change_event(
 /// The settings key keeping [`EventWindow::pruned_through`].
 pub const EVENTS_PRUNED_SETTING: &str = "events_pruned_through";
 
+impl CommentRecord {
+    /// The record of a comment just inserted from `new` under `id`, as the store holds it.
+    pub fn inserted(new: NewCommentRecord, id: i64) -> Self {
+        let (parent_id, root_id, depth) = post_batches::position(&new);
+        Self {
+            id,
+            thread_key: new.thread.into_string(),
+            parent_id,
+            root_id: if parent_id.is_some() { root_id } else { id },
+            depth,
+            status: new.status,
+            author: new.author,
+            email: new.email,
+            website: new.website,
+            avatar: new.avatar,
+            body: new.body,
+            html: new.html,
+            created: new.created,
+            edited: None,
+            likes: 0,
+            dislikes: 0,
+            edit_token_hash: new.edit_token_hash,
+            reader_hash: new.reader_hash,
+            notify: new.notify,
+            spam: false,
+        }
+    }
+}
+
+/// Waits for the store's next change signal ([`Store::change_signal`]); never, where there is
+/// none. Once the signal is gone (its listener ended), `signal` becomes `None`: the caller's
+/// poll goes on alone.
+pub async fn next_change(signal: &mut Option<tokio::sync::watch::Receiver<u64>>) {
+    if let Some(s) = signal {
+        if s.changed().await.is_ok() {
+            return;
+        }
+        *signal = None;
+    }
+    std::future::pending::<()>().await
+}
+
 /// See [`Store::changes_since`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {

@@ -13,7 +13,7 @@
 mod posts;
 mod rows;
 
-use super::post_batches::{self, PostBatches};
+use super::post_batches::PostBatches;
 use super::{
     AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentFilter, CommentRecord,
     Cursor, Deletion, EventWindow, ExportedThread, ImportTx, ImportedComment, LinkReport,
@@ -264,29 +264,7 @@ impl Store for PostgresStore {
 
     async fn insert_comment(&self, new: NewCommentRecord) -> Result<CommentRecord, StoreError> {
         let (new, id) = self.posts.insert(new).await?;
-        let (parent_id, root_id, depth) = post_batches::position(&new);
-        Ok(CommentRecord {
-            id,
-            thread_key: new.thread.into_string(),
-            parent_id,
-            root_id: if parent_id.is_some() { root_id } else { id },
-            depth,
-            status: new.status,
-            author: new.author,
-            email: new.email,
-            website: new.website,
-            avatar: new.avatar,
-            body: new.body,
-            html: new.html,
-            created: new.created,
-            edited: None,
-            likes: 0,
-            dislikes: 0,
-            edit_token_hash: new.edit_token_hash,
-            reader_hash: new.reader_hash,
-            notify: new.notify,
-            spam: false,
-        })
+        Ok(CommentRecord::inserted(new, id))
     }
 
     async fn update_comment_body(

@@ -10,7 +10,7 @@ use super::{
     NewCommentRecord, Page, PageQuery, PostGate, Store, StoreError, ThreadRecord, ThreadSummary,
 };
 mod posts;
-use super::post_batches::{self, PostBatches};
+use super::post_batches::PostBatches;
 
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
@@ -223,29 +223,7 @@ impl Store for SqliteStore {
 
     async fn insert_comment(&self, new: NewCommentRecord) -> Result<CommentRecord, StoreError> {
         let (new, id) = self.posts.insert(new).await?;
-        let (parent_id, root_id, depth) = post_batches::position(&new);
-        Ok(CommentRecord {
-            id,
-            thread_key: new.thread.into_string(),
-            parent_id,
-            root_id: if parent_id.is_some() { root_id } else { id },
-            depth,
-            status: new.status,
-            author: new.author,
-            email: new.email,
-            website: new.website,
-            avatar: new.avatar,
-            body: new.body,
-            html: new.html,
-            created: new.created,
-            edited: None,
-            likes: 0,
-            dislikes: 0,
-            edit_token_hash: new.edit_token_hash,
-            reader_hash: new.reader_hash,
-            notify: new.notify,
-            spam: false,
-        })
+        Ok(CommentRecord::inserted(new, id))
     }
 
     async fn update_comment_body(

@@ -42,6 +42,9 @@ pub struct ResponseCache {
     /// Sync requests so far, and how many of them a finished sync covered.
     requested: AtomicU64,
     covered: AtomicU64,
+    /// Lookups answered and not (the metrics).
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 #[derive(Default)]
@@ -80,6 +83,8 @@ impl ResponseCache {
             sync_lock: tokio::sync::Mutex::new(()),
             requested: AtomicU64::new(0),
             covered: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -98,7 +103,30 @@ impl ResponseCache {
     }
 
     pub fn page(&self, thread: &str, key: &PageKey) -> Option<Bytes> {
-        self.entries().threads.get(thread)?.pages.get(key).cloned()
+        let found = self
+            .entries()
+            .threads
+            .get(thread)
+            .and_then(|t| t.pages.get(key).cloned());
+        self.count(found)
+    }
+
+    fn count<T>(&self, found: Option<T>) -> Option<T> {
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Lookups answered from the cache and not, since start.
+    pub fn hits_and_misses(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     pub fn put_page(&self, ticket: ReadTicket, thread: &str, key: PageKey, body: Bytes) {
@@ -124,10 +152,17 @@ impl ResponseCache {
         signature: &str,
         minute: i64,
     ) -> Option<Bytes> {
-        let entries = self.entries();
-        let paints = entries.threads.get(thread)?.first_paints.get(key)?;
-        let (drawn, body) = paints.get(signature)?;
-        (*drawn == minute).then(|| body.clone())
+        let found = {
+            let entries = self.entries();
+            entries
+                .threads
+                .get(thread)
+                .and_then(|t| t.first_paints.get(key))
+                .and_then(|paints| paints.get(signature))
+                .filter(|(drawn, _)| *drawn == minute)
+                .map(|(_, body)| body.clone())
+        };
+        self.count(found)
     }
 
     pub fn put_first_paint(
@@ -162,7 +197,8 @@ impl ResponseCache {
 
     /// A counts response cached for exactly this request body.
     pub fn counts_response(&self, request: &[u8]) -> Option<Bytes> {
-        self.entries().count_responses.get(request).cloned()
+        let found = self.entries().count_responses.get(request).cloned();
+        self.count(found)
     }
 
     /// Keeps a counts response for its request body, until one of `threads` changes.

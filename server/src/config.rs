@@ -315,6 +315,15 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_LIVE_REPLAY_WINDOW")]
     pub live_replay_window: Option<String>,
 
+    /// Logs: text (one line a record) or json (one JSON object a line) [default: text].
+    #[arg(long, env = "PALABRE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<crate::LogFormat>,
+
+    /// Serve Prometheus metrics at /metrics on this address (e.g. 127.0.0.1:9090), apart
+    /// from the public one [default: none].
+    #[arg(long, env = "PALABRE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Take a backup of the (SQLite) database into this folder on a schedule, as
     /// palabre-<UTC time>.db.
     #[arg(long, env = "PALABRE_BACKUP_DIR")]
@@ -382,6 +391,8 @@ struct FileConfig {
     live_max_streams_per_client: Option<usize>,
     live_idle_timeout: Option<String>,
     live_replay_window: Option<String>,
+    metrics_listen: Option<SocketAddr>,
+    log_format: Option<crate::LogFormat>,
     backup_dir: Option<PathBuf>,
     backup_every: Option<String>,
     backup_keep: Option<usize>,
@@ -395,6 +406,9 @@ pub struct Settings {
     /// PostgreSQL's connection pool and statement timeout.
     pub pool: crate::store::PoolSettings,
     pub live: crate::live::LiveLimits,
+    pub log_format: crate::LogFormat,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
     /// Scheduled backups, when `--backup-dir` is set.
     pub backup: Option<crate::backup::BackupSchedule>,
     /// Normalised `scheme://host[:port]`.
@@ -526,6 +540,8 @@ impl Default for Settings {
             pool: crate::store::PoolSettings::default(),
             live: crate::live::LiveLimits::default(),
             backup: None,
+            metrics_listen: None,
+            log_format: crate::LogFormat::Text,
             origins: Vec::new(),
             secret: None,
             edit_window: Duration::from_secs(15 * 60),
@@ -749,6 +765,8 @@ impl ServeArgs {
         };
         Ok(Settings {
             backup,
+            metrics_listen: self.metrics_listen.or(file.metrics_listen),
+            log_format: self.log_format.or(file.log_format).unwrap_or_default(),
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             database,
             live: crate::live::LiveLimits {

@@ -87,6 +87,8 @@ impl IntoResponse for Error {
             field,
         };
         let mut response = (self.status(), axum::Json(body)).into_response();
+        // For the metrics: why a request was refused.
+        response.extensions_mut().insert(code);
         match self {
             Self::RateLimited { retry_after_secs } => {
                 response.headers_mut().insert(

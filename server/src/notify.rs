@@ -43,12 +43,15 @@ enum Job {
 #[derive(Clone)]
 pub struct Notifier {
     tx: Option<mpsc::Sender<Job>>,
+    /// Notifications given up after every retry (the metrics).
+    failed: Arc<std::sync::atomic::AtomicU64>,
 }
 
 struct Worker {
     smtp: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
     webhook: Option<(String, Option<Vec<u8>>, reqwest::Client)>,
     retry_delays: Vec<Duration>,
+    failed: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Sends at most this many notifications at a time.
@@ -56,7 +59,22 @@ const PARALLEL: usize = 4;
 
 impl Notifier {
     pub fn disabled() -> Self {
-        Self { tx: None }
+        Self {
+            tx: None,
+            failed: Arc::default(),
+        }
+    }
+
+    /// Notifications waiting to be sent.
+    pub fn queued(&self) -> u64 {
+        self.tx
+            .as_ref()
+            .map_or(0, |tx| (tx.max_capacity() - tx.capacity()) as u64)
+    }
+
+    /// Notifications given up after every retry, since start.
+    pub fn failed(&self) -> u64 {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Starts the background sender (inside a Tokio runtime), or a disabled notifier when
@@ -80,10 +98,12 @@ impl Notifier {
             )),
             None => None,
         };
+        let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let worker = Arc::new(Worker {
             smtp,
             webhook,
             retry_delays: settings.retry_delays.clone(),
+            failed: Arc::clone(&failed),
         });
         let (tx, mut rx) = mpsc::channel::<Job>(settings.queue_capacity.max(1));
         tokio::spawn(async move {
@@ -99,7 +119,10 @@ impl Notifier {
                 });
             }
         });
-        Ok(Self { tx: Some(tx) })
+        Ok(Self {
+            tx: Some(tx),
+            failed,
+        })
     }
 
     fn enqueue(&self, job: Job) {
@@ -155,6 +178,8 @@ impl Worker {
                 }
             }
         }
+        self.failed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::error!("notification given up after every retry");
     }
 

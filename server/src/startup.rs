@@ -20,6 +20,8 @@ pub const SECRET_SETTING: &str = "secret_key";
 
 pub struct Application {
     listener: TcpListener,
+    /// `--metrics-listen`: `/metrics` alone, never on the public address.
+    metrics: Option<TcpListener>,
     router: axum::Router,
     state: AppState,
 }
@@ -53,6 +55,14 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("listening on {}", settings.listen))?;
+        let metrics = match settings.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening for metrics on {addr}"))?,
+            ),
+            None => None,
+        };
         let widget = match &settings.widget_dir {
             Some(dir) => Some(Arc::new(WidgetBundle::load(dir)?)),
             None => None,
@@ -64,6 +74,7 @@ impl Application {
         let router = http::router(state.clone());
         Ok(Self {
             listener,
+            metrics,
             router,
             state,
         })
@@ -73,6 +84,11 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The metrics address, when `--metrics-listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -90,6 +106,14 @@ impl Application {
         let cache_sync = self.state.cache.spawn_sync(Arc::clone(&self.state.store));
         let live = Arc::clone(&self.state.live);
         let live_task = live.spawn();
+        let metrics = self.metrics.map(|listener| {
+            let router = http::metrics_router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "serving metrics failed");
+                }
+            })
+        });
         let backups = self
             .state
             .settings
@@ -112,7 +136,7 @@ impl Application {
         .context("serving HTTP");
         cache_sync.abort();
         live_task.abort();
-        if let Some(task) = backups {
+        for task in [backups, metrics].into_iter().flatten() {
             task.abort();
         }
         served

@@ -26,9 +26,25 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     /// Readers' live-update streams.
     pub live: Arc<LiveHub>,
+    /// Counters for `/metrics` (`--metrics-listen`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
+    /// What `/metrics` reads from the parts that keep it.
+    pub fn gauges(&self) -> crate::metrics::Gauges {
+        let (cache_hits, cache_misses) = self.cache.hits_and_misses();
+        crate::metrics::Gauges {
+            cache_hits,
+            cache_misses,
+            cache_bytes: self.cache.bytes() as u64,
+            pool: Some(self.store.connections()),
+            notifications_queued: self.notifier.queued(),
+            notifications_failed: self.notifier.failed(),
+            live_streams: self.live.open_streams() as u64,
+        }
+    }
+
     pub fn new(store: Arc<dyn Store>, keys: Keys, settings: Settings) -> Self {
         Self {
             widget: None,
@@ -40,6 +56,7 @@ impl AppState {
             })),
             cache: Arc::new(ResponseCache::new(settings.response_cache_bytes)),
             live: LiveHub::new(Arc::clone(&store), settings.live),
+            metrics: Arc::default(),
             store,
             keys: Arc::new(keys),
             settings: Arc::new(settings),

@@ -54,6 +54,10 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The route template, not the URI: query strings may hold thread keys.
             let route = req
@@ -85,6 +89,49 @@ async fn sync_cache_after_writes(
         state.live.wake();
     }
     response
+}
+
+/// Counts every answer by route template and status, and times it.
+async fn record_metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "<unmatched>".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    state.metrics.record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+        response.extensions().get::<ErrorCode>().copied(),
+    );
+    response
+}
+
+/// The metrics on their own router, for the `--metrics-listen` address only.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(
+                |axum::extract::State(state): axum::extract::State<AppState>| async move {
+                    (
+                        [(
+                            header::CONTENT_TYPE,
+                            "text/plain; version=0.0.4; charset=utf-8",
+                        )],
+                        state.metrics.render(&state.gauges()),
+                    )
+                },
+            ),
+        )
+        .with_state(state)
 }
 
 /// Browsers may call the API only from the configured blog origins.

@@ -591,6 +591,9 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the database answers now (the health check).
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Database connections open and idle now, for the metrics.
+    fn connections(&self) -> (u32, u32);
+
     // Live updates.
 
     /// Events after `after`, oldest first, at most `limit`: of these threads, or of every

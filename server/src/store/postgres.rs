@@ -863,6 +863,13 @@ impl Store for PostgresStore {
         Some(self.changes.clone())
     }
 
+    fn connections(&self) -> (u32, u32) {
+        (
+            self.pool.size(),
+            u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+        )
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -809,6 +809,14 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    fn connections(&self) -> (u32, u32) {
+        let idle = |p: &SqlitePool| u32::try_from(p.num_idle()).unwrap_or(u32::MAX);
+        (
+            self.writer.size() + self.reader.size(),
+            idle(&self.writer) + idle(&self.reader),
+        )
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())

@@ -195,3 +195,66 @@ fn palabre_import_and_export_from_the_shell() {
         "header, 2 threads, 7 comments"
     );
 }
+
+#[test]
+fn json_logs_are_one_object_a_line_without_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palabre"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .current_dir(dir.path())
+        .env(
+            "RUST_LOG",
+            "palabre=info,palabre_server=debug,tower_http=debug",
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("palabre runs");
+    let stderr = child.stderr.take().unwrap();
+    // Stopped whatever happens, so that a failing assertion leaves no server behind.
+    struct Stop(u32);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.0.to_string()])
+                .status();
+        }
+    }
+    let stop = Stop(child.id());
+    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+    let started: serde_json::Value = serde_json::from_str(&lines.next().unwrap()).unwrap();
+    assert_eq!(started["level"], "INFO");
+    assert_eq!(started["fields"]["message"], "Palabre is listening");
+    let address = started["fields"]["address"].as_str().unwrap().to_owned();
+    // A request through the real socket: its log lines carry the route, not the client.
+    let mut socket = std::net::TcpStream::connect(&address).unwrap();
+    std::io::Write::write_all(
+        &mut socket,
+        b"GET /api/v1/comments?thread=/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut socket, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(stop);
+    let rest: Vec<String> = lines.collect();
+    child.wait().unwrap();
+    assert!(!rest.is_empty());
+    for line in &rest {
+        let record: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            record["timestamp"].is_string() && record["level"].is_string(),
+            "{line}"
+        );
+        assert!(
+            !line.contains("127.0.0.1:") || line.contains(&address),
+            "no client address: {line}"
+        );
+    }
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("\"route\":\"/api/v1/comments\"")),
+        "the request's route: {rest:?}"
+    );
+}

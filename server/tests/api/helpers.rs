@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub base: String,
+    /// `http://…` of `/metrics`, with `settings.metrics_listen`.
+    pub metrics: Option<String>,
     pub client: reqwest::Client,
     pub state: AppState,
     pub dir: tempfile::TempDir,
@@ -119,6 +121,7 @@ impl TestApp {
     pub async fn start(settings: Settings, dir: tempfile::TempDir) -> Self {
         let app = Application::build(settings).await.expect("app builds");
         let base = format!("http://{}", app.local_addr());
+        let metrics = app.metrics_addr().map(|a| format!("http://{a}/metrics"));
         let state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
@@ -126,6 +129,7 @@ impl TestApp {
         }));
         Self {
             base,
+            metrics,
             client: reqwest::Client::new(),
             state,
             dir,

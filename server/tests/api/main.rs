@@ -8,6 +8,7 @@ mod feeds_and_readers;
 mod imports;
 
 mod live;
+mod metrics;
 
 mod admin;
 mod backups;

@@ -184,3 +184,39 @@ fn palabre_backup_from_the_shell_and_postgres_pointed_to_pg_dump() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_backup_where_no_file_can_go_says_so_and_changes_nothing() {
+    let app = sqlite_app(|_| {}).await;
+    app.comment("/t", "still here", None).await;
+    // A "folder" that is a file: no permission trick (the tests may run as root).
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    let target = blocker.path().join("backup.db");
+    let err = backup::backup_to(app.state.store.as_ref(), &target)
+        .await
+        .unwrap_err();
+    let text = format!("{:#}", anyhow::Error::from(err));
+    assert!(text.contains("backup.db"), "names the file: {text}");
+    assert_eq!(
+        app.thread("/t").await.comments.len(),
+        1,
+        "the database is untouched"
+    );
+
+    // The server refuses to start on a backup folder it cannot create, saying which.
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(dir.path()).await;
+    settings.database = format!("sqlite://{}/palabre.db", dir.path().display()).into();
+    settings.backup = Some(BackupSchedule {
+        dir: blocker.path().join("backups"),
+        every: Duration::from_secs(3600),
+        keep: 1,
+    });
+    let Err(err) = palabre_server::startup::Application::build(settings).await else {
+        panic!("started with an impossible backup folder");
+    };
+    assert!(
+        format!("{err:#}").contains("creating the backup folder"),
+        "{err:#}"
+    );
+}

@@ -44,9 +44,8 @@ pub struct WidgetConfig {
     pub css: Option<String>,
 }
 
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
-pub const MAX_PAGE_SIZE: u32 = 200;
 pub use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, MAX_VISUAL_DEPTH};
+pub use palabre_api::{MAX_PAGE_SIZE, WIDGET_DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE};
 
 /// What the page says when the blog owner says nothing.
 #[derive(Debug, Clone, Default)]

@@ -10,11 +10,8 @@ use palabre_api::{CommentRules, ServerConfig};
 use std::collections::{BTreeMap, HashMap};
 
 /// Rules used until the server's arrive (the server's defaults).
-pub const FALLBACK_RULES: CommentRules = CommentRules {
-    max_body_length: 10_000,
-    require_author: false,
-    require_email: false,
-};
+/// Until the server's config arrives: its defaults.
+pub const FALLBACK_RULES: CommentRules = CommentRules::DEFAULTS;
 
 #[derive(Clone, Copy)]
 pub struct Ctx {
@@ -67,7 +64,7 @@ impl Ctx {
     pub fn edit_window_ms(&self) -> i64 {
         self.server
             .with(|s| s.as_ref().map(|c| c.edit_window_secs as i64 * 1000))
-            .unwrap_or(15 * 60 * 1000)
+            .unwrap_or(palabre_api::DEFAULT_EDIT_WINDOW_SECS as i64 * 1000)
     }
 
     /// [`Ctx::owns`] for event handlers and one-off reads: tracks nothing.

@@ -18,6 +18,18 @@ pub const MAX_COUNT_THREADS: usize = 200;
 /// How many language tags one counts request may carry, and how long each may be.
 pub const MAX_COUNT_LANGUAGES: usize = 16;
 pub const MAX_LANGUAGE_TAG_BYTES: usize = 35;
+/// Largest page of top-level comments a client may ask for (the API's `limit`, the widget's
+/// `data-page-size`).
+pub const MAX_PAGE_SIZE: u32 = 200;
+/// Top-level comments per page of the API when a request does not say.
+pub const API_DEFAULT_PAGE_SIZE: u32 = 50;
+/// Top-level comments per page the widget asks for when its `data-page-size` does not say:
+/// fewer than the API's, so an article's first screen comes sooner.
+pub const WIDGET_DEFAULT_PAGE_SIZE: u32 = 20;
+/// The server's default longest comment, in grapheme clusters (`--max-body-length`).
+pub const DEFAULT_MAX_BODY_LENGTH: u32 = 10_000;
+/// The server's default edit window, in seconds (`--edit-window`).
+pub const DEFAULT_EDIT_WINDOW_SECS: u64 = 15 * 60;
 
 /// Characters that never belong in a single-line field: C0/C1 controls and the bidi
 /// overrides/isolates that let a name display as something else than it is.
@@ -324,6 +336,16 @@ pub struct CommentRules {
     pub max_body_length: usize,
     pub require_author: bool,
     pub require_email: bool,
+}
+
+impl CommentRules {
+    /// The server's defaults: what the widget checks against until it has read
+    /// `/api/v1/config`.
+    pub const DEFAULTS: Self = Self {
+        max_body_length: DEFAULT_MAX_BODY_LENGTH as usize,
+        require_author: false,
+        require_email: false,
+    };
 }
 
 impl From<&ServerConfig> for CommentRules {

@@ -17,10 +17,7 @@ use palabre_api::{
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-/// Top-level comments per page when the client does not say.
-pub const DEFAULT_PAGE_SIZE: u32 = 50;
-/// Largest page a client may ask for.
-pub const MAX_PAGE_SIZE: u32 = 200;
+pub use palabre_api::{API_DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 pub fn now() -> Timestamp {
     let ms = std::time::SystemTime::now()

@@ -544,8 +544,8 @@ impl Default for Settings {
             log_format: crate::LogFormat::Text,
             origins: Vec::new(),
             secret: None,
-            edit_window: Duration::from_secs(15 * 60),
-            max_body_length: 10_000,
+            edit_window: Duration::from_secs(palabre_api::DEFAULT_EDIT_WINDOW_SECS),
+            max_body_length: palabre_api::DEFAULT_MAX_BODY_LENGTH,
             max_depth: 5,
             max_request_bytes: 64 * 1024,
             rate_limit: RateLimit {

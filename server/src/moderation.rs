@@ -204,12 +204,19 @@ pub async fn thread(
     Ok(done)
 }
 
+/// The longest reader hash a block takes (ours are 32 hex digits; imports may carry others).
+const MAX_BLOCKED_READER_BYTES: usize = 254;
+
 pub async fn block(state: &AppState, actor: &str, kind: BlockKind, value: &str) -> Result<()> {
     let value = match kind {
-        BlockKind::Email => value.trim().to_lowercase(),
+        BlockKind::Email => match palabre_api::Email::parse(value) {
+            Ok(Some(email)) => email.normalized(),
+            _ => return Err(Error::Refused(ErrorCode::InvalidField)),
+        },
+        // A reader hash, as the admin pages show it.
         BlockKind::Reader => value.trim().to_owned(),
     };
-    if value.is_empty() || value.len() > 254 {
+    if value.is_empty() || value.len() > MAX_BLOCKED_READER_BYTES {
         return Err(Error::Refused(ErrorCode::InvalidField));
     }
     state.store.add_block(kind, &value, now()).await?;

@@ -626,11 +626,10 @@ async fn readers(
 }
 
 fn reader_email(form: &Form) -> AdminResult<String> {
-    let email = form.get("email").unwrap_or("").trim();
-    if email.is_empty() || !email.contains('@') || email.len() > 254 {
-        return Err(AdminError::BadInput("Give the reader's email address."));
+    match palabre_api::Email::parse(form.get("email").unwrap_or("")) {
+        Ok(Some(email)) => Ok(email.into_string()),
+        _ => Err(AdminError::BadInput("Give the reader's email address.")),
     }
-    Ok(email.to_owned())
 }
 
 async fn reader_export(

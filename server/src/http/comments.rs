@@ -2,7 +2,7 @@
 
 use super::extract::{ApiJson, CachedJson, CommentId, EditToken, WriteQuota, bearer_token};
 use crate::cache::PageKey;
-use crate::comments::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, now};
+use crate::comments::{self, API_DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, now};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::Cursor;
@@ -52,7 +52,7 @@ impl PageRequest {
             Some(s) => SortOrder::parse(s)?,
         };
         let limit = match params.limit.as_deref() {
-            None | Some("") => DEFAULT_PAGE_SIZE,
+            None | Some("") => API_DEFAULT_PAGE_SIZE,
             Some(l) => l
                 .parse::<u32>()
                 .ok()

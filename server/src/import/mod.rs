@@ -262,7 +262,7 @@ impl<'a> Importer<'a> {
             .filter(|v| !v.is_empty())
         };
         let author = clean(c.author, 64);
-        let email = clean(c.email, 254).filter(|e| e.contains('@'));
+        let email = clean(c.email, palabre_api::MAX_EMAIL_BYTES).filter(|e| e.contains('@'));
         let website =
             clean(c.website, 300).filter(|w| w.starts_with("http://") || w.starts_with("https://"));
         let (body, html, status) = match CommentBody::parse(&c.body, MAX_IMPORTED_BODY) {

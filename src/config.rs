@@ -45,7 +45,7 @@ pub struct WidgetConfig {
 }
 
 pub use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, MAX_VISUAL_DEPTH};
-pub use palabre_api::{MAX_PAGE_SIZE, WIDGET_DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE};
+pub use palabre_api::{MAX_PAGE_SIZE, WIDGET_DEFAULT_PAGE_SIZE};
 
 /// What the page says when the blog owner says nothing.
 #[derive(Debug, Clone, Default)]
@@ -143,12 +143,12 @@ pub fn parse(
     };
 
     let page_size = match given("page-size") {
-        None => DEFAULT_PAGE_SIZE,
+        None => WIDGET_DEFAULT_PAGE_SIZE,
         Some(s) => match s.parse::<u32>() {
             Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
             _ => {
-                warn("page-size", &s, &DEFAULT_PAGE_SIZE.to_string());
-                DEFAULT_PAGE_SIZE
+                warn("page-size", &s, &WIDGET_DEFAULT_PAGE_SIZE.to_string());
+                WIDGET_DEFAULT_PAGE_SIZE
             }
         },
     };
@@ -254,7 +254,7 @@ mod tests {
         assert_eq!(c.lang, Lang::Fr, "first supported browser language");
         assert_eq!(c.theme, Theme::Auto);
         assert_eq!(c.sort, SortOrder::Oldest);
-        assert_eq!(c.page_size, DEFAULT_PAGE_SIZE);
+        assert_eq!(c.page_size, WIDGET_DEFAULT_PAGE_SIZE);
         assert!(c.avatars && c.votes);
         assert_eq!(c.css, None);
     }
@@ -328,7 +328,7 @@ mod tests {
         assert_eq!((c.theme, c.sort), (Theme::Auto, SortOrder::Oldest));
         assert_eq!(
             (c.page_size, c.max_depth),
-            (DEFAULT_PAGE_SIZE, DEFAULT_VISUAL_DEPTH)
+            (WIDGET_DEFAULT_PAGE_SIZE, DEFAULT_VISUAL_DEPTH)
         );
         assert!(c.avatars);
     }

@@ -125,12 +125,7 @@ pub fn spawn(store: Arc<dyn Store>, schedule: BackupSchedule) -> tokio::task::Jo
                     }
                 }
                 Err(e) => {
-                    let mut chain = e.to_string();
-                    let mut source = std::error::Error::source(&e);
-                    while let Some(s) = source {
-                        chain.push_str(&format!(": {s}"));
-                        source = s.source();
-                    }
+                    let chain = format!("{:#}", anyhow::Error::from(e));
                     tracing::error!(error = %chain, file = %path.display(), "backup failed");
                 }
             }

@@ -17,7 +17,7 @@ use palabre_api::{
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-pub use palabre_api::{API_DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use palabre_api::MAX_PAGE_SIZE;
 
 pub fn now() -> Timestamp {
     let ms = std::time::SystemTime::now()

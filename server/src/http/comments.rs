@@ -2,7 +2,7 @@
 
 use super::extract::{ApiJson, CachedJson, CommentId, EditToken, WriteQuota, bearer_token};
 use crate::cache::PageKey;
-use crate::comments::{self, API_DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, now};
+use crate::comments::{self, now};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::Cursor;
@@ -16,8 +16,9 @@ use axum::routing::{get, post};
 use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, FirstPaint, parse_depth, parse_flag};
 use palabre_api::i18n::Lang;
 use palabre_api::{
-    Comment, CommentStatus, CreatedComment, DeleteResult, EditComment, ErrorCode, NewComment,
-    SortOrder, ThreadKey, ThreadPage, ValidationError, VoteCounts, VoteRequest, VoteValue,
+    API_DEFAULT_PAGE_SIZE, Comment, CommentStatus, CreatedComment, DeleteResult, EditComment,
+    ErrorCode, MAX_PAGE_SIZE, NewComment, SortOrder, ThreadKey, ThreadPage, ValidationError,
+    VoteCounts, VoteRequest, VoteValue,
 };
 use serde::Deserialize;
 

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures_util::StreamExt as _;
 use palabre_api::{ErrorCode, MAX_LIVE_THREADS, ThreadKey, ValidationError};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -118,8 +119,6 @@ fn sse_event(message: &Message) -> Event {
         .json_data(&message.event)
         .unwrap_or_else(|_| Event::default().comment("unserialisable event"))
 }
-
-use futures_util::StreamExt as _;
 
 #[cfg(test)]
 mod tests {

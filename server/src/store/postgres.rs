@@ -95,20 +95,19 @@ impl PostgresStore {
         })
     }
 
-    /// A transaction that may change what readers see: the change sequence is locked first,
-    /// so such writers queue in one order (see the module's header).
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        lock_changes(&mut tx).await?;
-        Ok(tx)
+        begin_write(&self.pool).await
     }
 }
 
-async fn lock_changes(conn: &mut PgConnection) -> Result<(), StoreError> {
+/// A transaction that may change what readers see: the change sequence is locked first, so
+/// such writers queue in one order (see the module's header).
+async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StoreError> {
+    let mut tx = pool.begin().await?;
     sqlx::query("SELECT seq FROM change_sequence WHERE id = 1 FOR UPDATE")
-        .execute(conn)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    Ok(tx)
 }
 
 /// Forwards change notifications to [`Store::change_signal`] until the store is dropped.

@@ -70,8 +70,8 @@ pub fn on_postgres() -> bool {
 /// A fresh database on the backend under test.
 pub async fn test_database(dir: &std::path::Path) -> String {
     if on_postgres() {
-        let cluster = std::env::var("PALABRE_TEST_POSTGRES")
-            .expect("PALABRE_TEST_BACKEND=postgres needs PALABRE_TEST_POSTGRES");
+        let cluster =
+            postgres_cluster().expect("PALABRE_TEST_BACKEND=postgres needs PALABRE_TEST_POSTGRES");
         fresh_postgres(&cluster).await
     } else {
         format!("sqlite://{}/palabre.db", dir.display())

@@ -272,14 +272,9 @@ async fn a_slow_reader_is_dropped_without_holding_back_the_others() {
 
 #[tokio::test]
 async fn a_post_on_one_replica_reaches_streams_on_another() {
-    let Some(cluster) = postgres_cluster() else {
+    let Some((a, b)) = crate::replicas::two_replicas(|_| {}).await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(dir.path()).await;
-    settings.database = fresh_postgres(&cluster).await.into();
-    let a = TestApp::start(settings, dir).await;
-    let b = a.replica().await;
     let mut on_b = Events::open(&b, "thread=/t", None).await;
     a.comment("/t", "through A", None).await;
     let sent = Instant::now();

@@ -23,7 +23,9 @@ async fn postgres_settings(configure: impl FnOnce(&mut Settings)) -> Option<Sett
     Some(settings)
 }
 
-async fn two_replicas(configure: impl FnOnce(&mut Settings)) -> Option<(TestApp, TestApp)> {
+pub(crate) async fn two_replicas(
+    configure: impl FnOnce(&mut Settings),
+) -> Option<(TestApp, TestApp)> {
     let settings = postgres_settings(configure).await?;
     let a = TestApp::start(settings, tempfile::tempdir().unwrap()).await;
     let b = a.replica().await;

@@ -1,7 +1,7 @@
 //! PostgreSQL's half of the post batches (`store/post_batches.rs`): one transaction per batch,
 //! the change sequence locked first like every other write, one statement per post.
 
-use super::lock_changes;
+use super::begin_write;
 use crate::store::post_batches::{BatchWriter, position};
 use crate::store::{NewCommentRecord, StoreError};
 use async_trait::async_trait;
@@ -33,8 +33,7 @@ impl PgPosts {
         &self,
         purge_before: Option<i64>,
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-        let mut tx = self.0.begin().await?;
-        lock_changes(&mut tx).await?;
+        let mut tx = begin_write(&self.0).await?;
         if let Some(before) = purge_before {
             sqlx::query("DELETE FROM spent_challenges WHERE expires_at <= $1")
                 .bind(before)

@@ -81,6 +81,28 @@ test("the first paint shows the thread before the widget, which takes its place 
   await page.close();
 });
 
+test("the first paint and the thread page arrive compressed, in the encoding Chromium asked for", async () => {
+  const page = await browser.newPage();
+  const seen = {};
+  page.on("response", async (response) => {
+    const url = new URL(response.url());
+    if (url.pathname === "/api/v1/first-paint" || url.pathname === "/api/v1/comments") {
+      seen[url.pathname] = { accept: (await response.request().allHeaders())["accept-encoding"] ?? "",
+        headers: await response.allHeaders() };
+    }
+  });
+  await page.goto(`${blog.origin}/post`);
+  await page.locator("div.palabre form.reply-form").waitFor();
+  for (const path of ["/api/v1/first-paint", "/api/v1/comments"]) {
+    const { accept, headers } = seen[path] ?? assert.fail(`no answer for ${path}`);
+    const expected = /\bbr\b/.test(accept) ? "br" : "gzip";
+    assert.match(accept, /gzip/, `${path}: Accept-Encoding ${accept}`);
+    assert.equal(headers["content-encoding"], expected, `${path}: ${JSON.stringify(headers)}`);
+    assert.match(headers["vary"], /accept-encoding/i, path);
+  }
+  await page.close();
+});
+
 test("a widget that would draw something else drops the first paint and draws its own", async () => {
   // German is not one of the widget's languages: the loader asks for "de" (English), the
   // widget goes by the browser's French.

@@ -10,6 +10,7 @@
 //! milliseconds) and in any case every [`SYNC_INTERVAL`], should a signal be lost or the
 //! backend have none (SQLite).
 
+use crate::encoding::{Encoded, Upgrades};
 use crate::store::Store;
 use axum::body::Bytes;
 use palabre_api::{SortOrder, ThreadKey};
@@ -45,6 +46,8 @@ pub struct ResponseCache {
     /// Lookups answered and not (the metrics).
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Better compression for what stays cached.
+    upgrades: Upgrades,
 }
 
 #[derive(Default)]
@@ -52,7 +55,7 @@ struct Entries {
     threads: HashMap<String, ThreadEntry>,
     /// Whole counts responses by request body: a blog's index page asks for the same threads
     /// for every visitor. Each is listed in the entries of its threads, which drop it.
-    count_responses: HashMap<Bytes, Bytes>,
+    count_responses: HashMap<Bytes, Encoded>,
     bytes: usize,
     /// Bumped whenever a sync drops something.
     generation: u64,
@@ -62,10 +65,10 @@ struct Entries {
 
 #[derive(Default)]
 struct ThreadEntry {
-    pages: HashMap<PageKey, Bytes>,
+    pages: HashMap<PageKey, Encoded>,
     /// First paints by page, then by `FirstPaint::signature`, with the minute they were drawn
     /// in (two levels, so a lookup borrows its keys).
-    first_paints: HashMap<PageKey, HashMap<String, (i64, Bytes)>>,
+    first_paints: HashMap<PageKey, HashMap<String, (i64, Encoded)>>,
     /// Keys of `count_responses` that include this thread.
     count_requests: Vec<Bytes>,
     bytes: usize,
@@ -85,6 +88,7 @@ impl ResponseCache {
             covered: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            upgrades: Upgrades::default(),
         }
     }
 
@@ -102,7 +106,7 @@ impl ResponseCache {
         ReadTicket(self.entries().generation)
     }
 
-    pub fn page(&self, thread: &str, key: &PageKey) -> Option<Bytes> {
+    pub fn page(&self, thread: &str, key: &PageKey) -> Option<Encoded> {
         let found = self
             .entries()
             .threads
@@ -129,11 +133,12 @@ impl ResponseCache {
         )
     }
 
-    pub fn put_page(&self, ticket: ReadTicket, thread: &str, key: PageKey, body: Bytes) {
-        let size = body.len() + ENTRY_OVERHEAD + key.cursor.as_ref().map_or(0, String::len);
+    pub fn put_page(&self, ticket: ReadTicket, thread: &str, key: PageKey, body: Encoded) {
+        let size = body.size() + ENTRY_OVERHEAD + key.cursor.as_ref().map_or(0, String::len);
         let Some(mut entries) = self.admit(ticket, size) else {
             return;
         };
+        self.upgrades.schedule(&body);
         let entry = entries.thread_mut(thread);
         if entry.pages.insert(key, body).is_none() {
             entry.bytes += size + thread.len();
@@ -151,7 +156,7 @@ impl ResponseCache {
         key: &PageKey,
         signature: &str,
         minute: i64,
-    ) -> Option<Bytes> {
+    ) -> Option<Encoded> {
         let found = {
             let entries = self.entries();
             entries
@@ -172,10 +177,10 @@ impl ResponseCache {
         key: PageKey,
         signature: String,
         minute: i64,
-        body: Bytes,
+        body: Encoded,
     ) {
-        let size = |body: &Bytes, key: &PageKey, signature: &str| {
-            body.len()
+        let size = |body: &Encoded, key: &PageKey, signature: &str| {
+            body.size()
                 + ENTRY_OVERHEAD
                 + key.cursor.as_ref().map_or(0, String::len)
                 + signature.len()
@@ -184,6 +189,7 @@ impl ResponseCache {
         let Some(mut entries) = self.admit(ticket, added) else {
             return;
         };
+        self.upgrades.schedule(&body);
         let entry = entries.thread_mut(thread);
         let replaced = entry
             .first_paints
@@ -196,7 +202,7 @@ impl ResponseCache {
     }
 
     /// A counts response cached for exactly this request body.
-    pub fn counts_response(&self, request: &[u8]) -> Option<Bytes> {
+    pub fn counts_response(&self, request: &[u8]) -> Option<Encoded> {
         let found = self.entries().count_responses.get(request).cloned();
         self.count(found)
     }
@@ -207,9 +213,9 @@ impl ResponseCache {
         ticket: ReadTicket,
         request: Bytes,
         threads: &[ThreadKey],
-        response: Bytes,
+        response: Encoded,
     ) {
-        let size = request.len() + response.len() + ENTRY_OVERHEAD * (1 + threads.len());
+        let size = request.len() + response.size() + ENTRY_OVERHEAD * (1 + threads.len());
         let Some(mut entries) = self.admit(ticket, size) else {
             return;
         };
@@ -221,6 +227,7 @@ impl ResponseCache {
             entry.count_requests.push(request.clone());
             entry.bytes += ENTRY_OVERHEAD;
         }
+        self.upgrades.schedule(&response);
         entries.count_responses.insert(request, response);
         entries.bytes += size;
     }
@@ -288,8 +295,9 @@ impl ResponseCache {
     }
 
     /// Syncs on each change signal of the store and every [`SYNC_INTERVAL`], for as long as
-    /// the server runs.
+    /// the server runs; and starts the compression upgrades.
     pub fn spawn_sync(self: &Arc<Self>, store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+        self.upgrades.spawn_worker();
         let cache = Arc::clone(self);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(SYNC_INTERVAL);
@@ -337,7 +345,7 @@ impl Entries {
             if let Some(response) = self.count_responses.remove(request) {
                 // What put_counts_response added but the per-thread parts, which every
                 // thread's entry holds and gives back when it goes.
-                self.bytes -= request.len() + response.len() + ENTRY_OVERHEAD;
+                self.bytes -= request.len() + response.size() + ENTRY_OVERHEAD;
             }
         }
         true
@@ -387,7 +395,11 @@ mod tests {
         }
     }
 
-    fn body(text: &'static str) -> Bytes {
+    fn body(text: &'static str) -> Encoded {
+        Encoded::identity(request(text))
+    }
+
+    fn request(text: &'static str) -> Bytes {
         Bytes::from_static(text.as_bytes())
     }
 
@@ -399,7 +411,7 @@ mod tests {
         cache.put_page(ticket, "/a", first_page(), body("a"));
         cache.put_page(ticket, "/b", first_page(), body("b"));
         let a = [ThreadKey::parse("/a").unwrap()];
-        let request = body(r#"{"threads":["/a"]}"#);
+        let request = request(r#"{"threads":["/a"]}"#);
         cache.put_counts_response(ticket, request.clone(), &a, body("3"));
         assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
 
@@ -450,7 +462,7 @@ mod tests {
             ThreadKey::parse("/a").unwrap(),
             ThreadKey::parse("/b").unwrap(),
         ];
-        let request = body(r#"{"threads":["/a","/b"]}"#);
+        let request = request(r#"{"threads":["/a","/b"]}"#);
         cache.put_counts_response(ticket, request.clone(), &threads, body("counts"));
         assert_eq!(cache.counts_response(&request), Some(body("counts")));
 
@@ -504,7 +516,12 @@ mod tests {
         assert!(cache.bytes() <= 10_000, "{} bytes", cache.bytes());
         assert!(cache.bytes() > 0);
         // Too big for the budget: not kept at all.
-        cache.put_page(ticket, "/big", first_page(), Bytes::from(vec![b'x'; 5_000]));
+        cache.put_page(
+            ticket,
+            "/big",
+            first_page(),
+            Encoded::identity(Bytes::from(vec![b'x'; 5_000])),
+        );
         assert_eq!(cache.page("/big", &first_page()), None);
     }
 
@@ -515,7 +532,7 @@ mod tests {
         let ticket = cache.ticket(store.as_ref()).await;
         cache.put_page(ticket, "/a", first_page(), body("a"));
         let a = [ThreadKey::parse("/a").unwrap()];
-        cache.put_counts_response(ticket, body("{}"), &a, body("1"));
+        cache.put_counts_response(ticket, request("{}"), &a, body("1"));
         assert_eq!(cache.page("/a", &first_page()), None);
         assert_eq!(cache.counts_response(b"{}"), None);
         assert_eq!(cache.bytes(), 0);

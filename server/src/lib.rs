@@ -7,6 +7,7 @@ pub mod cache;
 pub mod comments;
 pub mod config;
 pub mod crypto;
+pub mod encoding;
 pub mod error;
 pub mod first_paint;
 pub mod http;

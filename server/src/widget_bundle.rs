@@ -5,10 +5,10 @@
 //! stable name, and it is rewritten to point at the current hashes. A new release therefore
 //! can't be mixed with a cached old one.
 
+use crate::encoding::{self, Effort, Encoding};
 use anyhow::{Context, bail};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -28,47 +28,6 @@ pub struct Asset {
     pub raw: Bytes,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Brotli,
-    Gzip,
-    Identity,
-}
-
-impl Encoding {
-    pub fn header(self) -> Option<&'static str> {
-        match self {
-            Self::Brotli => Some("br"),
-            Self::Gzip => Some("gzip"),
-            Self::Identity => None,
-        }
-    }
-
-    /// The best encoding the client accepts (`Accept-Encoding`), ignoring explicit refusals.
-    pub fn negotiate(accept: &str) -> Self {
-        let accepts = |name: &str| {
-            accept.split(',').any(|part| {
-                let mut it = part.split(';');
-                let coding = it.next().unwrap_or_default().trim();
-                let refused = it.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        == Some(0.0)
-                });
-                coding.eq_ignore_ascii_case(name) && !refused
-            })
-        };
-        if accepts("br") {
-            Self::Brotli
-        } else if accepts("gzip") {
-            Self::Gzip
-        } else {
-            Self::Identity
-        }
-    }
 }
 
 impl Asset {
@@ -100,21 +59,12 @@ impl Asset {
     }
 
     fn compress(&self) {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        if gz.write_all(&self.raw).is_ok()
-            && let Ok(bytes) = gz.finish()
-        {
-            let _ = self.gzip.set(bytes.into());
+        if let Some(gz) = encoding::gzip(&self.raw, Effort::Best) {
+            let _ = self.gzip.set(gz);
         }
-        let mut br = Vec::new();
-        {
-            // Quality 11, window 22: the best ratio; done once per start, off the request path.
-            let mut w = brotli::CompressorWriter::new(&mut br, 64 * 1024, 11, 22);
-            if w.write_all(&self.raw).is_err() {
-                return;
-            }
+        if let Some(br) = encoding::brotli(&self.raw, Effort::Best) {
+            let _ = self.brotli.set(br);
         }
-        let _ = self.brotli.set(br.into());
     }
 }
 
@@ -228,22 +178,5 @@ impl WidgetBundle {
             }
             tracing::debug!("widget bundle compressed");
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn negotiation() {
-        assert_eq!(
-            Encoding::negotiate("gzip, deflate, br, zstd"),
-            Encoding::Brotli
-        );
-        assert_eq!(Encoding::negotiate("gzip"), Encoding::Gzip);
-        assert_eq!(Encoding::negotiate("br;q=0, gzip;q=0.8"), Encoding::Gzip);
-        assert_eq!(Encoding::negotiate(""), Encoding::Identity);
-        assert_eq!(Encoding::negotiate("identity"), Encoding::Identity);
     }
 }

@@ -1,8 +1,12 @@
 //! `/api/v1/comments`: read a thread, post, edit, delete, vote.
 
-use super::extract::{ApiJson, CachedJson, CommentId, EditToken, WriteQuota, bearer_token};
+use super::extract::{
+    AcceptEncoding, ApiJson, CommentId, EditToken, Negotiated, WriteQuota, bearer_token,
+    encoded_json,
+};
 use crate::cache::PageKey;
 use crate::comments::{self, now};
+use crate::encoding::Encoded;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::Cursor;
@@ -90,14 +94,15 @@ fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T> {
 
 async fn list(
     State(state): State<AppState>,
+    accept: AcceptEncoding,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<CachedJson> {
+) -> Result<Negotiated> {
     let request = PageRequest::parse(&query(params)?)?;
-    Ok(CachedJson(page_json(&state, request).await?))
+    Ok(Negotiated::json(page_json(&state, request).await?, accept))
 }
 
 /// The page's JSON, from the response cache or read and put there.
-async fn page_json(state: &AppState, request: PageRequest) -> Result<Bytes> {
+async fn page_json(state: &AppState, request: PageRequest) -> Result<Encoded> {
     let PageRequest {
         thread,
         key,
@@ -109,7 +114,7 @@ async fn page_json(state: &AppState, request: PageRequest) -> Result<Bytes> {
     let ticket = state.cache.ticket(state.store.as_ref()).await;
     let page: ThreadPage =
         comments::thread_page(state, thread.clone(), key.sort, key.limit, cursor).await?;
-    let body = CachedJson::serialize(&page)?.0;
+    let body = encoded_json(&page)?;
     state
         .cache
         .put_page(ticket, thread.as_str(), key, body.clone());
@@ -132,6 +137,7 @@ struct FirstPaintParams {
 /// it would draw in the same terms (`FirstPaint::signature`), drops a first paint that differs.
 async fn first_paint(
     State(state): State<AppState>,
+    accept: AcceptEncoding,
     params: Result<Query<FirstPaintParams>, QueryRejection>,
 ) -> Result<Response> {
     let params = query(params)?;
@@ -164,18 +170,24 @@ async fn first_paint(
             let (thread, key) = (request.thread.as_str().to_owned(), request.key.clone());
             let ticket = state.cache.ticket(state.store.as_ref()).await;
             // Through the JSON cache: the widget asks for the same page right after.
-            let page: ThreadPage = serde_json::from_slice(&page_json(&state, request).await?)
+            let page: ThreadPage = serde_json::from_slice(page_json(&state, request).await?.raw())
                 .map_err(|e| Error::Internal(e.into()))?;
-            let html = Bytes::from(crate::first_paint::render(&paint, page, now_ms).into_string());
+            let html = Encoded::compress(Bytes::from(
+                crate::first_paint::render(&paint, page, now_ms).into_string(),
+            ));
             state
                 .cache
                 .put_first_paint(ticket, &thread, key, signature, minute, html.clone());
             html
         }
     };
+    let html = Negotiated {
+        content_type: "text/html; charset=utf-8",
+        body: html,
+        accept: accept.0,
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             // Relative times ("5 minutes ago") age.
             (header::CACHE_CONTROL, "no-cache"),
             // A fragment for the loader, never a page: inert if opened directly.

@@ -1,6 +1,6 @@
 //! `/api/v1/counts`: comment counts of many threads in one request (blog index pages).
 
-use super::extract::{CachedJson, JsonBody};
+use super::extract::{AcceptEncoding, JsonBody, Negotiated, encoded_json};
 use crate::comments;
 use crate::error::Result;
 use crate::state::AppState;
@@ -15,10 +15,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/counts", post(counts))
 }
 
-async fn counts(State(state): State<AppState>, body: JsonBody) -> Result<CachedJson> {
+async fn counts(
+    State(state): State<AppState>,
+    accept: AcceptEncoding,
+    body: JsonBody,
+) -> Result<Negotiated> {
     // Index pages send the same request for every visitor: answer it before parsing it.
     if let Some(cached) = state.cache.counts_response(&body.0) {
-        return Ok(CachedJson(cached));
+        return Ok(Negotiated::json(cached, accept));
     }
     let input: CountsRequest = body.parse()?;
     if input.threads.len() > MAX_COUNT_THREADS {
@@ -36,9 +40,9 @@ async fn counts(State(state): State<AppState>, body: JsonBody) -> Result<CachedJ
     keys.dedup();
     let lang = count_labels_lang(input.languages.as_deref())?;
     let ticket = state.cache.ticket(state.store.as_ref()).await;
-    let response = CachedJson::serialize(&comments::counts(&state, &keys, lang).await?)?;
+    let response = encoded_json(&comments::counts(&state, &keys, lang).await?)?;
     state
         .cache
-        .put_counts_response(ticket, body.0, &keys, response.0.clone());
-    Ok(response)
+        .put_counts_response(ticket, body.0, &keys, response.clone());
+    Ok(Negotiated::json(response, accept))
 }

@@ -1,6 +1,7 @@
 //! Extractors whose rejections are our [`Error`], so malformed requests get the same
 //! `{code, message, field}` shape as everything else.
 
+use crate::encoding::{Encoded, Encoding};
 use crate::error::Error;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -94,27 +95,66 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     }
 }
 
-/// A JSON body already serialized, as the response cache keeps it.
-pub struct CachedJson(pub Bytes);
+/// The encoding the client prefers, from its `Accept-Encoding`.
+#[derive(Debug, Clone, Copy)]
+pub struct AcceptEncoding(pub Encoding);
 
-impl CachedJson {
-    pub fn serialize(value: &impl serde::Serialize) -> Result<Self, Error> {
-        serde_json::to_vec(value)
-            .map(|v| Self(Bytes::from(v)))
-            .map_err(|e| Error::Internal(e.into()))
+impl<S: Send + Sync> FromRequestParts<S> for AcceptEncoding {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        Ok(Self(Encoding::negotiate(accept)))
     }
 }
 
-impl IntoResponse for CachedJson {
+/// A body already serialized (as the response cache keeps it), sent in the encoding the
+/// client prefers among those it was compressed to.
+pub struct Negotiated {
+    pub content_type: &'static str,
+    pub body: Encoded,
+    pub accept: Encoding,
+}
+
+impl Negotiated {
+    pub fn json(body: Encoded, AcceptEncoding(accept): AcceptEncoding) -> Self {
+        Self {
+            content_type: "application/json",
+            body,
+            accept,
+        }
+    }
+}
+
+/// `value` as JSON bytes, compressed for the response cache.
+pub fn encoded_json(value: &impl serde::Serialize) -> Result<Encoded, Error> {
+    serde_json::to_vec(value)
+        .map(|v| Encoded::compress(Bytes::from(v)))
+        .map_err(|e| Error::Internal(e.into()))
+}
+
+impl IntoResponse for Negotiated {
     fn into_response(self) -> Response {
-        (
+        let (body, encoding) = self.body.body(self.accept);
+        let mut response = (
             [(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
+                HeaderValue::from_static(self.content_type),
             )],
-            self.0,
+            body,
         )
-            .into_response()
+            .into_response();
+        let headers = response.headers_mut();
+        // Shared caches must keep one copy per encoding, whichever this one is.
+        headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if let Some(name) = encoding.header() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+        }
+        response
     }
 }
 

@@ -2,6 +2,8 @@
 //! (`?thread=KEY`) or the whole site. Content is the sanitized HTML every reader sees,
 //! escaped once more as Atom `type="html"` text; hidden threads never appear.
 
+use super::extract::{AcceptEncoding, Negotiated};
+use crate::encoding::Encoded;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::CommentRecord;
@@ -45,6 +47,7 @@ fn xml_escape(s: &str) -> String {
 
 async fn feed(
     State(state): State<AppState>,
+    AcceptEncoding(accept): AcceptEncoding,
     params: std::result::Result<Query<FeedParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
     if !state.settings.feeds {
@@ -101,11 +104,12 @@ async fn feed(
         entry(&state, &base, c, &mut xml);
     }
     xml.push_str("</feed>\n");
-    let mut response = xml.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
-    );
+    let mut response = Negotiated {
+        content_type: "application/atom+xml; charset=utf-8",
+        body: Encoded::compress(xml.into()),
+        accept,
+    }
+    .into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),

@@ -99,12 +99,18 @@ impl Admin {
     }
 
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
+        self.get_with(path, &[]).await
+    }
+
+    pub(crate) async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self
+            .http
             .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap()
+            .header("cookie", &self.cookie);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.send().await.unwrap()
     }
 
     /// Posts a form with this session's CSRF token.

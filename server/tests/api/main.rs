@@ -16,6 +16,7 @@ mod bad_input;
 mod binary;
 mod cache;
 mod comments;
+mod compression;
 mod counts_preview_config;
 mod database_outage;
 mod edit_delete;

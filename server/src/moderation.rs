@@ -5,7 +5,7 @@ use crate::comments::now;
 use crate::error::{Error, Result};
 use crate::render::render;
 use crate::state::AppState;
-use crate::store::{AuditEntry, BlockKind, CommentRecord};
+use crate::store::{AuditEntry, BlockKind, CommentChange, CommentRecord};
 use palabre_api::{CommentBody, CommentStatus, ErrorCode, ThreadKey};
 
 /// An action on one or several comments.
@@ -87,8 +87,52 @@ async fn log(state: &AppState, actor: &str, action: &str, target: String, detail
 }
 
 /// Applies `action` to each comment of `ids`; returns how many it changed. Comments that are
-/// gone are skipped.
+/// gone are skipped. A change of status or a deletion is done for all of them at once or not
+/// at all (one transaction with its log entries); blocks are added one by one, and adding one
+/// twice does nothing, so an interrupted block action completes when run again.
 pub async fn apply(
+    state: &AppState,
+    actor: &str,
+    action: CommentAction,
+    ids: &[i64],
+) -> Result<usize> {
+    let change = match action {
+        CommentAction::Approve => CommentChange::Publish,
+        CommentAction::Spam => CommentChange::MarkSpam,
+        CommentAction::Reject | CommentAction::Delete => CommentChange::Delete,
+        CommentAction::BlockEmail | CommentAction::BlockReader => {
+            return block_each(state, actor, action, ids).await;
+        }
+    };
+    let at = now();
+    let applies = |c: &CommentRecord| match change {
+        // Held, or flagged as spam; never a deleted one's placeholder.
+        CommentChange::Publish => {
+            c.status != CommentStatus::Deleted && (c.spam || c.status != CommentStatus::Published)
+        }
+        CommentChange::MarkSpam => !c.spam,
+        CommentChange::Delete => true,
+    };
+    let decide = |c: &CommentRecord| {
+        applies(c).then(|| AuditEntry {
+            at,
+            actor: actor.to_owned(),
+            action: action.as_str().to_owned(),
+            target: format!("comment {}", c.id),
+            detail: format!("thread {}", c.thread_key),
+        })
+    };
+    let changed = state.store.moderate_comments(ids, change, &decide).await?;
+    if change == CommentChange::Publish {
+        // Mailed once the approval is stored, never for one that was rolled back.
+        for approved in &changed {
+            crate::notify::comment_published(state, approved).await;
+        }
+    }
+    Ok(changed.len())
+}
+
+async fn block_each(
     state: &AppState,
     actor: &str,
     action: CommentAction,
@@ -99,69 +143,28 @@ pub async fn apply(
         let Some(comment) = state.store.comment(id).await? else {
             continue;
         };
-        if apply_one(state, action, &comment).await? {
-            changed += 1;
-            log(
-                state,
-                actor,
-                action.as_str(),
-                format!("comment {id}"),
-                format!("thread {}", comment.thread_key),
-            )
-            .await;
-        }
+        let block = match action {
+            CommentAction::BlockEmail => comment
+                .email
+                .as_ref()
+                .map(|email| (BlockKind::Email, email.to_lowercase())),
+            _ => Some((BlockKind::Reader, comment.reader_hash.clone())),
+        };
+        let Some((kind, value)) = block else {
+            continue;
+        };
+        state.store.add_block(kind, &value, now()).await?;
+        changed += 1;
+        log(
+            state,
+            actor,
+            action.as_str(),
+            format!("comment {id}"),
+            format!("thread {}", comment.thread_key),
+        )
+        .await;
     }
     Ok(changed)
-}
-
-async fn apply_one(state: &AppState, action: CommentAction, c: &CommentRecord) -> Result<bool> {
-    let store = &state.store;
-    Ok(match action {
-        CommentAction::Approve => {
-            if c.status == CommentStatus::Deleted
-                || (c.status == CommentStatus::Published && !c.spam)
-            {
-                return Ok(false);
-            }
-            match store
-                .set_comment_status(c.id, CommentStatus::Published, false)
-                .await?
-            {
-                Some(approved) => {
-                    crate::notify::comment_published(state, &approved).await;
-                    true
-                }
-                None => false,
-            }
-        }
-        CommentAction::Spam => {
-            if c.spam {
-                return Ok(false);
-            }
-            store
-                .set_comment_status(c.id, CommentStatus::Pending, true)
-                .await?
-                .is_some()
-        }
-        CommentAction::Reject | CommentAction::Delete => {
-            store.delete_comment(c.id).await?.is_some()
-        }
-        CommentAction::BlockEmail => match &c.email {
-            Some(email) => {
-                store
-                    .add_block(BlockKind::Email, &email.to_lowercase(), now())
-                    .await?;
-                true
-            }
-            None => false,
-        },
-        CommentAction::BlockReader => {
-            store
-                .add_block(BlockKind::Reader, &c.reader_hash, now())
-                .await?;
-            true
-        }
-    })
 }
 
 /// A moderator's correction of a comment's text (same rules and rendering as readers').

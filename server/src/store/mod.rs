@@ -129,6 +129,17 @@ pub enum Deletion {
     Placeholder(Box<CommentRecord>),
 }
 
+/// What [`Store::moderate_comments`] does to each comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentChange {
+    /// Published, not spam.
+    Publish,
+    /// Held and flagged as spam.
+    MarkSpam,
+    /// As [`Store::delete_comment`].
+    Delete,
+}
+
 /// Position after which the next page of top-level comments starts. Opaque to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
@@ -492,6 +503,16 @@ pub trait Store: Send + Sync + 'static {
         status: CommentStatus,
         spam: bool,
     ) -> Result<Option<CommentRecord>, StoreError>;
+    /// One moderator action on many comments, in one transaction with its log entries: done
+    /// for all of them or, after a crash or an error, for none. `decide` sees each comment
+    /// that exists and names the log entry of those the change applies to; the others are
+    /// left alone. Returns the changed comments as they are after it (a deleted one as it was).
+    async fn moderate_comments(
+        &self,
+        ids: &[i64],
+        change: CommentChange,
+        decide: &(dyn for<'c> Fn(&'c CommentRecord) -> Option<AuditEntry> + Send + Sync),
+    ) -> Result<Vec<CommentRecord>, StoreError>;
     async fn list_comments(&self, filter: &CommentFilter)
     -> Result<Vec<CommentRecord>, StoreError>;
     /// Comments awaiting moderation (spam excluded).

@@ -15,10 +15,10 @@ mod rows;
 
 use super::post_batches::PostBatches;
 use super::{
-    AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentFilter, CommentRecord,
-    Cursor, Deletion, EventWindow, ExportedThread, ImportTx, ImportedComment, LinkReport,
-    ListedStatus, NewCommentRecord, Page, PageQuery, PoolSettings, PostGate, Store, StoreError,
-    ThreadRecord, ThreadSummary, Totals,
+    AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentChange, CommentFilter,
+    CommentRecord, Cursor, Deletion, EventWindow, ExportedThread, ImportTx, ImportedComment,
+    LinkReport, ListedStatus, NewCommentRecord, Page, PageQuery, PoolSettings, PostGate, Store,
+    StoreError, ThreadRecord, ThreadSummary, Totals,
 };
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
@@ -167,6 +167,83 @@ async fn comment_in(conn: &mut PgConnection, id: i64) -> Result<Option<CommentRe
     row.as_ref().map(comment_from_row).transpose()
 }
 
+/// [`Store::delete_comment`] within a transaction.
+async fn delete_in(conn: &mut PgConnection, id: i64) -> Result<Option<Deletion>, StoreError> {
+    let Some(comment) = comment_in(&mut *conn, id).await? else {
+        return Ok(None);
+    };
+    let outcome = if has_replies(&mut *conn, id).await? {
+        sqlx::query(
+            "UPDATE comments SET status = 'deleted', author = NULL, email = NULL, \
+                 website = NULL, body = '', html = '', likes = 0, dislikes = 0, notify = FALSE \
+                 WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM votes WHERE comment_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        let placeholder = comment_in(&mut *conn, id)
+            .await?
+            .ok_or_else(|| StoreError::Backend("placeholder vanished".into()))?;
+        Deletion::Placeholder(Box::new(placeholder))
+    } else {
+        sqlx::query("DELETE FROM comments WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        // Placeholders exist only to hold replies: remove those this deletion emptied.
+        let mut parent = comment.parent_id;
+        while let Some(pid) = parent {
+            let Some(p) = comment_in(&mut *conn, pid).await? else {
+                break;
+            };
+            if p.status != CommentStatus::Deleted || has_replies(&mut *conn, pid).await? {
+                break;
+            }
+            sqlx::query("DELETE FROM comments WHERE id = $1")
+                .bind(pid)
+                .execute(&mut *conn)
+                .await?;
+            parent = p.parent_id;
+        }
+        Deletion::Removed
+    };
+    Ok(Some(outcome))
+}
+
+/// [`Store::set_comment_status`] within a transaction.
+async fn set_status_in(
+    conn: &mut PgConnection,
+    id: i64,
+    status: CommentStatus,
+    spam: bool,
+) -> Result<Option<CommentRecord>, StoreError> {
+    sqlx::query("UPDATE comments SET status = $1, spam = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(spam)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    comment_in(conn, id).await
+}
+
+async fn log_in(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO admin_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(entry.at.as_millis())
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.target)
+    .bind(&entry.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 async fn has_replies(conn: &mut PgConnection, id: i64) -> Result<bool, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM comments WHERE parent_id = $1)")
@@ -288,50 +365,9 @@ impl Store for PostgresStore {
 
     async fn delete_comment(&self, id: i64) -> Result<Option<Deletion>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let Some(comment) = comment_in(&mut tx, id).await? else {
-            return Ok(None);
-        };
-        let outcome = if has_replies(&mut tx, id).await? {
-            sqlx::query(
-                "UPDATE comments SET status = 'deleted', author = NULL, email = NULL, \
-                 website = NULL, body = '', html = '', likes = 0, dislikes = 0, notify = FALSE \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM votes WHERE comment_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let placeholder = comment_in(&mut tx, id)
-                .await?
-                .ok_or_else(|| StoreError::Backend("placeholder vanished".into()))?;
-            Deletion::Placeholder(Box::new(placeholder))
-        } else {
-            sqlx::query("DELETE FROM comments WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            // Placeholders exist only to hold replies: remove those this deletion emptied.
-            let mut parent = comment.parent_id;
-            while let Some(pid) = parent {
-                let Some(p) = comment_in(&mut tx, pid).await? else {
-                    break;
-                };
-                if p.status != CommentStatus::Deleted || has_replies(&mut tx, pid).await? {
-                    break;
-                }
-                sqlx::query("DELETE FROM comments WHERE id = $1")
-                    .bind(pid)
-                    .execute(&mut *tx)
-                    .await?;
-                parent = p.parent_id;
-            }
-            Deletion::Removed
-        };
+        let outcome = delete_in(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(Some(outcome))
+        Ok(outcome)
     }
 
     async fn vote(&self, id: i64, voter: &str, value: VoteValue) -> Result<(u32, u32), StoreError> {
@@ -459,15 +495,42 @@ impl Store for PostgresStore {
         spam: bool,
     ) -> Result<Option<CommentRecord>, StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE comments SET status = $1, spam = $2 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(spam)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let updated = comment_in(&mut tx, id).await?;
+        let updated = set_status_in(&mut tx, id, status, spam).await?;
         tx.commit().await?;
         Ok(updated)
+    }
+
+    async fn moderate_comments(
+        &self,
+        ids: &[i64],
+        change: CommentChange,
+        decide: &(dyn for<'c> Fn(&'c CommentRecord) -> Option<AuditEntry> + Send + Sync),
+    ) -> Result<Vec<CommentRecord>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut changed = Vec::new();
+        for &id in ids {
+            let Some(comment) = comment_in(&mut tx, id).await? else {
+                continue;
+            };
+            let Some(entry) = decide(&comment) else {
+                continue;
+            };
+            let after = match change {
+                CommentChange::Publish => {
+                    set_status_in(&mut tx, id, CommentStatus::Published, false).await?
+                }
+                CommentChange::MarkSpam => {
+                    set_status_in(&mut tx, id, CommentStatus::Pending, true).await?
+                }
+                CommentChange::Delete => delete_in(&mut tx, id).await?.map(|_| comment),
+            };
+            if let Some(after) = after {
+                log_in(&mut tx, &entry).await?;
+                changed.push(after);
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     async fn list_comments(
@@ -623,17 +686,7 @@ impl Store for PostgresStore {
     }
 
     async fn log_action(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO admin_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(entry.at.as_millis())
-        .bind(&entry.actor)
-        .bind(&entry.action)
-        .bind(&entry.target)
-        .bind(&entry.detail)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        log_in(&mut *self.pool.acquire().await?, entry).await
     }
 
     async fn admin_log(&self, limit_: u32) -> Result<Vec<AuditEntry>, StoreError> {

@@ -34,21 +34,28 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-async fn set_password(app: &TestApp) {
+pub(crate) async fn set_password(store: &dyn palabre_server::store::Store) {
     let hash = auth::hash_password(PASSWORD).unwrap();
-    app.state
-        .store
+    store
         .set_admin_password("admin", &hash, palabre_server::comments::now())
         .await
         .unwrap();
 }
 
 pub(crate) async fn try_login(app: &TestApp, name: &str, password: &str) -> reqwest::Response {
+    try_login_at(&app.base, name, password).await
+}
+
+async fn try_login_at(base: &str, name: &str, password: &str) -> reqwest::Response {
     let http = no_redirects();
-    let page = http.get(app.url("/admin/login")).send().await.unwrap();
+    let page = http
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .unwrap();
     let html = page.text().await.unwrap();
     let token = value_of(&html, "login_token").to_owned();
-    http.post(app.url("/admin/login"))
+    http.post(format!("{base}/admin/login"))
         .form(&[
             ("login_token", token.as_str()),
             ("name", name),
@@ -60,14 +67,19 @@ pub(crate) async fn try_login(app: &TestApp, name: &str, password: &str) -> reqw
 }
 
 pub(crate) async fn sign_in(app: &TestApp) -> Admin {
-    set_password(app).await;
-    let res = try_login(app, "admin", PASSWORD).await;
+    set_password(app.state.store.as_ref()).await;
+    sign_in_at(&app.base).await
+}
+
+/// Signs in as `admin` on a server whose store has its password ([`set_password`]).
+pub(crate) async fn sign_in_at(base: &str) -> Admin {
+    let res = try_login_at(base, "admin", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
     let http = no_redirects();
     let queue = http
-        .get(app.url("/admin/queue"))
+        .get(format!("{base}/admin/queue"))
         .header("cookie", &cookie)
         .send()
         .await
@@ -76,7 +88,7 @@ pub(crate) async fn sign_in(app: &TestApp) -> Admin {
     let csrf = value_of(&queue.text().await.unwrap(), "csrf").to_owned();
     Admin {
         http,
-        base: app.base.clone(),
+        base: base.to_owned(),
         cookie,
         csrf,
     }
@@ -115,6 +127,15 @@ impl Admin {
 
     /// Posts a form with this session's CSRF token.
     pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.try_post(path, fields).await.unwrap()
+    }
+
+    /// The same, for a server that may go away meanwhile.
+    pub(crate) async fn try_post(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Result<reqwest::Response> {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
         self.http
@@ -123,7 +144,6 @@ impl Admin {
             .form(&form)
             .send()
             .await
-            .unwrap()
     }
 
     pub(crate) async fn act(&self, action: &str, ids: &[i64]) -> reqwest::Response {
@@ -200,7 +220,7 @@ async fn pages_and_actions_need_a_session() {
 #[tokio::test]
 async fn wrong_passwords_and_unknown_names_are_refused_and_logged() {
     let app = TestApp::spawn().await;
-    set_password(&app).await;
+    set_password(app.state.store.as_ref()).await;
     for (name, password) in [
         ("admin", "wrong password!"),
         ("nobody", PASSWORD),
@@ -233,7 +253,7 @@ async fn wrong_passwords_and_unknown_names_are_refused_and_logged() {
 #[tokio::test]
 async fn sign_in_is_rate_limited() {
     let app = TestApp::spawn().await;
-    set_password(&app).await;
+    set_password(app.state.store.as_ref()).await;
     let mut statuses = Vec::new();
     for _ in 0..7 {
         statuses.push(try_login(&app, "admin", "not the password").await.status());
@@ -254,7 +274,7 @@ async fn the_session_cookie_is_locked_down_and_expires() {
         s.public_url = Some("https://comments.example.org".into());
     })
     .await;
-    set_password(&app).await;
+    set_password(app.state.store.as_ref()).await;
     let res = try_login(&app, "admin", PASSWORD).await;
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     for part in [

@@ -1,5 +1,6 @@
 //! The real `palabre` binary, as a blog owner runs it: a fresh directory, no configuration.
 
+use crate::helpers::Served;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -7,29 +8,8 @@ use std::time::Duration;
 #[tokio::test]
 async fn palabre_serve_starts_in_a_fresh_directory_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_palabre"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--min-post-delay", "1s"])
-        .current_dir(dir.path())
-        .env("RUST_LOG", "palabre=info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("palabre runs");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let address = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("a log line");
-        if let Some(rest) = line.split("address=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    let base = format!("http://{address}");
+    let served = Served::start(dir.path(), &["--min-post-delay", "1s"]);
+    let base = served.base.clone();
     let client = reqwest::Client::new();
     // The default spam defence: a 16-bit proof of work, and a wait after the form opens.
     let challenge: palabre_api::Challenge = client
@@ -80,6 +60,8 @@ async fn palabre_serve_starts_in_a_fresh_directory_and_stops_on_sigterm() {
         .unwrap();
     assert_eq!(stream.status(), 200);
 
+    let mut served = served;
+    let child = &mut served.child;
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -18,6 +18,7 @@ mod cache;
 mod comments;
 mod compression;
 mod counts_preview_config;
+mod crash;
 mod database_outage;
 mod edit_delete;
 mod embed;

@@ -3,7 +3,8 @@
 
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
 use palabre_server::store::{
-    self, BlockKind, Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, PostGate, Store,
+    self, AuditEntry, BlockKind, CommentChange, Cursor, Deletion, NewCommentRecord, PageQuery,
+    ParentPosition, PostGate, Store,
 };
 use std::sync::Arc;
 
@@ -202,6 +203,72 @@ async fn deletion_keeps_placeholders_only_while_they_hold_replies() {
         );
         assert_eq!(s.totals().await.unwrap().comments, 0, "{name}");
         assert_eq!(s.delete_comment(c.id).await.unwrap(), None, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_moderation_action_changes_and_logs_only_what_it_applies_to() {
+    for (name, s, _dir) in backends().await {
+        let held = |t| NewCommentRecord {
+            status: CommentStatus::Pending,
+            ..new_comment("/m", None, t)
+        };
+        let a = s.insert_comment(held(1)).await.unwrap();
+        let b = s.insert_comment(held(2)).await.unwrap();
+        let published = s.insert_comment(new_comment("/m", None, 3)).await.unwrap();
+        let entry = |c: &store::CommentRecord| AuditEntry {
+            at: Timestamp::from_millis(9),
+            actor: "admin".into(),
+            action: "approve".into(),
+            target: format!("comment {}", c.id),
+            detail: String::new(),
+        };
+        // Published already: not applicable. 999: no such comment.
+        let decide = |c: &store::CommentRecord| (c.id != published.id).then(|| entry(c));
+        let changed = s
+            .moderate_comments(
+                &[a.id, 999, b.id, published.id],
+                CommentChange::Publish,
+                &decide,
+            )
+            .await
+            .unwrap();
+        let ids: Vec<i64> = changed.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [a.id, b.id], "{name}");
+        assert!(
+            changed
+                .iter()
+                .all(|c| c.status == CommentStatus::Published && !c.spam)
+        );
+        let logged: Vec<String> = s
+            .admin_log(10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.target)
+            .collect();
+        assert_eq!(
+            logged,
+            [format!("comment {}", b.id), format!("comment {}", a.id)],
+            "{name}: newest first"
+        );
+
+        let spam = s
+            .moderate_comments(&[a.id], CommentChange::MarkSpam, &|c| Some(entry(c)))
+            .await
+            .unwrap();
+        assert_eq!(
+            (spam[0].status, spam[0].spam),
+            (CommentStatus::Pending, true)
+        );
+        let deleted = s
+            .moderate_comments(&[a.id, b.id], CommentChange::Delete, &|c| Some(entry(c)))
+            .await
+            .unwrap();
+        assert_eq!(deleted.len(), 2, "{name}");
+        assert_eq!(s.comment(a.id).await.unwrap(), None, "{name}");
+        assert_eq!(s.totals().await.unwrap().comments, 1, "{name}");
+        assert_eq!(s.admin_log(10).await.unwrap().len(), 5, "{name}");
     }
 }
 

@@ -101,6 +101,23 @@ ensure_node() {
   fi
 }
 
+# The release archive's build (scripts/release): Rust's musl target, and Debian's musl-gcc for
+# the C parts.
+ensure_release_tools() {
+  rustup target add x86_64-unknown-linux-musl >/dev/null
+  if ! command -v musl-gcc >/dev/null; then
+    _say "installing Debian's musl-tools"
+    _apt_install musl-tools
+  fi
+}
+
+# What the release archive's test checks it with: file (static binary) and systemd-analyze
+# (the unit), which a minimal Debian may lack.
+ensure_release_checks() {
+  command -v file >/dev/null || { _say "installing Debian's file"; _apt_install file; }
+  command -v systemd-analyze >/dev/null || { _say "installing Debian's systemd (systemd-analyze)"; _apt_install systemd; }
+}
+
 ensure_widget_tools() {
   ensure_node
   ensure_wasm_target

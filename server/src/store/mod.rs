@@ -462,8 +462,12 @@ pub trait Store: Send + Sync + 'static {
     async fn thread(&self, key: &ThreadKey) -> Result<Option<ThreadRecord>, StoreError>;
     /// Returns false if the thread does not exist.
     async fn set_thread_locked(&self, key: &ThreadKey, locked: bool) -> Result<bool, StoreError>;
-    /// Published comments per known thread; unknown keys are absent.
-    async fn counts(&self, keys: &[ThreadKey]) -> Result<HashMap<String, u64>, StoreError>;
+    /// The known threads among `keys`, by key (with their published comments' count);
+    /// unknown keys are absent.
+    async fn threads(
+        &self,
+        keys: &[ThreadKey],
+    ) -> Result<HashMap<String, ThreadRecord>, StoreError>;
 
     async fn comment(&self, id: i64) -> Result<Option<CommentRecord>, StoreError>;
     /// Published comments carrying this email (moderation of first-time commenters).

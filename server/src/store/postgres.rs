@@ -309,7 +309,10 @@ impl Store for PostgresStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn counts(&self, keys: &[ThreadKey]) -> Result<HashMap<String, u64>, StoreError> {
+    async fn threads(
+        &self,
+        keys: &[ThreadKey],
+    ) -> Result<HashMap<String, ThreadRecord>, StoreError> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
@@ -319,7 +322,7 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|row| thread_from_row(row).map(|t| (t.key, t.count)))
+            .map(|row| thread_from_row(row).map(|t| (t.key.clone(), t)))
             .collect()
     }
 

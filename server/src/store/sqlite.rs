@@ -264,7 +264,10 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn counts(&self, keys: &[ThreadKey]) -> Result<HashMap<String, u64>, StoreError> {
+    async fn threads(
+        &self,
+        keys: &[ThreadKey],
+    ) -> Result<HashMap<String, ThreadRecord>, StoreError> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
@@ -277,7 +280,7 @@ impl Store for SqliteStore {
         q.push(")");
         let rows = q.build().fetch_all(&self.reader).await?;
         rows.iter()
-            .map(|row| thread_from_row(row).map(|t| (t.key, t.count)))
+            .map(|row| thread_from_row(row).map(|t| (t.key.clone(), t)))
             .collect()
     }
 

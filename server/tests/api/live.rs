@@ -297,3 +297,26 @@ async fn a_post_on_one_replica_reaches_streams_on_another() {
     assert!(comment_text(&on_a.expect().await).contains("through B"));
     on_a.expect_quiet(Duration::from_millis(300)).await;
 }
+
+#[tokio::test]
+async fn streams_of_one_thread_come_and_go_without_disturbing_each_other() {
+    let app = TestApp::spawn().await;
+    let mut both = Events::open(&app, "thread=/a&thread=/b", None).await;
+    let leaving = Events::open(&app, "thread=/a", None).await;
+    let mut staying = Events::open(&app, "thread=/a", None).await;
+    app.comment("/a", "to all three", None).await;
+    assert!(comment_text(&both.expect().await).contains("to all three"));
+    assert!(comment_text(&staying.expect().await).contains("to all three"));
+    drop(leaving);
+    // One gone, the others of its thread still get everything; a new one joins them.
+    app.comment("/a", "after one left", None).await;
+    assert!(comment_text(&staying.expect().await).contains("after one left"));
+    let mut newcomer = Events::open(&app, "thread=/a", None).await;
+    app.comment("/b", "on the other thread", None).await;
+    assert!(comment_text(&both.expect().await).contains("after one left"));
+    assert!(comment_text(&both.expect().await).contains("on the other thread"));
+    app.comment("/a", "to the newcomer", None).await;
+    assert!(comment_text(&newcomer.expect().await).contains("to the newcomer"));
+    assert!(comment_text(&staying.expect().await).contains("to the newcomer"));
+    staying.expect_quiet(Duration::from_millis(200)).await;
+}

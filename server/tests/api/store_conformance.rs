@@ -400,11 +400,11 @@ async fn counts_and_locks() {
         s.insert_comment(new_comment("/a", None, 1)).await.unwrap();
         s.insert_comment(new_comment("/a", None, 2)).await.unwrap();
         s.insert_comment(new_comment("/b", None, 3)).await.unwrap();
-        let counts = s.counts(&[key("/a"), key("/b"), key("/c")]).await.unwrap();
-        assert_eq!(counts.get("/a"), Some(&2), "{name}");
-        assert_eq!(counts.get("/b"), Some(&1), "{name}");
-        assert_eq!(counts.get("/c"), None, "{name}");
-        assert!(s.counts(&[]).await.unwrap().is_empty());
+        let threads = s.threads(&[key("/a"), key("/b"), key("/c")]).await.unwrap();
+        assert_eq!(threads.get("/a").map(|t| t.count), Some(2), "{name}");
+        assert_eq!(threads.get("/b").map(|t| t.count), Some(1), "{name}");
+        assert_eq!(threads.get("/c").map(|t| t.key.as_str()), None, "{name}");
+        assert!(s.threads(&[]).await.unwrap().is_empty());
         assert!(
             s.set_thread_locked(&key("/a"), true).await.unwrap(),
             "{name}"

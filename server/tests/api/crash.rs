@@ -287,20 +287,7 @@ async fn a_bulk_moderation_action_killed_midway_is_all_or_nothing() {
     let res = delete_all(&admin, &ids).await.unwrap();
     let took = started.elapsed();
     assert_eq!(res.status(), 303);
-    let thread = |key: &'static str| {
-        let base = served.base.clone();
-        async move {
-            reqwest::get(format!("{base}/api/v1/comments?thread={key}&limit=1"))
-                .await
-                .unwrap()
-                .json::<palabre_api::ThreadPage>()
-                .await
-                .unwrap()
-                .thread
-                .count
-        }
-    };
-    assert_eq!(thread("/bulk/measured").await, 0);
+    assert_eq!(published(&served.base, "/bulk/measured").await, 0);
     let mut served = served;
 
     for (trial, key) in ["/bulk/a", "/bulk/b", "/bulk/c"].into_iter().enumerate() {
@@ -311,17 +298,7 @@ async fn a_bulk_moderation_action_killed_midway_is_all_or_nothing() {
         served.kill();
         let answered = request.await.unwrap();
         served = serve(dir.path(), &database);
-        let left = {
-            let base = served.base.clone();
-            reqwest::get(format!("{base}/api/v1/comments?thread={key}&limit=1"))
-                .await
-                .unwrap()
-                .json::<palabre_api::ThreadPage>()
-                .await
-                .unwrap()
-                .thread
-                .count
-        };
+        let left = published(&served.base, key).await;
         println!(
             "bulk delete killed at {}/4 of {took:?}: {left} of {COMMENTS} left",
             trial + 1
@@ -333,6 +310,18 @@ async fn a_bulk_moderation_action_killed_midway_is_all_or_nothing() {
     }
     drop(served);
     integrity_check(&database).await;
+}
+
+/// Published comments on `thread`.
+async fn published(base: &str, thread: &str) -> u64 {
+    reqwest::get(format!("{base}/api/v1/comments?thread={thread}&limit=1"))
+        .await
+        .unwrap()
+        .json::<palabre_api::ThreadPage>()
+        .await
+        .unwrap()
+        .thread
+        .count
 }
 
 async fn delete_all(

@@ -50,8 +50,9 @@ pub fn router() -> Router<AppState> {
         .layer(axum::middleware::map_response(harden))
 }
 
-/// Admin pages are never cached, framed, or allowed to run script.
-async fn harden(mut response: Response) -> Response {
+/// Admin pages (and the other pages the server draws, such as `/unsubscribe`) are never
+/// cached, framed, or allowed to run script.
+pub async fn harden(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,

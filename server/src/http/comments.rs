@@ -190,11 +190,12 @@ async fn first_paint(
         [
             // Relative times ("5 minutes ago") age.
             (header::CACHE_CONTROL, "no-cache"),
-            // A fragment for the loader, never a page: inert if opened directly.
+            // A fragment for the loader, never a page: inert if opened directly or framed.
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox",
+                "default-src 'none'; sandbox; frame-ancestors 'none'",
             ),
+            (header::REFERRER_POLICY, "same-origin"),
         ],
         html,
     )

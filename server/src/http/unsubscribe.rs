@@ -14,7 +14,9 @@ use maud::html;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/unsubscribe", get(page).post(unsubscribe))
+    Router::new()
+        .route("/unsubscribe", get(page).post(unsubscribe))
+        .layer(axum::middleware::map_response(crate::admin::harden))
 }
 
 #[derive(Deserialize)]

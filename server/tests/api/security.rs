@@ -197,3 +197,51 @@ async fn a_generated_secret_is_persisted_across_restarts() {
     let second = avatar(TestApp::start(settings, tempfile::tempdir().unwrap()).await).await;
     assert_eq!(first, second, "same secret after restart");
 }
+
+#[tokio::test]
+async fn every_answer_is_nosniff_and_every_page_locked_down() {
+    let app = TestApp::spawn().await;
+    app.comment("/headers", "a comment", None).await;
+    let check = |path: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get(path).await;
+            let h = res.headers();
+            let header = |name: &str| {
+                h.get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default()
+            };
+            assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+            if header("content-type").starts_with("text/html") {
+                let csp = header("content-security-policy");
+                assert!(csp.contains("default-src 'none'"), "{path}: CSP {csp:?}");
+                assert!(
+                    csp.contains("frame-ancestors 'none'"),
+                    "{path}: CSP {csp:?}"
+                );
+                assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+                assert!(!csp.contains("script-src"), "{path}: no script may run");
+            }
+            header("content-type")
+        }
+    };
+    let html = [
+        "/admin/login",
+        "/unsubscribe?id=1&sig=forged",
+        "/api/v1/first-paint?thread=/headers",
+    ];
+    for path in html {
+        assert!(check(path).await.starts_with("text/html"), "{path}");
+    }
+    for path in [
+        "/api/v1/comments?thread=/headers",
+        "/api/v1/comments?thread=",
+        "/api/v1/openapi.json",
+        "/api/v1/feed",
+        "/nowhere",
+        "/embed/nothing.js",
+    ] {
+        check(path).await;
+    }
+}

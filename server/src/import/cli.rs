@@ -21,7 +21,7 @@ pub async fn offline_state(db: DatabaseArgs) -> anyhow::Result<AppState> {
         secret: db.secret,
         ..Settings::default()
     };
-    let store = store::connect(&settings.database)
+    let store = store::connect_with(&settings.database, store::PoolSettings::offline())
         .await
         .context("opening the database")?;
     let secret = crate::startup::load_secret(store.as_ref(), &settings).await?;

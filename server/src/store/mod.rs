@@ -764,6 +764,17 @@ impl Default for PoolSettings {
     }
 }
 
+impl PoolSettings {
+    /// For the command line (imports, exports, a reader's data): there a long statement is
+    /// the work itself, not a stuck request, so the database never cancels one.
+    pub fn offline() -> Self {
+        Self {
+            statement_timeout: Duration::ZERO,
+            ..Self::default()
+        }
+    }
+}
+
 /// Opens the store named by `url` and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     connect_with(url, PoolSettings::default()).await

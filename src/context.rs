@@ -19,9 +19,10 @@ pub struct Ctx {
     pub server: RwSignal<Option<ServerConfig>>,
     /// The thread. Whole-thread views (the list of top-level comments, the count) track it;
     /// a comment tracks only its own trigger in `comment_changed`, so that a new page, reply
-    /// or vote redraws what it touched and not every comment shown. Change it through
-    /// [`Ctx::update_thread`].
-    pub thread: RwSignal<ThreadState>,
+    /// or vote redraws what it touched and not every comment shown. Read-only: its one
+    /// writer is [`Ctx::update_thread`], so no change can skip telling the comments.
+    pub thread: ReadSignal<ThreadState>,
+    write_thread: WriteSignal<ThreadState>,
     pub comment_changed: StoredValue<HashMap<i64, ArcTrigger>>,
     pub locked: Memo<bool>,
     /// Edit tokens of the reader's own comments still inside the edit window.
@@ -39,6 +40,25 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    pub fn new(config: WidgetConfig, own: BTreeMap<i64, OwnComment>) -> Self {
+        let (thread, write_thread) = signal(ThreadState::new(config.sort));
+        let replying_to = RwSignal::new(None);
+        Ctx {
+            thread,
+            write_thread,
+            comment_changed: StoredValue::new(Default::default()),
+            locked: Memo::new(move |_| thread.with(|t| t.locked)),
+            config: StoredValue::new(config),
+            server: RwSignal::new(None),
+            own: RwSignal::new(own),
+            my_votes: RwSignal::new(Default::default()),
+            replying_to,
+            replying: StoredValue::new(Selector::new(move || replying_to.get())),
+            announcement: RwSignal::new(String::new()),
+            now: RwSignal::new(now_ms()),
+        }
+    }
+
     pub fn lang(&self) -> Lang {
         self.config.with_value(|c| c.lang)
     }
@@ -103,7 +123,7 @@ impl Ctx {
     /// Changes the thread, then tells the comments that the change touched.
     pub fn update_thread(&self, change: impl FnOnce(&mut ThreadState)) {
         let mut changed = Vec::new();
-        self.thread.update(|t| {
+        self.write_thread.update(|t| {
             change(t);
             changed = t.take_changed();
         });

@@ -81,7 +81,19 @@ export function install_mock() {
         return json(200, c);
       }
       if (req.method === "DELETE") {
-        for (const k of Object.keys(m.threads)) m.threads[k] = m.threads[k].filter((x) => x.id !== id);
+        // As the server does: a comment with replies leaves a placeholder; one without goes,
+        // and so do placeholders above it left without replies.
+        const list = Object.values(m.threads).find((l) => l.includes(c));
+        if (list.some((x) => x.parent === id)) {
+          Object.assign(c, { status: "deleted", author: null, website: null, html: "", edited: null,
+            likes: 0, dislikes: 0 });
+          return json(200, { placeholder: c });
+        }
+        for (let gone = c; gone; ) {
+          list.splice(list.indexOf(gone), 1);
+          const up = list.find((x) => x.id === gone.parent);
+          gone = up && up.status === "deleted" && !list.some((x) => x.parent === up.id) ? up : null;
+        }
         return json(200, { placeholder: null });
       }
     }

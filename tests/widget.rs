@@ -739,6 +739,86 @@ async fn own_comments_can_be_edited_and_deleted() {
     until("the comment gone", || find(&root, "li.comment").is_none()).await;
 }
 
+/// Posts `body` as a reply to the comment `li` through its inline form.
+async fn reply_to(root: &ShadowRoot, li: &Element, body: &str) {
+    let before = all(root, "li.comment").len();
+    click(&li.query_selector("button.reply").unwrap().unwrap());
+    until("the inline form", || {
+        find(root, "form.reply-form.inline").is_some()
+    })
+    .await;
+    let inline = find(root, "form.reply-form.inline").unwrap();
+    type_into(&inline.query_selector("textarea").unwrap().unwrap(), body);
+    click(
+        &inline
+            .query_selector("button[type=submit]")
+            .unwrap()
+            .unwrap(),
+    );
+    until("the reply", || all(root, "li.comment").len() == before + 1).await;
+}
+
+async fn delete_own(li: &Element) {
+    click(&li.query_selector("button.delete").unwrap().unwrap());
+    until("the confirmation step", || {
+        li.query_selector("button.confirm-yes").unwrap().is_some()
+    })
+    .await;
+    click(&li.query_selector("button.confirm-yes").unwrap().unwrap());
+}
+
+fn comment_with(root: &ShadowRoot, words: &str) -> Option<Element> {
+    all(root, "li.comment").into_iter().find(|li| {
+        li.query_selector(":scope > article .body")
+            .ok()
+            .flatten()
+            .and_then(|b| b.text_content())
+            .is_some_and(|t| t.trim() == words)
+    })
+}
+
+#[wasm_bindgen_test]
+async fn what_is_deleted_leaves_the_screen_at_once() {
+    let (_host, root) = mount_widget(&[("thread", "/deletions"), ("lang", "en")]);
+    until("the form", || find(&root, "textarea").is_some()).await;
+    post_top_level(&root, "Parent");
+    until("the comment", || comment_with(&root, "Parent").is_some()).await;
+    let parent = comment_with(&root, "Parent").unwrap();
+    reply_to(&root, &parent, "First reply").await;
+    reply_to(&root, &parent, "Second reply").await;
+    until("3 comments", || text(&root).contains("3 comments")).await;
+
+    // A reply without replies goes, and only it.
+    delete_own(&comment_with(&root, "First reply").unwrap()).await;
+    until("the reply gone", || {
+        comment_with(&root, "First reply").is_none()
+    })
+    .await;
+    assert!(comment_with(&root, "Second reply").is_some());
+    until("2 comments", || text(&root).contains("2 comments")).await;
+
+    // A comment with a reply leaves the placeholder, its reply in place.
+    delete_own(&parent).await;
+    until("the placeholder", || {
+        find(&root, "li.comment p.deleted").is_some()
+    })
+    .await;
+    assert!(comment_with(&root, "Parent").is_none(), "its text is gone");
+    let placeholder = find(&root, "li.comment").unwrap();
+    assert!(
+        placeholder
+            .query_selector("ol.replies li.comment")
+            .unwrap()
+            .is_some(),
+        "the reply stays under the placeholder"
+    );
+
+    // The last reply under a placeholder takes the placeholder with it.
+    delete_own(&comment_with(&root, "Second reply").unwrap()).await;
+    until("the thread empty", || find(&root, "li.comment").is_none()).await;
+    until("0 comments", || !text(&root).contains("1 comment")).await;
+}
+
 #[wasm_bindgen_test]
 async fn a_held_comment_stays_visible_to_its_author_after_a_reload() {
     let (host, root) = mount_widget(&[("thread", "/held"), ("lang", "en")]);

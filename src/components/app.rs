@@ -6,7 +6,6 @@ use crate::config::WidgetConfig;
 use crate::context::{Ctx, now_ms};
 use crate::handoff::Handoff;
 use crate::i18n::Msg;
-use crate::thread_state::ThreadState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
@@ -43,21 +42,7 @@ pub fn App(config: WidgetConfig, handoff: Option<Handoff>) -> impl IntoView {
         }
     };
     let own = crate::storage::Store::browser().own_comments(&config.endpoint, now_ms(), i64::MAX);
-    let thread = RwSignal::new(ThreadState::new(config.sort));
-    let replying_to = RwSignal::new(None);
-    let ctx = Ctx {
-        thread,
-        comment_changed: StoredValue::new(Default::default()),
-        locked: Memo::new(move |_| thread.with(|t| t.locked)),
-        config: StoredValue::new(config),
-        server: RwSignal::new(None),
-        own: RwSignal::new(own),
-        my_votes: RwSignal::new(Default::default()),
-        replying_to,
-        replying: StoredValue::new(Selector::new(move || replying_to.get())),
-        announcement: RwSignal::new(String::new()),
-        now: RwSignal::new(now_ms()),
-    };
+    let ctx = Ctx::new(config, own);
     provide_context(ctx);
     let load = RwSignal::new(Load::Loading);
     // How many top-level comments the list draws (see FIRST_DRAW_ROOTS).

@@ -74,8 +74,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                     ctx.own.update(|o| {
                         o.remove(&id);
                     });
-                    ctx.thread
-                        .update(|t| t.apply_delete(id, result.placeholder));
+                    ctx.update_thread(|t| t.apply_delete(id, result.placeholder));
                     ctx.announce(ctx.t(Msg::DeletedNotice));
                 }
                 Err(e) => {

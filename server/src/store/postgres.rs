@@ -1289,10 +1289,11 @@ impl ImportTx for PgImport {
 
     async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         // Ids kept from an export do not advance the identity sequence: move it past them,
-        // or the next post would collide with an imported comment.
+        // or the next post would collide with an imported comment. Never back: an id the
+        // sequence gave once (since deleted) is never given again.
         sqlx::query(
-            "SELECT setval(pg_get_serial_sequence('comments', 'id'), \
-             (SELECT COALESCE(MAX(id), 0) + 1 FROM comments), false)",
+            "SELECT setval(s, GREATEST((SELECT COALESCE(MAX(id), 0) FROM comments), nextval(s))) \
+             FROM pg_get_serial_sequence('comments', 'id') AS s",
         )
         .execute(&mut *self.tx)
         .await?;

@@ -29,4 +29,5 @@ mod replicas;
 mod security;
 mod spam;
 mod store_conformance;
+mod upgrades;
 mod votes;

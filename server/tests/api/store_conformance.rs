@@ -207,6 +207,38 @@ async fn deletion_keeps_placeholders_only_while_they_hold_replies() {
 }
 
 #[tokio::test]
+async fn an_id_is_never_given_twice() {
+    for (name, s, _dir) in backends().await {
+        let a = s
+            .insert_comment(new_comment("/ids", None, 1))
+            .await
+            .unwrap();
+        let b = s
+            .insert_comment(new_comment("/ids", None, 2))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.delete_comment(b.id).await.unwrap(),
+            Some(Deletion::Removed)
+        );
+        let c = s
+            .insert_comment(new_comment("/ids", None, 3))
+            .await
+            .unwrap();
+        assert!(c.id > b.id, "{name}: the newest comment's id was freed");
+        // An import moves the numbering past the ids it kept, never back.
+        s.delete_comment(c.id).await.unwrap();
+        s.delete_comment(a.id).await.unwrap();
+        s.begin_import().await.unwrap().commit().await.unwrap();
+        let d = s
+            .insert_comment(new_comment("/ids", None, 4))
+            .await
+            .unwrap();
+        assert!(d.id > c.id, "{name}: an import gave a deleted id again");
+    }
+}
+
+#[tokio::test]
 async fn a_moderation_action_changes_and_logs_only_what_it_applies_to() {
     for (name, s, _dir) in backends().await {
         let held = |t| NewCommentRecord {

@@ -1,0 +1,140 @@
+//! Databases made by earlier releases open with this one and keep what they hold. An earlier
+//! release's database is made here by the migrations it shipped, run from the same files (so
+//! with the checksums it recorded), then filled with rows as it wrote them.
+
+use palabre_api::{CommentStatus, ThreadKey, Timestamp};
+use palabre_server::store::{self, Deletion, NewCommentRecord};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use std::path::Path;
+
+/// A SQLite database at `db` as the release whose newest migration came before `first_new`.
+async fn made_by_release_before(dir: &Path, db: &Path, first_new: &str) -> SqlitePool {
+    let shipped = dir.join("migrations");
+    std::fs::create_dir(&shipped).unwrap();
+    let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(all).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_str().unwrap() < first_new {
+            std::fs::copy(entry.path(), shipped.join(entry.file_name())).unwrap();
+        }
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            SqliteConnectOptions::new()
+                .filename(db)
+                .create_if_missing(true)
+                .foreign_keys(true),
+        )
+        .await
+        .unwrap();
+    Migrator::new(shipped.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    pool
+}
+
+async fn exec(pool: &SqlitePool, sql: &str) {
+    sqlx::raw_sql(sql).execute(pool).await.unwrap();
+}
+
+fn comment_row(id: i64, parent: Option<i64>, root: i64, depth: i64) -> String {
+    let parent = parent.map_or("NULL".into(), |p| p.to_string());
+    format!(
+        "INSERT INTO comments (id, thread_id, parent_id, root_id, depth, status, author, \
+         avatar, body, html, created_at, edit_token_hash, reader_hash) \
+         VALUES ({id}, 1, {parent}, {root}, {depth}, 'published', 'Ann', 'av', 'text {id}', \
+         '<p>text {id}</p>', {id}000, x'07', 'r');"
+    )
+}
+
+#[tokio::test]
+async fn ids_freed_before_the_upgrade_are_not_given_again_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("palabre.db");
+    let old = made_by_release_before(dir.path(), &db, "0008").await;
+    exec(
+        &old,
+        "INSERT INTO threads (key, created_at) VALUES ('/old', 1);",
+    )
+    .await;
+    for row in [
+        comment_row(1, None, 1, 0),
+        comment_row(2, Some(1), 1, 1),
+        comment_row(3, None, 3, 0),
+        comment_row(4, None, 4, 0),
+    ] {
+        exec(&old, &row).await;
+    }
+    exec(
+        &old,
+        "INSERT INTO votes (comment_id, voter, value) VALUES (1, 'v', 1);
+         INSERT INTO imports (source, external_id, comment_id) VALUES ('isso', '9', 2);
+         DELETE FROM comments WHERE id = 4;",
+    )
+    .await;
+    old.close().await;
+
+    let s = store::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("the old database opens and migrates");
+    let kept = s.comment(2).await.unwrap().expect("comment 2 kept");
+    assert_eq!((kept.parent_id, kept.body.as_str()), (Some(1), "text 2"));
+    assert_eq!(s.totals().await.unwrap().votes, 1, "votes kept");
+    let new = NewCommentRecord {
+        thread: ThreadKey::parse("/old").unwrap(),
+        title: None,
+        parent: None,
+        status: CommentStatus::Published,
+        author: None,
+        email: None,
+        website: None,
+        avatar: "av".into(),
+        body: "new".into(),
+        html: "<p>new</p>".into(),
+        created: Timestamp::from_millis(5_000),
+        edit_token_hash: vec![7; 32],
+        reader_hash: "r".into(),
+        notify: false,
+        challenge: None,
+    };
+    let fresh = s.insert_comment(new).await.unwrap();
+    assert!(
+        fresh.id > 4,
+        "id {} was given before the upgrade (its deletion is in the events)",
+        fresh.id
+    );
+
+    // The rebuilt table is still what the others refer to: deleting cascades to votes, a
+    // reply's parent still holds it in place.
+    assert!(matches!(
+        s.delete_comment(1).await.unwrap(),
+        Some(Deletion::Placeholder(_))
+    ));
+    assert_eq!(s.totals().await.unwrap().votes, 0);
+    drop(s);
+    let check = SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let ok: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&check)
+        .await
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let broken = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&check)
+        .await
+        .unwrap();
+    assert_eq!(broken.len(), 0, "rows whose foreign key points nowhere");
+    let auto: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'comments' AND sql LIKE '%AUTOINCREMENT%'",
+    )
+    .fetch_one(&check)
+    .await
+    .unwrap();
+    assert_eq!(auto, 1);
+}

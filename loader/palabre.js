@@ -35,8 +35,11 @@
     try {
       var l = d.querySelector('link[rel=canonical]'), v = function (k) { return (a[k] || '').trim(); },
         e = (v('endpoint').replace(/\/+$/, '') || new URL(s.src).origin) + '/api/v1/',
-        u = new URL(e + 'comments'), q = new URLSearchParams({ thread: v('thread') || (l && new URL(l.href).pathname) || location.pathname,
-        sort: v('sort') || 'oldest', limit: v('pageSize') || 20 }), f, text;
+        u = new URL(e + 'comments'), p = new URL(l && l.href || location.href), k = v('thread'), q, f, text;
+      // A page told apart by its query: its key follows rules (api/src/page_key.rs) that only the
+      // widget carries, so it asks itself.
+      if (!k && p.search) return;
+      q = new URLSearchParams({ thread: k || p.pathname, sort: v('sort') || 'oldest', limit: v('pageSize') || 20 });
       u.search = q;
       f = fetch(u.href);
       f.catch(function () {});

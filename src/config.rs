@@ -52,9 +52,10 @@ pub use palabre_api::{MAX_PAGE_SIZE, WIDGET_DEFAULT_PAGE_SIZE};
 pub struct PageContext {
     /// Origin of the script the widget was loaded from.
     pub script_origin: String,
-    /// Path of `<link rel="canonical">`, if any.
-    pub canonical_path: Option<String>,
-    pub pathname: String,
+    /// `<link rel="canonical">`'s URL, if any.
+    pub canonical: Option<String>,
+    /// The page's path and query (`location.pathname` + `location.search`).
+    pub location: String,
     pub document_title: String,
     /// `<html lang>`.
     pub page_lang: Option<String>,
@@ -91,11 +92,8 @@ pub fn parse(
         None => page.script_origin.clone(),
     };
 
-    let default_thread = page
-        .canonical_path
-        .clone()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| page.pathname.clone());
+    let default_thread =
+        palabre_api::page_thread_key(page.canonical.as_deref().unwrap_or(page.location.as_str()));
     let fallback_thread = ThreadKey::parse(&default_thread)
         .unwrap_or_else(|_| ThreadKey::parse("/").expect("\"/\" is a valid key"));
     let thread = match given("thread") {
@@ -228,8 +226,8 @@ mod tests {
     fn page() -> PageContext {
         PageContext {
             script_origin: "https://comments.example.org".into(),
-            canonical_path: None,
-            pathname: "/2026/11/post".into(),
+            canonical: None,
+            location: "/2026/11/post".into(),
             document_title: "My post".into(),
             page_lang: None,
             browser_langs: vec!["de-DE".into(), "fr-FR".into()],
@@ -262,11 +260,21 @@ mod tests {
     #[test]
     fn canonical_link_beats_pathname_and_page_lang_beats_browser() {
         let mut p = page();
-        p.canonical_path = Some("/canonical".into());
+        p.canonical = Some("https://blog.example/canonical?utm_source=x#c".into());
         p.page_lang = Some("en-GB".into());
         let (c, _) = parse_with(&[], &p);
         assert_eq!(c.thread.as_str(), "/canonical");
         assert_eq!(c.lang, Lang::En);
+    }
+
+    #[test]
+    fn pages_told_apart_by_their_query_keep_their_own_thread() {
+        let mut p = page();
+        p.location = "/?p=4&utm_medium=social".into();
+        assert_eq!(parse_with(&[], &p).0.thread.as_str(), "/?p=4");
+        p.canonical = Some("http://blog.example/?p=4".into());
+        p.location = "/?fbclid=x&p=4".into();
+        assert_eq!(parse_with(&[], &p).0.thread.as_str(), "/?p=4");
     }
 
     #[test]

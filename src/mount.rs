@@ -31,13 +31,13 @@ fn page_context(script: &Element) -> PageContext {
         .filter(|src| src.starts_with("http://") || src.starts_with("https://"))
         .map(|src| origin_of(&src))
         .unwrap_or(page_origin);
-    let canonical_path = doc
+    let canonical = doc
         .query_selector("link[rel=canonical]")
         .ok()
         .flatten()
         .and_then(|l| l.dyn_into::<web_sys::HtmlLinkElement>().ok())
         .map(|l| l.href())
-        .map(|href| path_of(&href));
+        .filter(|href| !href.is_empty());
     let browser_langs = window
         .navigator()
         .languages()
@@ -46,8 +46,12 @@ fn page_context(script: &Element) -> PageContext {
         .collect();
     PageContext {
         script_origin,
-        canonical_path,
-        pathname: location.pathname().unwrap_or_else(|_| "/".into()),
+        canonical,
+        location: format!(
+            "{}{}",
+            location.pathname().unwrap_or_else(|_| "/".into()),
+            location.search().unwrap_or_default()
+        ),
         document_title: doc.title(),
         page_lang: doc
             .document_element()
@@ -66,13 +70,6 @@ pub fn origin_of(url: &str) -> String {
         }
         None => url.to_owned(),
     }
-}
-
-/// `https://host/a/b?q#f` -> `/a/b`.
-pub fn path_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.find('/').map_or("/", |i| &rest[i..]);
-    path.split(['?', '#']).next().unwrap_or("/").to_owned()
 }
 
 /// Reads the configuration from `script`'s `data-*` attributes (warning about bad values).

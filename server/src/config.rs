@@ -102,6 +102,11 @@ pub struct ImportArgs {
     /// Print what would be imported, per thread, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Stop at the first item with an anomaly of its own (a post naming a thread the file
+    /// does not describe, a date that does not parse), importing nothing. Without it, such
+    /// items are skipped and listed in the summary.
+    #[arg(long)]
+    pub strict: bool,
     /// Rewrite a prefix of the source's URLs before they become thread keys, e.g.
     /// --map https://old.example/blog/=https://new.example/ (repeatable). Without a mapping, a
     /// URL's path is its thread key, as the widget does.

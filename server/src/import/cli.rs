@@ -74,6 +74,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let options = Options {
         dry_run: args.dry_run,
         mappings: mappings(&args)?,
+        strict: args.strict,
     };
     let state = offline_state(args.db.clone()).await?;
     let path = args.file.as_path();
@@ -94,7 +95,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         bar
     };
     let report = import_file(&state, args.format, path, options, bar).await?;
-    print_report(&report, args.dry_run);
+    print_report(&report, args.dry_run, path);
     Ok(())
 }
 
@@ -158,7 +159,10 @@ fn describe(path: &Path, e: ImportError) -> String {
     }
 }
 
-fn print_report(report: &Report, dry_run: bool) {
+/// Skipped items listed one a line, at most this many (then how many more).
+const SKIPPED_LISTED: usize = 20;
+
+fn print_report(report: &Report, dry_run: bool, path: &Path) {
     let verb = if dry_run { "would import" } else { "imported" };
     for (key, t) in &report.threads {
         println!(
@@ -181,6 +185,22 @@ fn print_report(report: &Report, dry_run: bool) {
             ""
         }
     );
+    if !report.skipped.is_empty() {
+        println!(
+            "skipped {} items, each for an anomaly of its own (--strict stops at the first instead):",
+            report.skipped.len()
+        );
+        for s in report.skipped.iter().take(SKIPPED_LISTED) {
+            let line = s.offset.and_then(|o| super::line_of(path, o));
+            match line {
+                Some(line) => println!("  line {line}: {}", s.reason),
+                None => println!("  {}", s.reason),
+            }
+        }
+        if report.skipped.len() > SKIPPED_LISTED {
+            println!("  … and {} more", report.skipped.len() - SKIPPED_LISTED);
+        }
+    }
 }
 
 pub async fn export(file: &Path, db: DatabaseArgs) -> anyhow::Result<()> {

@@ -56,23 +56,25 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
                             format!("expected a Disqus export (<disqus>), found <{other}>"),
                         ));
                     }
-                    (1, "thread") => {
-                        let id = dsq_id(&attrs).ok_or_else(|| {
-                            ImportError::malformed(Some(xml.offset()), "a <thread> without dsq:id")
-                        })?;
-                        thread = Some((id, Thread::default()));
-                    }
-                    (1, "post") => {
-                        post = Some(Post {
-                            id: dsq_id(&attrs).ok_or_else(|| {
-                                ImportError::malformed(
-                                    Some(xml.offset()),
-                                    "a <post> without dsq:id",
-                                )
-                            })?,
-                            ..Post::default()
-                        })
-                    }
+                    (1, "thread") => match dsq_id(&attrs).filter(|id| !id.is_empty()) {
+                        Some(id) => thread = Some((id, Thread::default())),
+                        // No post can name it: what names no thread is skipped below.
+                        None => importer.skip(
+                            Some(xml.offset()),
+                            "a <thread> without dsq:id, which no post can name".into(),
+                        )?,
+                    },
+                    (1, "post") => match dsq_id(&attrs).filter(|id| !id.is_empty()) {
+                        Some(id) => {
+                            post = Some(Post {
+                                id,
+                                ..Post::default()
+                            })
+                        }
+                        None => {
+                            importer.skip(Some(xml.offset()), "a <post> without dsq:id".into())?
+                        }
+                    },
                     (2, "thread") => {
                         if let Some(p) = post.as_mut() {
                             p.thread = dsq_id(&attrs);
@@ -131,7 +133,9 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
                     }
                     (Some("disqus"), "post") => {
                         let Some(p) = post.take() else { continue };
-                        store_post(&xml, &threads, p, importer).await?;
+                        let at = Some(xml.offset());
+                        let stored = store_post(&xml, &threads, p, importer).await;
+                        importer.skip_if_malformed(at, stored)?;
                     }
                     _ => {}
                 }
@@ -166,6 +170,15 @@ async fn store_post<R: BufRead>(
             ),
         )
     })?;
+    if thread.link.is_empty() {
+        return Err(ImportError::malformed(
+            at,
+            format!(
+                "post {} is in thread {thread_id}, which has no <link>",
+                p.id
+            ),
+        ));
+    }
     let created = p
         .created
         .as_deref()
@@ -189,7 +202,12 @@ async fn store_post<R: BufRead>(
             false,
         )
         .await
-        .map_err(|e| e.at(at))?;
+        .map_err(|e| match e {
+            ImportError::Malformed { message, .. } => {
+                ImportError::malformed(at, format!("post {}: {message}", p.id))
+            }
+            other => other,
+        })?;
     let mut c = SourceComment::new(
         format!("disqus:{}", p.id),
         html::to_markdown(&p.message),

@@ -77,6 +77,9 @@ impl Mapping {
 pub struct Options {
     pub dry_run: bool,
     pub mappings: Vec<Mapping>,
+    /// Any anomaly in an item (a post naming a thread the file lacks, a date that does not
+    /// parse) stops the import instead of skipping that item.
+    pub strict: bool,
 }
 
 /// What an import did (or, dry, would do), per thread key.
@@ -88,6 +91,16 @@ pub struct Report {
     /// Items the format says are not comments (pingbacks, trackbacks).
     pub not_comments: u64,
     pub links: LinkReport,
+    /// Items left out for an anomaly of their own, in file order (none with `strict`).
+    pub skipped: Vec<Skipped>,
+}
+
+/// An item the import left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Byte position in the file, where the format has one.
+    pub offset: Option<u64>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -186,8 +199,9 @@ impl<'a> Importer<'a> {
         })
     }
 
-    /// The thread key for a source URL (or key): mappings first, then the URL's path (the
-    /// widget's default key).
+    /// The thread key for a source URL (or key): mappings first, then, for a URL or a path,
+    /// the key the widget gives that page (its path and the query parameters that tell pages
+    /// apart, `palabre_api::page_thread_key`).
     pub fn thread_key(&self, url: &str) -> Result<ThreadKey, ImportError> {
         let mut key = url.trim().to_owned();
         if let Some(m) = self
@@ -198,13 +212,12 @@ impl<'a> Importer<'a> {
         {
             key = format!("{}{}", m.to, &key[m.from.len()..]);
         }
-        if let Some(rest) = key
-            .strip_prefix("https://")
-            .or_else(|| key.strip_prefix("http://"))
-        {
-            let path = rest.find('/').map_or("/", |i| &rest[i..]);
-            let path = path.split(['?', '#']).next().unwrap_or("/");
-            key = path.to_owned();
+        // Our own export holds keys, written as the blog had them; the other sources hold
+        // pages' URLs and paths.
+        let page =
+            key.starts_with("https://") || key.starts_with("http://") || key.starts_with('/');
+        if page && self.source != "palabre" {
+            key = palabre_api::page_thread_key(&key);
         }
         ThreadKey::parse(&key)
             .map_err(|_| ImportError::malformed(None, format!("{url:?} gives no valid thread key")))
@@ -234,6 +247,29 @@ impl<'a> Importer<'a> {
             .entry(key.as_str().to_owned())
             .or_default();
         Ok((id, key.into_string()))
+    }
+
+    /// An item with an anomaly of its own: left out and counted, or with `strict` the end of
+    /// the import. The file's structure being wrong is never skipped: that is an error.
+    pub fn skip(&mut self, offset: Option<u64>, reason: String) -> Result<(), ImportError> {
+        if self.options.strict {
+            return Err(ImportError::malformed(offset, reason));
+        }
+        self.report.skipped.push(Skipped { offset, reason });
+        Ok(())
+    }
+
+    /// [`Importer::skip`] for what an item's own values got wrong (`Malformed`); any other
+    /// error (storage) still ends the import.
+    pub fn skip_if_malformed(
+        &mut self,
+        offset: Option<u64>,
+        result: Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
+        match result {
+            Err(ImportError::Malformed { message, .. }) => self.skip(offset, message),
+            other => other,
+        }
     }
 
     pub fn not_a_comment(&mut self) {

@@ -90,7 +90,9 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
                         let (Some(c), Some(it)) = (comment.take(), item.as_mut()) else {
                             continue;
                         };
-                        store(&xml, it, c, importer).await?;
+                        let at = Some(xml.offset());
+                        let stored = store(&xml, it, c, importer).await;
+                        importer.skip_if_malformed(at, stored)?;
                     }
                     (Some("item"), field) => {
                         if let Some(it) = item.as_mut() {

@@ -198,16 +198,9 @@ async fn mappings_rewrite_urls_to_thread_keys() {
     let report = import(&app, ImportFormat::Disqus, &fixture("disqus.xml"), options)
         .await
         .unwrap();
-    // A mapped URL is a key as written: its query stays (only bare URLs become their path).
+    // A mapped URL is keyed as the widget keys that page: its tracker goes.
     let keys: Vec<&String> = report.threads.keys().collect();
-    assert_eq!(
-        keys,
-        [
-            "/blog/pistou/",
-            "/blog/sourdough/",
-            "/blog/sourdough/?utm_source=feed"
-        ]
-    );
+    assert_eq!(keys, ["/blog/pistou/", "/blog/sourdough/"]);
 }
 
 #[tokio::test]
@@ -453,4 +446,75 @@ async fn moving_between_sqlite_and_postgres_keeps_every_byte() {
     moved
         .comment("/posts/sourdough/", "after the move", None)
         .await;
+}
+
+#[tokio::test]
+async fn one_stray_post_does_not_block_a_migration_unless_strict() {
+    let app = TestApp::spawn().await;
+    let path = fixture("disqus-stray.xml");
+    let strict = Options {
+        strict: true,
+        ..Options::default()
+    };
+    let err = import(&app, ImportFormat::Disqus, &path, strict)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("post 6 is in thread 1337, which the file does not describe before it")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(app.totals().await.comments, 0, "--strict: all or nothing");
+
+    let report = import(&app, ImportFormat::Disqus, &path, Options::default())
+        .await
+        .unwrap();
+    assert_eq!(report.comments(), 3, "posts 5, 7 and 8");
+    let reasons: Vec<&str> = report.skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "post 6 is in thread 1337, which the file does not describe before it",
+            "post 9 is in thread 3, which has no <link>",
+        ]
+    );
+    assert!(report.skipped.iter().all(|s| s.offset.is_some()));
+    assert_eq!(report.links.orphans, 1, "post 7's parent was skipped");
+    // Threads with an empty <id/> are keyed by their link, query and all.
+    let fourth = comments(&app, "/?p=4").await;
+    assert_eq!(fourth.len(), 2);
+    assert_eq!(
+        comments(&app, "/?page_id=7").await.len(),
+        1,
+        "tracker dropped"
+    );
+    assert_eq!(app.thread("/?p=4").await.thread.count, 2);
+}
+
+#[tokio::test]
+async fn wordpress_plain_permalinks_keep_one_thread_per_page() {
+    let app = TestApp::spawn().await;
+    let report = import(
+        &app,
+        ImportFormat::Wordpress,
+        &fixture("wordpress-plain.xml"),
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    let keys: Vec<&String> = report.threads.keys().collect();
+    assert_eq!(keys, ["/?p=1", "/?p=4", "/?page_id=7"]);
+    assert_eq!(comments(&app, "/").await.len(), 0, "nothing lumped into /");
+    assert_eq!(report.skipped.len(), 1);
+    assert!(
+        report.skipped[0]
+            .reason
+            .starts_with("comment 3: <wp:comment_date_gmt>"),
+        "{:?}",
+        report.skipped
+    );
+    // The key the widget gives that page, whatever trackers its link carried.
+    let key = palabre_api::page_thread_key("http://plainblog.example/?utm_source=x&p=4#comments");
+    assert_eq!(app.thread(&key).await.thread.count, 1);
 }

@@ -86,8 +86,9 @@ export async function launch() {
  * comments (see first-paint.test.mjs for that one). */
 export const widget = (page) => page.locator(".palabre-root:not([data-first-paint]):not([hidden])");
 
-/** Posts a comment through the API as the widget would: challenge, proof of work, wait. */
-export async function seedComment(serverUrl, comment) {
+/** Posts a comment through the API as the widget would: challenge, proof of work, wait.
+ * `status`: what the server must answer (202 where comments are held). */
+export async function seedComment(serverUrl, comment, status = 201) {
   const { createHash } = await import("node:crypto");
   const c = await (await fetch(`${serverUrl}/api/v1/challenge`)).json();
   let counter = 0;
@@ -106,7 +107,7 @@ export async function seedComment(serverUrl, comment) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ ...comment, pow: { challenge: c.challenge, counter } }),
   });
-  if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+  if (res.status !== status) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
   return res.json();
 }
 

@@ -80,9 +80,31 @@ fn dark_theme_meets_aa() {
     check(":host([data-theme=\"dark\"])");
 }
 
+/// `auto` gives the light palette on a light page and the dark one on a dark page:
+/// `light-dark(<light default>, <dark default>)` for every colour.
 #[test]
-fn auto_dark_matches_dark() {
-    let dark = palette(":host([data-theme=\"dark\"])");
-    let auto = palette("  :host([data-theme=\"auto\"])");
-    assert_eq!(dark, auto);
+fn auto_is_light_or_dark_by_the_page() {
+    let (light, dark) = (palette(":host {"), palette(":host([data-theme=\"dark\"])"));
+    let start = CSS
+        .find("  :host([data-theme=\"auto\"]) {\n    --_accent: light-dark(")
+        .expect("the auto palette");
+    let mut names = 0;
+    for line in CSS[start..].lines().skip(1).take_while(|l| l.trim() != "}") {
+        let name = line
+            .trim()
+            .strip_prefix("--_")
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap();
+        let hex: Vec<&str> = line.split('#').skip(1).map(|h| &h[..6]).collect();
+        let rgb = |h: &str| {
+            let c = |i: usize| f64::from(u8::from_str_radix(&h[i..i + 2], 16).unwrap());
+            (c(0), c(2), c(4))
+        };
+        assert_eq!(rgb(hex[0]), light[name], "{name} light");
+        assert_eq!(rgb(hex[hex.len() - 1]), dark[name], "{name} dark");
+        names += 1;
+    }
+    assert_eq!(names, light.len(), "every colour has its auto pair");
 }

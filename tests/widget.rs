@@ -274,7 +274,7 @@ fn host_with_painted(
 /// A comment as the server's first paint draws it (server/src/first_paint.rs), votes on.
 fn painted_comment(id: i64) -> String {
     format!(
-        r#"<li class="comment" data-id="{id}" tabindex="-1"><article><header class="meta"><span class="author">Author {id}</span></header><div class="body"><p>painted</p></div><div class="actions"><span class="votes"><button class="vote like" type="button" aria-pressed="false">▲ <span class="n">0</span></button><button class="vote dislike" type="button" aria-pressed="false">▼ <span class="n">0</span></button></span><button class="reply" type="button" aria-expanded="false">Reply</button></div></article></li>"#
+        r#"<li class="comment" data-id="{id}" tabindex="-1"><article><header class="meta"><span class="author">Author {id}</span></header><div class="body"><p>painted</p></div><div class="actions"><span class="votes"><button class="vote like" type="button" aria-pressed="false"><span class="sr-only">Like </span><span class="n">0</span></button><button class="vote dislike" type="button" aria-pressed="false"><span class="sr-only">Dislike </span><span class="n">0</span></button></span><button class="reply" type="button" aria-expanded="false">Reply</button></div></article></li>"#
     )
 }
 

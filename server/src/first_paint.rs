@@ -144,11 +144,11 @@ impl Draw<'_> {
         let (like, dislike) = (t(lang, Msg::Like), t(lang, Msg::Dislike));
         html! {
             span class="votes" {
-                button class="vote like" type="button" aria-pressed="false" aria-label=(like) title=(like) {
-                    "▲ " span class="n" { (c.likes) }
+                button class="vote like" type="button" aria-pressed="false" title=(like) {
+                    span class="sr-only" { (like) " " } span class="n" { (c.likes) }
                 }
-                button class="vote dislike" type="button" aria-pressed="false" aria-label=(dislike) title=(dislike) {
-                    "▼ " span class="n" { (c.dislikes) }
+                button class="vote dislike" type="button" aria-pressed="false" title=(dislike) {
+                    span class="sr-only" { (dislike) " " } span class="n" { (c.dislikes) }
                 }
             }
         }
@@ -223,7 +223,9 @@ mod tests {
         assert!(out.contains("<option value=\"oldest\" selected>Oldest first</option>"));
         assert!(out.contains("<time datetime=\"2025-11-24T13:00:00.000Z\">3 hours ago</time>"));
         assert!(out.contains("<div class=\"body\"><p>comment 2</p>\n</div>"));
-        assert!(out.contains("aria-label=\"Like\" title=\"Like\">▲ <span class=\"n\">2</span>"));
+        assert!(out.contains(
+            "title=\"Like\"><span class=\"sr-only\">Like </span><span class=\"n\">2</span>"
+        ));
         // Depth 0's replies nest; deeper ones are drawn flat (max_depth 1).
         assert!(
             out.contains("<ol class=\"replies\" role=\"list\"><li class=\"comment\" data-id=\"2\"")

@@ -7,6 +7,7 @@ TRUNK_VERSION=0.21.14
 WASM_PACK_VERSION=0.15.1
 BINARYEN_VERSION=132.0.0
 TERSER_VERSION=5.46.0
+SCHEMATHESIS_VERSION=4.32.5
 PALABRE_TOOLS_DIR="${PALABRE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/palabre-tools}"
 
 export PATH="$PALABRE_TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -72,6 +73,17 @@ ensure_wasm_opt() {
 }
 
 # The loader must stay under 1 KB brotli as served: a real minifier, from npm like wasm-opt.
+# schemathesis (scripts/fuzz-api), from PyPI into a virtual environment of its own.
+ensure_schemathesis() {
+  local venv="$PALABRE_TOOLS_DIR/schemathesis-venv"
+  if [ "$("$venv/bin/st" --version 2>/dev/null | awk '{ print $3 }')" != "$SCHEMATHESIS_VERSION" ]; then
+    _say "installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  SCHEMATHESIS="$venv/bin/st"
+}
+
 ensure_terser() {
   if [ "$(terser --version 2>/dev/null | awk '{ print $2 }')" != "$TERSER_VERSION" ]; then
     _say "installing terser $TERSER_VERSION from npm"

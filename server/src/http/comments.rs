@@ -53,11 +53,11 @@ impl PageRequest {
     fn parse(params: &ListParams) -> Result<Self> {
         let thread = ThreadKey::parse(params.thread.as_deref().unwrap_or(""))?;
         let sort = match params.sort.as_deref() {
-            None | Some("") => SortOrder::default(),
+            None => SortOrder::default(),
             Some(s) => SortOrder::parse(s)?,
         };
         let limit = match params.limit.as_deref() {
-            None | Some("") => API_DEFAULT_PAGE_SIZE,
+            None => API_DEFAULT_PAGE_SIZE,
             Some(l) => l
                 .parse::<u32>()
                 .ok()

@@ -151,7 +151,11 @@ pub fn decode_entities(s: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let end = rest[..rest.len().min(12)].find(';');
+        // Bytes, not a str slice: 12 bytes on may fall inside a character (';' is ASCII, so
+        // where it is found is a character boundary).
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';');
         let decoded = end.and_then(|end| {
             let entity = &rest[1..end];
             let c = match entity {
@@ -200,6 +204,13 @@ pub fn decode_entities(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_ampersand_before_wide_characters_is_kept() {
+        // Found by the importers' property test: it panicked slicing inside '𞟾'.
+        assert_eq!(decode_entities("&ؓÛꡭHw?𞟾Ᾰ"), "&ؓÛꡭHw?𞟾Ᾰ");
+        assert_eq!(decode_entities("a &amp; 𞟾&lt;"), "a & 𞟾<");
+    }
+
     use super::*;
 
     #[test]

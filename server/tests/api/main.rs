@@ -25,6 +25,7 @@ mod embed;
 mod first_paint;
 mod notifications;
 mod openapi;
+mod properties;
 mod replicas;
 mod security;
 mod spam;

@@ -11,6 +11,7 @@ mod live;
 mod metrics;
 
 mod admin;
+mod attack_classes;
 mod backups;
 mod bad_input;
 mod binary;

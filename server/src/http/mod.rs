@@ -31,10 +31,8 @@ use tower_http::trace::TraceLayer;
 
 /// The whole application, used by `main` and by tests alike.
 pub fn router(state: AppState) -> Router {
-    let cors = cors(&state.settings.origins);
-    let body_limit = state.settings.max_request_bytes;
     let sync_cache = axum::middleware::from_fn_with_state(state.clone(), sync_cache_after_writes);
-    Router::new()
+    let app = Router::new()
         .merge(comments::router().route_layer(sync_cache.clone()))
         .merge(challenge::router())
         .merge(counts::router())
@@ -48,12 +46,21 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::admin::router().route_layer(sync_cache))
         .merge(unsubscribe::router())
         .fallback(|| async { Error::Refused(ErrorCode::NotFound) })
-        .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) })
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) });
+    every_answer(app, state)
+}
+
+/// The layers every answer passes through, a handler's panic included (innermost first): the
+/// body limit, the panic guard, metrics, tracing, CORS, `nosniff`. The guard sits inside the
+/// others so that its 500 is counted, logged, readable cross-origin and `nosniff` like any
+/// other answer.
+pub fn every_answer(app: Router<AppState>, state: AppState) -> Router {
+    let cors = cors(&state.settings.origins);
+    app.layer(DefaultBodyLimit::max(state.settings.max_request_bytes))
+        .layer(CatchPanicLayer::custom(|_| -> Response {
+            tracing::error!("handler panicked");
+            Error::Refused(ErrorCode::Internal).into_response()
+        }))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
@@ -67,10 +74,10 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), route)
         }))
         .layer(cors)
-        .layer(CatchPanicLayer::custom(|_| -> Response {
-            tracing::error!("handler panicked");
-            Error::Refused(ErrorCode::Internal).into_response()
-        }))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .with_state(state)
 }
 

@@ -245,3 +245,35 @@ async fn every_answer_is_nosniff_and_every_page_locked_down() {
         check(path).await;
     }
 }
+
+#[tokio::test]
+async fn a_handler_that_panics_answers_a_plain_500_like_any_other() {
+    let origin = "https://blog.example".to_owned();
+    let app = TestApp::spawn_with(|s| s.origins = vec![origin.clone()]).await;
+    let boom = axum::Router::new().route(
+        "/boom",
+        axum::routing::get(|| async {
+            if std::hint::black_box(true) {
+                panic!("a bug");
+            }
+        }),
+    );
+    let guarded = palabre_server::http::every_answer(boom, app.state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, guarded).await });
+    let res = app
+        .client
+        .get(format!("{base}/boom"))
+        .header("origin", &origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        origin.as_str(),
+        "readable by the widget, which then says so"
+    );
+    expect_error(res, 500, ErrorCode::Internal).await;
+}

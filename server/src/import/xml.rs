@@ -85,11 +85,27 @@ impl<R: BufRead> XmlStream<R> {
                         None => return Err(self.malformed(format!("unexpected </{name}>"))),
                     }
                 }
-                Event::Text(t) => {
-                    let text = t.unescape().map(|c| c.into_owned());
-                    match text {
-                        Ok(text) => Step::Text(text),
-                        Err(e) => return Err(self.malformed(format!("bad text: {e}"))),
+                Event::Text(t) => match t.decode() {
+                    Ok(text) => Step::Text(text.into_owned()),
+                    Err(e) => return Err(self.malformed(format!("bad text: {e}"))),
+                },
+                // `&amp;`, `&#233;`: a reference is an event of its own, its text follows.
+                Event::GeneralRef(r) => {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => Some(c.to_string()),
+                        Ok(None) => r.decode().ok().and_then(|name| {
+                            quick_xml::escape::resolve_predefined_entity(&name).map(str::to_owned)
+                        }),
+                        Err(_) => None,
+                    };
+                    match resolved {
+                        Some(text) => Step::Text(text),
+                        None => {
+                            let name = String::from_utf8_lossy(&r).into_owned();
+                            return Err(
+                                self.malformed(format!("bad text: unknown entity &{name};"))
+                            );
+                        }
                     }
                 }
                 Event::CData(c) => {
@@ -117,7 +133,7 @@ fn element(e: &quick_xml::events::BytesStart<'_>) -> (String, Vec<(String, Strin
         .map(|a| {
             let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
             let value = a
-                .unescape_value()
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map(|v| v.into_owned())
                 .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
             (key, value)

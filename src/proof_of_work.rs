@@ -40,14 +40,18 @@ pub async fn fetch(client: &ApiClient) -> Result<HeldChallenge, ApiError> {
 }
 
 /// Solves `held`, then waits out the rest of its minimum delay (a person never notices it).
-pub async fn solve(held: &HeldChallenge) -> ProofOfWork {
+/// `progress` hears, after each slice, the share of the expected work done (percent, at
+/// most 99): a reader on a slow device behind a busy address sees it move.
+pub async fn solve(held: &HeldChallenge, progress: &dyn Fn(u64)) -> ProofOfWork {
     let c = &held.challenge;
+    let expected = 1u64 << c.difficulty.min(63);
     let mut from = 0;
     let counter = loop {
         if let Some(found) = palabre_api::pow::search(&c.challenge, c.difficulty, from, SLICE) {
             break found;
         }
         from += SLICE;
+        progress((from * 100 / expected).min(99));
         sleep_ms(0).await;
     };
     let wait = held.wait_left(crate::context::now_ms());
@@ -69,6 +73,7 @@ pub async fn post_comment(
     client: &ApiClient,
     held: StoredValue<Option<HeldChallenge>>,
     mut input: NewComment,
+    progress: &dyn Fn(u64),
 ) -> Result<CreatedComment, ApiError> {
     let mut result = Err(ApiError::Unreachable);
     for attempt in 0..2 {
@@ -77,7 +82,7 @@ pub async fn post_comment(
             _ => fetch(client).await?,
         };
         held.set_value(None);
-        input.pow = Some(solve(&current).await);
+        input.pow = Some(solve(&current, progress).await);
         result = client.post(&input).await;
         let challenge_refused = matches!(
             result.as_ref().err().and_then(ApiError::code),

@@ -14,12 +14,17 @@ use palabre_api::{Challenge, ErrorCode, ProofOfWork, Timestamp};
 /// How long a challenge stays valid: long enough to write a long comment. The widget fetches
 /// a new one when it is older than that.
 pub const CHALLENGE_LIFETIME_MS: i64 = 2 * 3600 * 1000;
-/// The window in which a reader's earlier posts raise their difficulty.
+/// The window in which a network's earlier posts raise its difficulty.
 const RECENT_MS: i64 = 10 * 60 * 1000;
+/// Posts from one network in that window before its difficulty rises. Readers behind one
+/// address (a carrier's NAT, a campus, an office) share the count: twenty of them may each
+/// post once in ten minutes at the base difficulty. A script goes past it within a minute,
+/// and from there every post doubles its work, up to the cap.
+pub const SHARED_ADDRESS_POSTS: u64 = 20;
 const VERSION: &str = "v1";
 
 /// A new challenge for this reader, its difficulty raised by one bit (double the work) for
-/// every post they made in the last ten minutes beyond the first.
+/// every post from their network in the last ten minutes beyond [`SHARED_ADDRESS_POSTS`].
 pub async fn issue(state: &AppState, reader: &str) -> Result<Challenge> {
     let rules = &state.settings.spam;
     let issued = now();
@@ -32,7 +37,7 @@ pub async fn issue(state: &AppState, reader: &str) -> Result<Challenge> {
                 Timestamp::from_millis(issued.as_millis() - RECENT_MS),
             )
             .await?;
-        let extra = u8::try_from(recent.saturating_sub(1)).unwrap_or(u8::MAX);
+        let extra = u8::try_from(recent.saturating_sub(SHARED_ADDRESS_POSTS)).unwrap_or(u8::MAX);
         difficulty = difficulty.saturating_add(extra).min(MAX_POW_DIFFICULTY);
     }
     let nonce = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<12>());

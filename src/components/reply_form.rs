@@ -39,6 +39,8 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
     let preview_html = RwSignal::new(None::<String>);
     let field_error = RwSignal::new(None::<(String, ErrorCode)>);
     let sending = RwSignal::new(Sending::Idle);
+    // Percent of the proof of work's expected work done while posting.
+    let solved = RwSignal::new(0u64);
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let form = NodeRef::<leptos::html::Form>::new();
     // The anti-spam challenge is fetched as the form opens: its clock measures how long the
@@ -127,11 +129,14 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
             }
             field_error.set(None);
             sending.set(Sending::Posting);
+            solved.set(0);
             let key = key.clone();
             spawn_local(async move {
                 let body_text = input.body.clone();
                 let thread = input.thread.clone();
-                match proof_of_work::post_comment(&ctx.client(), challenge, input).await {
+                let progress = move |p| solved.set(p);
+                match proof_of_work::post_comment(&ctx.client(), challenge, input, &progress).await
+                {
                     Ok(created) => {
                         let store = ctx.store();
                         store.save_draft(&key, "");
@@ -339,9 +344,13 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
             <div class="buttons">
                 <button type="submit" class="primary" disabled=move || sending.get() == Sending::Posting>
                     {move || match sending.get() {
-                        Sending::Posting => ctx.t(Msg::Posting),
-                        Sending::Failed(_) => ctx.t(Msg::Retry),
-                        Sending::Idle => ctx.t(Msg::Post),
+                        // The proof of work's progress, once there is some to show.
+                        Sending::Posting => match solved.get() {
+                            0 => ctx.t(Msg::Posting).to_owned(),
+                            p => format!("{} {p} %", ctx.t(Msg::Posting)),
+                        },
+                        Sending::Failed(_) => ctx.t(Msg::Retry).to_owned(),
+                        Sending::Idle => ctx.t(Msg::Post).to_owned(),
                     }}
                 </button>
                 {parent.map(|_| view! {

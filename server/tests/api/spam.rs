@@ -137,15 +137,39 @@ async fn a_post_sooner_than_the_minimum_delay_is_refused_then_accepted() {
 }
 
 #[tokio::test]
-async fn difficulty_rises_for_a_reader_who_posts_fast() {
+async fn twenty_people_on_one_address_post_at_the_base_difficulty_and_a_script_is_slowed() {
+    use palabre_server::spam::SHARED_ADDRESS_POSTS;
     let app = with_difficulty(4).await;
+    // Twenty people behind one address, each posting once in ten minutes: none waits longer
+    // than the base difficulty (README: the bound, measured).
     let mut seen = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..SHARED_ADDRESS_POSTS {
         let c = challenge(&app).await;
         seen.push(c.difficulty);
         assert_eq!(post_with(&app, Some(solve(&c))).await.status(), 201);
     }
-    assert_eq!(seen, [4, 4, 5, 6]);
+    assert_eq!(seen, vec![4; SHARED_ADDRESS_POSTS as usize]);
+    // Past them, each post doubles the work.
+    for expected in [4, 5, 6] {
+        let c = challenge(&app).await;
+        assert_eq!(c.difficulty, expected);
+        assert_eq!(post_with(&app, Some(solve(&c))).await.status(), 201);
+    }
+    // A script that posted 200 comments from there meets the cap, as it always did.
+    let reader = app.state.keys.reader_hash("127.0.0.1".parse().unwrap());
+    for i in 0..177 {
+        let mut c = crate::store_conformance::new_comment(
+            "/script",
+            None,
+            palabre_server::comments::now().as_millis() - i,
+        );
+        c.reader_hash = reader.clone();
+        app.state.store.insert_comment(c).await.unwrap();
+    }
+    assert_eq!(
+        challenge(&app).await.difficulty,
+        palabre_server::config::MAX_POW_DIFFICULTY
+    );
 }
 
 #[tokio::test]

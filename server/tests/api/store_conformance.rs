@@ -26,7 +26,11 @@ fn key(k: &str) -> ThreadKey {
     ThreadKey::parse(k).unwrap()
 }
 
-fn new_comment(thread: &str, parent: Option<ParentPosition>, created: i64) -> NewCommentRecord {
+pub(crate) fn new_comment(
+    thread: &str,
+    parent: Option<ParentPosition>,
+    created: i64,
+) -> NewCommentRecord {
     NewCommentRecord {
         thread: key(thread),
         title: None,

@@ -42,8 +42,9 @@ fn ignored(name: &str) -> bool {
 /// A page without a query keeps the key it always had: its path. (Written with plain loops:
 /// the widget carries it, and `sort`, patterns and `format!` cost its download kilobytes.)
 pub fn page_thread_key(url: &str) -> String {
-    let url = url.trim();
-    let url = url.find('#').map_or(url, |i| &url[..i]);
+    // Trimmed once the fragment is gone, and the path before its query: what
+    // `ThreadKey::parse` would trim anyway, so that keying a key changes nothing.
+    let url = url.find('#').map_or(url, |i| &url[..i]).trim();
     let local = match url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
@@ -56,11 +57,11 @@ pub fn page_thread_key(url: &str) -> String {
     };
     let (path, query) = local
         .find('?')
-        .map_or((local, ""), |i| (&local[..i], &local[i + 1..]));
+        .map_or((local, ""), |i| (local[..i].trim_end(), &local[i + 1..]));
     let mut kept: Vec<&str> = Vec::new();
     for pair in query.split('&') {
         let name = pair.find('=').map_or(pair, |i| &pair[..i]);
-        if pair.is_empty() || ignored(name) {
+        if pair.trim().is_empty() || ignored(name) {
             continue;
         }
         // Inserted where they sort: a page has a few.
@@ -72,6 +73,7 @@ pub fn page_thread_key(url: &str) -> String {
         key.push(if i == 0 { '?' } else { '&' });
         key.push_str(pair);
     }
+    key.truncate(key.trim_end().len());
     key
 }
 

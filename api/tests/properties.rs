@@ -6,6 +6,16 @@
 use palabre_api::{MAX_THREAD_KEY_CHARS, ThreadKey, page_thread_key};
 use proptest::prelude::*;
 
+/// A fixed seed, so that the suite is the same run every time; `bench/fuzz` sets
+/// PALABRE_FUZZ_SEED to a new one.
+fn seed() -> proptest::test_runner::RngSeed {
+    let seed = std::env::var("PALABRE_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_261_202);
+    proptest::test_runner::RngSeed::Fixed(seed)
+}
+
 fn config() -> ProptestConfig {
     let cases = std::env::var("PALABRE_FUZZ_CASES")
         .ok()
@@ -14,6 +24,7 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases,
         failure_persistence: None,
+        rng_seed: seed(),
         ..ProptestConfig::default()
     }
 }

@@ -21,10 +21,21 @@ fn cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
+/// A fixed seed, so that the suite is the same run every time; `bench/fuzz` sets
+/// PALABRE_FUZZ_SEED to a new one.
+fn seed() -> proptest::test_runner::RngSeed {
+    let seed = std::env::var("PALABRE_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_261_202);
+    proptest::test_runner::RngSeed::Fixed(seed)
+}
+
 fn config(default: u32) -> Config {
     Config {
         cases: cases(default),
         failure_persistence: None,
+        rng_seed: seed(),
         ..Config::default()
     }
 }

@@ -109,6 +109,7 @@ async fn a_website_is_refused_or_inert_in_every_context_the_server_writes_it() {
         s.moderation = ModerationMode::None;
     })
     .await;
+    let mut accepted = 0;
     for (i, website) in TYPED.iter().enumerate() {
         let res = app
             .post_json(
@@ -119,6 +120,7 @@ async fn a_website_is_refused_or_inert_in_every_context_the_server_writes_it() {
             .await;
         match res.status().as_u16() {
             201 => {
+                accepted += 1;
                 let c: serde_json::Value = res.json().await.unwrap();
                 let stored = c["comment"]["website"]
                     .as_str()
@@ -166,10 +168,7 @@ async fn a_website_is_refused_or_inert_in_every_context_the_server_writes_it() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        app.thread("/post").await.comments.len(),
-        TYPED.len() - count_refused(&app).await + 4
-    );
+    assert_eq!(app.thread("/post").await.comments.len(), accepted + 4);
 
     // The thread's first paint, the feeds, the admin pages: every attribute value stays one.
     let paint = app
@@ -249,17 +248,6 @@ async fn a_website_is_refused_or_inert_in_every_context_the_server_writes_it() {
     );
 }
 
-/// How many of [`TYPED`] the API refused.
-async fn count_refused(app: &TestApp) -> usize {
-    let page = app.thread("/post").await;
-    TYPED.len()
-        - page
-            .comments
-            .iter()
-            .filter(|c| c.author.as_deref().is_some_and(|a| a.starts_with("Typed ")))
-            .count()
-}
-
 async fn burst(app: &TestApp, headers: &[(&str, String)]) -> u16 {
     let mut req = app.client.post(app.url("/api/v1/preview"));
     for (k, v) in headers {
@@ -283,7 +271,7 @@ async fn forwarded_addresses_count_only_from_the_configured_header_and_its_last_
     };
     // Unset: a client's own X-Forwarded-For and X-Real-IP are ignored, whatever they say.
     let app = TestApp::spawn_with(limit).await;
-    let statuses: Vec<u16> = futures_statuses(&app, |i| {
+    let statuses: Vec<u16> = statuses_of(&app, |i| {
         vec![
             ("x-forwarded-for", format!("198.51.100.{i}")),
             ("x-real-ip", format!("198.51.100.{i}")),
@@ -302,7 +290,7 @@ async fn forwarded_addresses_count_only_from_the_configured_header_and_its_last_
         s.client_ip_header = Some("x-forwarded-for".parse().unwrap());
     })
     .await;
-    let statuses = futures_statuses(&app, |i| {
+    let statuses = statuses_of(&app, |i| {
         vec![
             ("x-forwarded-for", format!("198.51.100.{i}, 203.0.113.7")),
             ("x-real-ip", format!("198.51.100.{i}")),
@@ -322,7 +310,7 @@ async fn forwarded_addresses_count_only_from_the_configured_header_and_its_last_
     assert_eq!(other, 200, "another last hop is another client");
 }
 
-async fn futures_statuses(
+async fn statuses_of(
     app: &TestApp,
     headers: impl Fn(usize) -> Vec<(&'static str, String)>,
 ) -> Vec<u16> {

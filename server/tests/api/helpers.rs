@@ -287,6 +287,15 @@ pub async fn expect_error(res: reqwest::Response, status: u16, code: ErrorCode) 
 /// The tags and attributes the sanitizer may let through. Anything else in rendered HTML is
 /// a hole. Escaped text contains `&lt;`, never `<`, so every `<` starts a real tag.
 pub fn assert_safe_html(html: &str) {
+    if let Err(hole) = check_safe_html(html) {
+        panic!("{hole}");
+    }
+}
+
+/// [`assert_safe_html`] for callers that report rather than panic (the property tests): every
+/// tag on the allowlist with only its allowed attributes, `rel` as the sanitizer writes it, and
+/// every link http(s) or mailto. `Err` names the first hole.
+pub fn check_safe_html(html: &str) -> Result<(), String> {
     const TAGS: &[&str] = &[
         "a",
         "p",
@@ -303,34 +312,48 @@ pub fn assert_safe_html(html: &str) {
         "hr",
     ];
     let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        let end = rest[start..].find('>').expect("unclosed tag") + start;
-        let tag = &rest[start + 1..end];
-        let tag = tag.strip_prefix('/').unwrap_or(tag);
-        let mut parts = tag.split_whitespace();
-        let name = parts.next().unwrap_or_default().to_ascii_lowercase();
-        assert!(TAGS.contains(&name.as_str()), "tag <{name}> in {html}");
-        for attr in tag[name.len()..].split('"').step_by(2) {
-            let attr = attr.trim().trim_end_matches('=');
-            if attr.is_empty() {
-                continue;
-            }
-            assert!(
-                ["href", "rel", "start"].contains(&attr),
-                "attribute {attr} in {html}"
-            );
-        }
-        if let Some(href) = tag.split("href=\"").nth(1) {
-            let href = href.split('"').next().unwrap().to_ascii_lowercase();
-            assert!(
-                href.starts_with("http://")
-                    || href.starts_with("https://")
-                    || href.starts_with("mailto:"),
-                "href {href} in {html}"
-            );
-        }
+    while let Some(i) = rest.find('<') {
+        let end = rest[i..]
+            .find('>')
+            .ok_or(format!("a tag left open in {html}"))?
+            + i;
+        let tag = &rest[i + 1..end];
         rest = &rest[end + 1..];
+        let tag = tag.strip_prefix('/').unwrap_or(tag);
+        let (name, mut attrs) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+        let name = name.to_ascii_lowercase();
+        if !TAGS.contains(&name.as_str()) {
+            return Err(format!("tag <{name}> in {html}"));
+        }
+        while let Some(eq) = attrs.find("=\"") {
+            let attr = attrs[..eq].trim();
+            let close = attrs[eq + 2..]
+                .find('"')
+                .ok_or(format!("an attribute left open in {html}"))?
+                + eq
+                + 2;
+            let value = &attrs[eq + 2..close];
+            attrs = &attrs[close + 1..];
+            match (name.as_str(), attr) {
+                ("a", "href") => {
+                    let v = value.to_ascii_lowercase();
+                    if !(v.starts_with("http://")
+                        || v.starts_with("https://")
+                        || v.starts_with("mailto:"))
+                    {
+                        return Err(format!("href {value:?} in {html}"));
+                    }
+                }
+                ("a", "rel") if value == "nofollow ugc noopener" => {}
+                ("ol", "start") if value.bytes().all(|b| b.is_ascii_digit()) => {}
+                _ => return Err(format!("attribute {attr}={value:?} on <{name}> in {html}")),
+            }
+        }
+        if !attrs.trim().trim_end_matches('/').trim().is_empty() {
+            return Err(format!("a bare attribute {attrs:?} in {html}"));
+        }
     }
+    Ok(())
 }
 
 /// The real `palabre serve` binary, started in `dir` with `args`; killed when dropped.

@@ -48,6 +48,20 @@ pub enum ModerationMode {
     All,
 }
 
+impl std::str::FromStr for ModerationMode {
+    type Err = String;
+
+    /// The names the settings use: `none`, `first`, `all`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "none" => Ok(Self::None),
+            "first" => Ok(Self::First),
+            "all" => Ok(Self::All),
+            other => Err(format!("{other:?}: use none, first or all")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Thread {
     pub key: String,

@@ -5,20 +5,12 @@
 //! under a temporary name and renamed when complete: a backup file is whole or absent.
 //! PostgreSQL has `pg_dump` for this (README, "Backups").
 
+use crate::config::BackupSchedule;
 use crate::store::{Store, StoreError};
 use palabre_api::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// `palabre serve --backup-dir DIR --backup-every D --backup-keep N`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackupSchedule {
-    pub dir: PathBuf,
-    pub every: Duration,
-    /// Backups kept; older ones are deleted after each new one.
-    pub keep: usize,
-}
+use std::time::Instant;
 
 /// Scheduled backups are `palabre-<UTC time>.db`: names sort as times do.
 const PREFIX: &str = "palabre-";
@@ -46,26 +38,6 @@ pub enum BackupError {
     Store(#[from] StoreError),
     #[error("writing {}", .0.display())]
     Io(PathBuf, #[source] std::io::Error),
-}
-
-/// `palabre backup FILE`: one backup, now.
-pub async fn command(file: &Path, db: crate::config::DatabaseArgs) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let url = db
-        .database
-        .map(crate::store::DatabaseUrl::from)
-        .unwrap_or_else(|| crate::config::Settings::default().database);
-    let store = crate::store::connect(&url)
-        .await
-        .with_context(|| format!("opening the database {url}"))?;
-    let started = Instant::now();
-    let bytes = backup_to(store.as_ref(), file).await?;
-    eprintln!(
-        "Backup written to {} ({bytes} bytes, {} ms).",
-        file.display(),
-        started.elapsed().as_millis()
-    );
-    Ok(())
 }
 
 /// The file a backup taken at `at` goes to.
@@ -111,7 +83,7 @@ pub fn spawn(store: Arc<dyn Store>, schedule: BackupSchedule) -> tokio::task::Jo
         loop {
             every.tick().await;
             let started = Instant::now();
-            let path = scheduled_name(&schedule.dir, crate::comments::now());
+            let path = scheduled_name(&schedule.dir, crate::clock::now());
             match backup_to(store.as_ref(), &path).await {
                 Ok(bytes) => {
                     tracing::info!(file = %path.display(), bytes, ms = started.elapsed().as_millis() as u64, "backup written");

@@ -1,51 +1,27 @@
 //! What readers can do with comments: the rules between the HTTP edge (which parses input)
 //! and the store (which persists it). Authorization, depth clamping, rendering, moderation.
 
+use crate::clock::now;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::render::render;
+use crate::services::Services;
 use crate::spam;
-use crate::state::AppState;
 use crate::store::CommentRecord;
 use crate::store::{Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, StoreError};
 use palabre_api::i18n::{Lang, comment_count};
 use palabre_api::{
     Comment, CommentBody, CommentRules, CommentStatus, CountsResponse, CreatedComment,
     DeleteResult, ErrorCode, ModerationMode, NewComment, PreviewResponse, ServerConfig, SortOrder,
-    Thread, ThreadKey, ThreadPage, Timestamp, ValidationError, VoteCounts, VoteValue,
+    Thread, ThreadKey, ThreadPage, ValidationError, VoteCounts, VoteValue,
 };
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use palabre_api::MAX_PAGE_SIZE;
 
-pub fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
-}
-
-/// The public view of a stored comment: no email, token hash or reader hash.
-pub fn public(c: CommentRecord) -> Comment {
-    Comment {
-        id: c.id,
-        parent: c.parent_id,
-        author: c.author,
-        website: c.website,
-        avatar: c.avatar,
-        html: c.html,
-        created: c.created,
-        edited: c.edited,
-        likes: c.likes,
-        dislikes: c.dislikes,
-        status: c.status,
-    }
-}
-
-pub fn server_config(state: &AppState) -> ServerConfig {
-    let s = &state.settings;
+pub fn server_config(services: &Services) -> ServerConfig {
+    let s = &services.settings;
     ServerConfig {
         require_author: s.require_author,
         require_email: s.require_email,
@@ -58,12 +34,12 @@ pub fn server_config(state: &AppState) -> ServerConfig {
     }
 }
 
-fn rules(state: &AppState) -> CommentRules {
-    CommentRules::from(&server_config(state))
+fn rules(services: &Services) -> CommentRules {
+    CommentRules::from(&server_config(services))
 }
 
 pub async fn thread_page(
-    state: &AppState,
+    services: &Services,
     thread: ThreadKey,
     sort: SortOrder,
     limit: u32,
@@ -75,7 +51,7 @@ pub async fn thread_page(
         limit,
         after: cursor,
     };
-    let page = state.store.thread_page(&query).await?;
+    let page = services.store.thread_page(&query).await?;
     // A hidden thread reads as an empty, closed one.
     let exists = page.is_some();
     let Some(page) = page.filter(|p| !p.thread.hidden) else {
@@ -91,7 +67,7 @@ pub async fn thread_page(
             next_cursor: None,
         });
     };
-    let comments = page.comments.into_iter().map(public).collect();
+    let comments = page.comments.into_iter().map(Comment::from).collect();
     Ok(ThreadPage {
         thread: Thread {
             key: page.thread.key,
@@ -107,22 +83,22 @@ pub async fn thread_page(
 /// Where a reply to `parent_id` goes: the parent itself, or its deepest ancestor that still
 /// leaves room under the depth cap (`None`: top level).
 async fn place_reply(
-    state: &AppState,
+    services: &Services,
     thread: &ThreadKey,
     parent_id: i64,
 ) -> Result<Option<ParentPosition>> {
     let not_found = ValidationError::new(ErrorCode::ParentNotFound, "parent");
-    let parent = match state.store.comment(parent_id).await? {
+    let parent = match services.store.comment(parent_id).await? {
         Some(p) if p.thread_key == thread.as_str() && p.status == CommentStatus::Published => p,
         _ => return Err(not_found.into()),
     };
-    let max_depth = state.settings.max_depth;
+    let max_depth = services.settings.max_depth;
     let mut candidate = parent;
     while candidate.depth + 1 > max_depth {
         let Some(up) = candidate.parent_id else {
             return Ok(None);
         };
-        candidate = state.store.comment(up).await?.ok_or(not_found)?;
+        candidate = services.store.comment(up).await?.ok_or(not_found)?;
     }
     Ok(Some(ParentPosition {
         id: candidate.id,
@@ -132,35 +108,39 @@ async fn place_reply(
 }
 
 async fn initial_status(
-    state: &AppState,
+    services: &Services,
     email: Option<&str>,
     suspicious: bool,
 ) -> Result<CommentStatus> {
     if suspicious {
         return Ok(CommentStatus::Pending);
     }
-    Ok(match state.settings.moderation {
+    Ok(match services.settings.moderation {
         ModerationMode::None => CommentStatus::Published,
         ModerationMode::All => CommentStatus::Pending,
         ModerationMode::First => match email {
-            Some(e) if state.store.published_by_email(e).await? > 0 => CommentStatus::Published,
+            Some(e) if services.store.published_by_email(e).await? > 0 => CommentStatus::Published,
             _ => CommentStatus::Pending,
         },
     })
 }
 
-pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Result<CreatedComment> {
+pub async fn create(
+    services: &Services,
+    input: NewComment,
+    client: IpAddr,
+) -> Result<CreatedComment> {
     if input
         .homepage
         .as_deref()
         .is_some_and(|h| !h.trim().is_empty())
     {
-        return Ok(decoy(state, &input));
+        return Ok(decoy(services, &input));
     }
-    let valid = input.validate(&rules(state))?;
-    let reader_hash = state.keys.reader_hash(client);
+    let valid = input.validate(&rules(services))?;
+    let reader_hash = services.keys.reader_hash(client);
     let email_str = valid.email.as_ref().map(|e| e.as_str());
-    let gate = state
+    let gate = services
         .store
         .post_gate(&valid.thread, email_str, &reader_hash)
         .await?;
@@ -168,14 +148,14 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
         return Err(Error::Refused(ErrorCode::ThreadLocked));
     }
     let parent = match valid.parent {
-        Some(id) => place_reply(state, &valid.thread, id).await?,
+        Some(id) => place_reply(services, &valid.thread, id).await?,
         None => None,
     };
     if gate.blocked {
         return Err(Error::Refused(ErrorCode::Blocked));
     }
     let html = render(&valid.body);
-    let spam_rules = &state.settings.spam;
+    let spam_rules = &services.settings.spam;
     if spam::count_links(&html) > spam_rules.max_links as usize {
         return Err(ValidationError::new(ErrorCode::TooManyLinks, "body").into());
     }
@@ -189,14 +169,14 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
         ],
     );
     // Last, once everything else about the post is valid.
-    let challenge = spam::check(state, input.pow.as_ref(), &reader_hash)?;
+    let challenge = spam::check(services, input.pow.as_ref(), &reader_hash)?;
     let identity = match (&valid.email, &valid.author) {
         (Some(email), _) => format!("email:{}", email.normalized()),
         (None, Some(author)) => format!("name:{author}"),
         (None, None) => format!("reader:{reader_hash}"),
     };
     let email = valid.email.map(|e| e.into_string());
-    let status = initial_status(state, email.as_deref(), suspicious).await?;
+    let status = initial_status(services, email.as_deref(), suspicious).await?;
     let (edit_token, edit_token_hash) = crypto::new_edit_token();
     let record = NewCommentRecord {
         html,
@@ -207,7 +187,7 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
         author: valid.author.map(|a| a.into_string()),
         email,
         website: valid.website.map(|w| w.into_string()),
-        avatar: state.keys.avatar_seed(&identity),
+        avatar: services.keys.avatar_seed(&identity),
         body: valid.body.into_string(),
         created: now(),
         edit_token_hash,
@@ -215,7 +195,7 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
         notify: valid.notify,
         challenge: Some(challenge),
     };
-    let stored = state
+    let stored = services
         .store
         .insert_comment(record)
         .await
@@ -227,15 +207,15 @@ pub async fn create(state: &AppState, input: NewComment, client: IpAddr) -> Resu
             StoreError::ChallengeSpent => Error::Refused(ErrorCode::ChallengeInvalid),
             other => other.into(),
         })?;
-    crate::notify::comment_created(state, &stored).await;
+    crate::notify::comment_created(services, &stored).await;
     Ok(CreatedComment {
-        comment: public(stored),
+        comment: Comment::from(stored),
         edit_token,
     })
 }
 
 /// The answer a bot gets when it fills the honeypot: shaped like success, stored nowhere.
-fn decoy(state: &AppState, input: &NewComment) -> CreatedComment {
+fn decoy(services: &Services, input: &NewComment) -> CreatedComment {
     tracing::info!("honeypot filled: post dropped");
     let body = CommentBody::parse(&input.body, usize::MAX).ok();
     CreatedComment {
@@ -244,7 +224,7 @@ fn decoy(state: &AppState, input: &NewComment) -> CreatedComment {
             parent: input.parent,
             author: input.author.clone(),
             website: None,
-            avatar: state.keys.avatar_seed("decoy"),
+            avatar: services.keys.avatar_seed("decoy"),
             html: body.as_ref().map(render).unwrap_or_default(),
             created: now(),
             edited: None,
@@ -258,13 +238,13 @@ fn decoy(state: &AppState, input: &NewComment) -> CreatedComment {
 
 /// One comment: published ones for anyone, a pending one only for its author (by edit
 /// token), so a reader sees their own comment "awaiting moderation" after a reload.
-pub async fn one(state: &AppState, id: i64, token: Option<&str>) -> Result<Comment> {
-    let comment = state
+pub async fn one(services: &Services, id: i64, token: Option<&str>) -> Result<Comment> {
+    let comment = services
         .store
         .comment(id)
         .await?
         .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
-    let hidden = state
+    let hidden = services
         .store
         .thread(&ThreadKey::parse(&comment.thread_key)?)
         .await?
@@ -278,12 +258,12 @@ pub async fn one(state: &AppState, id: i64, token: Option<&str>) -> Result<Comme
     if !visible {
         return Err(Error::Refused(ErrorCode::CommentNotFound));
     }
-    Ok(public(comment))
+    Ok(comment.into())
 }
 
 /// Loads a comment and checks that `token` proves authorship within the edit window.
-async fn authorize(state: &AppState, id: i64, token: &str) -> Result<CommentRecord> {
-    let comment = state
+async fn authorize(services: &Services, id: i64, token: &str) -> Result<CommentRecord> {
+    let comment = services
         .store
         .comment(id)
         .await?
@@ -294,43 +274,43 @@ async fn authorize(state: &AppState, id: i64, token: &str) -> Result<CommentReco
     if comment.status == CommentStatus::Deleted {
         return Err(Error::Refused(ErrorCode::CommentDeleted));
     }
-    let window_ms = i64::try_from(state.settings.edit_window.as_millis()).unwrap_or(i64::MAX);
+    let window_ms = i64::try_from(services.settings.edit_window.as_millis()).unwrap_or(i64::MAX);
     if now().as_millis() >= comment.created.as_millis().saturating_add(window_ms) {
         return Err(Error::Refused(ErrorCode::EditWindowClosed));
     }
     Ok(comment)
 }
 
-pub async fn edit(state: &AppState, id: i64, token: &str, body: &str) -> Result<Comment> {
-    let body = CommentBody::parse(body, state.settings.max_body_length as usize)?;
-    authorize(state, id, token).await?;
+pub async fn edit(services: &Services, id: i64, token: &str, body: &str) -> Result<Comment> {
+    let body = CommentBody::parse(body, services.settings.max_body_length as usize)?;
+    authorize(services, id, token).await?;
     let html = render(&body);
-    let updated = state
+    let updated = services
         .store
         .update_comment_body(id, body.as_str(), &html, now())
         .await?
         .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
-    Ok(public(updated))
+    Ok(updated.into())
 }
 
-pub async fn delete(state: &AppState, id: i64, token: &str) -> Result<DeleteResult> {
-    authorize(state, id, token).await?;
-    match state.store.delete_comment(id).await? {
+pub async fn delete(services: &Services, id: i64, token: &str) -> Result<DeleteResult> {
+    authorize(services, id, token).await?;
+    match services.store.delete_comment(id).await? {
         None => Err(Error::Refused(ErrorCode::CommentNotFound)),
         Some(Deletion::Removed) => Ok(DeleteResult { placeholder: None }),
         Some(Deletion::Placeholder(c)) => Ok(DeleteResult {
-            placeholder: Some(public(*c)),
+            placeholder: Some(Comment::from(*c)),
         }),
     }
 }
 
 pub async fn vote(
-    state: &AppState,
+    services: &Services,
     id: i64,
     client: IpAddr,
     value: VoteValue,
 ) -> Result<VoteCounts> {
-    let comment = state
+    let comment = services
         .store
         .comment(id)
         .await?
@@ -340,8 +320,8 @@ pub async fn vote(
         CommentStatus::Deleted => return Err(Error::Refused(ErrorCode::CommentDeleted)),
         CommentStatus::Pending => return Err(Error::Refused(ErrorCode::CommentNotFound)),
     }
-    let voter = state.keys.reader_hash(client);
-    let (likes, dislikes) = state
+    let voter = services.keys.reader_hash(client);
+    let (likes, dislikes) = services
         .store
         .vote(id, &voter, value)
         .await
@@ -359,11 +339,11 @@ pub async fn vote(
 /// Each thread's count; worded in `lang` too when given (count badges: the server words them,
 /// so a page of badges needs none of the widget's code).
 pub async fn counts(
-    state: &AppState,
+    services: &Services,
     keys: &[ThreadKey],
     lang: Option<Lang>,
 ) -> Result<CountsResponse> {
-    let found = state.store.threads(keys).await?;
+    let found = services.store.threads(keys).await?;
     let counts: BTreeMap<String, u64> = keys
         .iter()
         .map(|k| {
@@ -382,8 +362,8 @@ pub async fn counts(
     Ok(CountsResponse { counts, labels })
 }
 
-pub fn preview(state: &AppState, body: &str) -> Result<PreviewResponse> {
-    let body = CommentBody::parse(body, state.settings.max_body_length as usize)?;
+pub fn preview(services: &Services, body: &str) -> Result<PreviewResponse> {
+    let body = CommentBody::parse(body, services.settings.max_body_length as usize)?;
     Ok(PreviewResponse {
         html: render(&body),
     })

@@ -1,62 +1,30 @@
 //! Palabre's comment server. `main.rs` only parses the command line and calls in here; tests
 //! drive the same [`http::router`] and [`startup::Application`].
+//!
+//! Modules depend downward only, in this order (each may use those listed before it; the test
+//! `module_graph` in `tests/api` checks it):
+//! foundations (`clock`, `crypto`, `render`, `rate_limit`, `logs`), `store`, `config`, `error`,
+//! `outbox`, `services`; the rules (`spam`, `notify`, `comments`, `moderation`, `readers`,
+//! `live`, `backup`, `import`); the HTTP edge (`http`); `startup`; the command line (`cli`).
 
-pub mod admin;
 pub mod backup;
-pub mod cache;
+pub mod cli;
+pub mod clock;
 pub mod comments;
 pub mod config;
 pub mod crypto;
-pub mod encoding;
 pub mod error;
-pub mod first_paint;
 pub mod http;
 pub mod import;
 pub mod live;
-pub mod metrics;
+pub mod logs;
 pub mod moderation;
 pub mod notify;
+pub mod outbox;
 pub mod rate_limit;
 pub mod readers;
 pub mod render;
+pub mod services;
 pub mod spam;
 pub mod startup;
-pub mod state;
 pub mod store;
-pub mod widget_bundle;
-
-/// How the server's logs are written (`--log-format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// One line a record, for people.
-    #[default]
-    Text,
-    /// One JSON object a line, with the same fields, for log collectors.
-    Json,
-}
-
-/// Logs to stderr as text; `RUST_LOG` overrides the default level.
-pub fn init_tracing(default_filter: &str) {
-    init_logs(default_filter, LogFormat::Text);
-}
-
-/// Logs to stderr in `format`; `RUST_LOG` overrides the default level.
-pub fn init_logs(default_filter: &str, format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Text => builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .try_init(),
-        LogFormat::Json => builder
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .try_init(),
-    };
-}

@@ -12,6 +12,7 @@
 //! channel is full (a slow reader) is dropped, never waited for: its reader reconnects and
 //! catches up from the table. The hub queries nothing while no stream is open.
 
+use crate::config::LiveLimits;
 use crate::store::{ChangeEvent, EventKind, Store, StoreError};
 use palabre_api::{CommentStatus, LiveEvent, ThreadKey, Timestamp};
 use std::collections::{HashMap, HashSet};
@@ -30,30 +31,6 @@ const POLL: Duration = Duration::from_secs(1);
 const MAX_REPLAY: usize = 1000;
 /// How often events older than the replay window are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LiveLimits {
-    /// Open streams per process at most.
-    pub max_streams: usize,
-    /// Open streams per client network (an IPv4 address, an IPv6 /64) at most.
-    pub max_streams_per_client: usize,
-    /// A stream with nothing to send for this long is closed (the widget reopens it while
-    /// its reader is on the page).
-    pub idle_timeout: Duration,
-    /// How far back a reconnecting reader is replayed; further, it is told to reload.
-    pub replay_window: Duration,
-}
-
-impl Default for LiveLimits {
-    fn default() -> Self {
-        Self {
-            max_streams: 10_000,
-            max_streams_per_client: 8,
-            idle_timeout: Duration::from_secs(30 * 60),
-            replay_window: Duration::from_secs(24 * 3600),
-        }
-    }
-}
 
 /// One message for a stream: its change sequence number and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,7 +262,7 @@ impl LiveHub {
 
     async fn prune(&self) {
         let window = self.limits.replay_window.as_millis() as i64;
-        let before = Timestamp::from_millis(crate::comments::now().as_millis() - window);
+        let before = Timestamp::from_millis(crate::clock::now().as_millis() - window);
         match self.store.prune_events(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
@@ -419,7 +396,7 @@ pub async fn messages(
                 match (c.status, c.spam) {
                     (CommentStatus::Published | CommentStatus::Deleted, _) => LiveEvent::Comment {
                         thread: e.thread_key,
-                        comment: crate::comments::public(c.clone()),
+                        comment: palabre_api::Comment::from(c.clone()),
                     },
                     // Taken down by a moderator: readers who saw it drop it.
                     (CommentStatus::Pending, true) => LiveEvent::Removed {

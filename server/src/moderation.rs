@@ -1,10 +1,10 @@
 //! What moderators can do, whoever asks (the admin pages, a signed link in an email): every
 //! action is applied through here and written to the admin log (who, what, when).
 
-use crate::comments::now;
+use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::render::render;
-use crate::state::AppState;
+use crate::services::Services;
 use crate::store::{AuditEntry, BlockKind, CommentChange, CommentRecord};
 use palabre_api::{CommentBody, CommentStatus, ErrorCode, ThreadKey};
 
@@ -72,7 +72,7 @@ impl ThreadAction {
     }
 }
 
-async fn log(state: &AppState, actor: &str, action: &str, target: String, detail: String) {
+async fn log(services: &Services, actor: &str, action: &str, target: String, detail: String) {
     let entry = AuditEntry {
         at: now(),
         actor: actor.to_owned(),
@@ -81,7 +81,7 @@ async fn log(state: &AppState, actor: &str, action: &str, target: String, detail
         detail,
     };
     // The action is done; a failure to log it is reported, not turned into a failed action.
-    if let Err(e) = state.store.log_action(&entry).await {
+    if let Err(e) = services.store.log_action(&entry).await {
         tracing::error!(error = %e, action, "could not write the admin log");
     }
 }
@@ -91,7 +91,7 @@ async fn log(state: &AppState, actor: &str, action: &str, target: String, detail
 /// at all (one transaction with its log entries); blocks are added one by one, and adding one
 /// twice does nothing, so an interrupted block action completes when run again.
 pub async fn apply(
-    state: &AppState,
+    services: &Services,
     actor: &str,
     action: CommentAction,
     ids: &[i64],
@@ -101,7 +101,7 @@ pub async fn apply(
         CommentAction::Spam => CommentChange::MarkSpam,
         CommentAction::Reject | CommentAction::Delete => CommentChange::Delete,
         CommentAction::BlockEmail | CommentAction::BlockReader => {
-            return block_each(state, actor, action, ids).await;
+            return block_each(services, actor, action, ids).await;
         }
     };
     let at = now();
@@ -122,25 +122,28 @@ pub async fn apply(
             detail: format!("thread {}", c.thread_key),
         })
     };
-    let changed = state.store.moderate_comments(ids, change, &decide).await?;
+    let changed = services
+        .store
+        .moderate_comments(ids, change, &decide)
+        .await?;
     if change == CommentChange::Publish {
         // Mailed once the approval is stored, never for one that was rolled back.
         for approved in &changed {
-            crate::notify::comment_published(state, approved).await;
+            crate::notify::comment_published(services, approved).await;
         }
     }
     Ok(changed.len())
 }
 
 async fn block_each(
-    state: &AppState,
+    services: &Services,
     actor: &str,
     action: CommentAction,
     ids: &[i64],
 ) -> Result<usize> {
     let mut changed = 0;
     for &id in ids {
-        let Some(comment) = state.store.comment(id).await? else {
+        let Some(comment) = services.store.comment(id).await? else {
             continue;
         };
         let block = match action {
@@ -153,10 +156,10 @@ async fn block_each(
         let Some((kind, value)) = block else {
             continue;
         };
-        state.store.add_block(kind, &value, now()).await?;
+        services.store.add_block(kind, &value, now()).await?;
         changed += 1;
         log(
-            state,
+            services,
             actor,
             action.as_str(),
             format!("comment {id}"),
@@ -168,26 +171,33 @@ async fn block_each(
 }
 
 /// A moderator's correction of a comment's text (same rules and rendering as readers').
-pub async fn edit(state: &AppState, actor: &str, id: i64, body: &str) -> Result<()> {
-    let body = CommentBody::parse(body, state.settings.max_body_length as usize)?;
+pub async fn edit(services: &Services, actor: &str, id: i64, body: &str) -> Result<()> {
+    let body = CommentBody::parse(body, services.settings.max_body_length as usize)?;
     let html = render(&body);
-    state
+    services
         .store
         .update_comment_body(id, body.as_str(), &html, now())
         .await?
         .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
-    log(state, actor, "edit", format!("comment {id}"), String::new()).await;
+    log(
+        services,
+        actor,
+        "edit",
+        format!("comment {id}"),
+        String::new(),
+    )
+    .await;
     Ok(())
 }
 
 /// Returns false if the thread does not exist.
 pub async fn thread(
-    state: &AppState,
+    services: &Services,
     actor: &str,
     key: &ThreadKey,
     action: ThreadAction,
 ) -> Result<bool> {
-    let store = &state.store;
+    let store = &services.store;
     let done = match action {
         ThreadAction::Lock => store.set_thread_locked(key, true).await?,
         ThreadAction::Unlock => store.set_thread_locked(key, false).await?,
@@ -196,7 +206,7 @@ pub async fn thread(
     };
     if done {
         log(
-            state,
+            services,
             actor,
             action.as_str(),
             format!("thread {}", key.as_str()),
@@ -210,7 +220,7 @@ pub async fn thread(
 /// The longest reader hash a block takes (ours are 32 hex digits; imports may carry others).
 const MAX_BLOCKED_READER_BYTES: usize = 254;
 
-pub async fn block(state: &AppState, actor: &str, kind: BlockKind, value: &str) -> Result<()> {
+pub async fn block(services: &Services, actor: &str, kind: BlockKind, value: &str) -> Result<()> {
     let value = match kind {
         BlockKind::Email => match palabre_api::Email::parse(value) {
             Ok(Some(email)) => email.normalized(),
@@ -222,9 +232,9 @@ pub async fn block(state: &AppState, actor: &str, kind: BlockKind, value: &str) 
     if value.is_empty() || value.len() > MAX_BLOCKED_READER_BYTES {
         return Err(Error::Refused(ErrorCode::InvalidField));
     }
-    state.store.add_block(kind, &value, now()).await?;
+    services.store.add_block(kind, &value, now()).await?;
     log(
-        state,
+        services,
         actor,
         "block",
         format!("{} {value}", kind.as_str()),
@@ -234,11 +244,16 @@ pub async fn block(state: &AppState, actor: &str, kind: BlockKind, value: &str) 
     Ok(())
 }
 
-pub async fn unblock(state: &AppState, actor: &str, kind: BlockKind, value: &str) -> Result<bool> {
-    let done = state.store.remove_block(kind, value).await?;
+pub async fn unblock(
+    services: &Services,
+    actor: &str,
+    kind: BlockKind,
+    value: &str,
+) -> Result<bool> {
+    let done = services.store.remove_block(kind, value).await?;
     if done {
         log(
-            state,
+            services,
             actor,
             "unblock",
             format!("{} {value}", kind.as_str()),
@@ -250,6 +265,6 @@ pub async fn unblock(state: &AppState, actor: &str, kind: BlockKind, value: &str
 }
 
 /// Records something an admin did that changes no comment (sign-in, sign-out, failures).
-pub async fn record(state: &AppState, actor: &str, action: &str, detail: String) {
-    log(state, actor, action, String::new(), detail).await;
+pub async fn record(services: &Services, actor: &str, action: &str, detail: String) {
+    log(services, actor, action, String::new(), detail).await;
 }

@@ -1,10 +1,9 @@
 //! Readers' data rights: everything stored about an email, and its erasure. Used by
 //! `palabre reader ...` and the admin pages; erasures are logged.
 
-use crate::comments::public;
 use crate::error::Result;
 use crate::moderation;
-use crate::state::AppState;
+use crate::services::Services;
 use crate::store::{BlockKind, ListedStatus};
 use serde::Serialize;
 
@@ -37,10 +36,10 @@ pub struct ReaderComment {
     pub public: palabre_api::Comment,
 }
 
-pub async fn export(state: &AppState, email: &str) -> Result<ReaderData> {
+pub async fn export(services: &Services, email: &str) -> Result<ReaderData> {
     let email = email.trim().to_lowercase();
-    let comments = state.store.comments_by_email(&email).await?;
-    let blocked = state
+    let comments = services.store.comments_by_email(&email).await?;
+    let blocked = services
         .store
         .blocks()
         .await?
@@ -55,7 +54,7 @@ pub async fn export(state: &AppState, email: &str) -> Result<ReaderData> {
                 status: ListedStatus::of(&c).as_str(),
                 body: c.body.clone(),
                 notify: c.notify,
-                public: public(c),
+                public: c.into(),
             })
             .collect(),
         email,
@@ -63,16 +62,21 @@ pub async fn export(state: &AppState, email: &str) -> Result<ReaderData> {
 }
 
 /// Erases every comment carrying `email`; returns how many of theirs were erased.
-pub async fn forget(state: &AppState, actor: &str, email: &str, mode: ForgetMode) -> Result<usize> {
+pub async fn forget(
+    services: &Services,
+    actor: &str,
+    email: &str,
+    mode: ForgetMode,
+) -> Result<usize> {
     let email = email.trim().to_lowercase();
     // Newest first: a reader's replies to themselves go before what they reply to.
-    let mut comments = state.store.comments_by_email(&email).await?;
+    let mut comments = services.store.comments_by_email(&email).await?;
     comments.reverse();
     let mut erased = 0;
     for c in &comments {
         let done = match mode {
-            ForgetMode::Placeholder => state.store.delete_comment(c.id).await?.is_some(),
-            ForgetMode::Remove => state.store.delete_subtree(c.id).await? > 0,
+            ForgetMode::Placeholder => services.store.delete_comment(c.id).await?.is_some(),
+            ForgetMode::Remove => services.store.delete_subtree(c.id).await? > 0,
         };
         erased += usize::from(done);
     }
@@ -82,7 +86,7 @@ pub async fn forget(state: &AppState, actor: &str, email: &str, mode: ForgetMode
     };
     // The log names the erasure, not the address: that would keep what was just erased.
     moderation::record(
-        state,
+        services,
         actor,
         "reader_erased",
         format!("{erased} comments, {mode_name}"),

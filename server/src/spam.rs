@@ -2,10 +2,10 @@
 //! difficulty rises for readers who post fast, spent once (replay protection); a minimum time
 //! between the form opening (the challenge) and the post; a cap on links; blocked words.
 
-use crate::comments::now;
+use crate::clock::now;
 use crate::config::MAX_POW_DIFFICULTY;
 use crate::error::{Error, Result};
-use crate::state::AppState;
+use crate::services::Services;
 use crate::store::SpentChallenge;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,12 +25,12 @@ const VERSION: &str = "v1";
 
 /// A new challenge for this reader, its difficulty raised by one bit (double the work) for
 /// every post from their network in the last ten minutes beyond [`SHARED_ADDRESS_POSTS`].
-pub async fn issue(state: &AppState, reader: &str) -> Result<Challenge> {
-    let rules = &state.settings.spam;
+pub async fn issue(services: &Services, reader: &str) -> Result<Challenge> {
+    let rules = &services.settings.spam;
     let issued = now();
     let mut difficulty = rules.pow_difficulty;
     if difficulty > 0 {
-        let recent = state
+        let recent = services
             .store
             .posts_by_reader_since(
                 reader,
@@ -42,7 +42,7 @@ pub async fn issue(state: &AppState, reader: &str) -> Result<Challenge> {
     }
     let nonce = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<12>());
     let unsigned = format!("{VERSION}.{}.{difficulty}.{nonce}", issued.as_millis());
-    let signature = state.keys.sign("pow", &format!("{unsigned}|{reader}"));
+    let signature = services.keys.sign("pow", &format!("{unsigned}|{reader}"));
     Ok(Challenge {
         challenge: format!("{unsigned}.{signature}"),
         difficulty,
@@ -54,7 +54,11 @@ pub async fn issue(state: &AppState, reader: &str) -> Result<Challenge> {
 /// Checks a post's proof of work. The store records the challenge as spent with the comment
 /// (see [`SpentChallenge`]), so a refused post leaves it usable: a reader who fixes a typo
 /// reuses their solution.
-pub fn check(state: &AppState, pow: Option<&ProofOfWork>, reader: &str) -> Result<SpentChallenge> {
+pub fn check(
+    services: &Services,
+    pow: Option<&ProofOfWork>,
+    reader: &str,
+) -> Result<SpentChallenge> {
     let pow = pow.ok_or(Error::Refused(ErrorCode::ChallengeRequired))?;
     let invalid = Error::Refused(ErrorCode::ChallengeInvalid);
     let parts: Vec<&str> = pow.challenge.split('.').collect();
@@ -64,7 +68,7 @@ pub fn check(state: &AppState, pow: Option<&ProofOfWork>, reader: &str) -> Resul
     let unsigned = format!("{version}.{issued}.{difficulty}.{nonce}");
     // Signed for this reader: a challenge solved elsewhere (a bot farm) is worth nothing.
     if version != VERSION
-        || !state
+        || !services
             .keys
             .verify("pow", &format!("{unsigned}|{reader}"), signature)
     {
@@ -77,7 +81,7 @@ pub fn check(state: &AppState, pow: Option<&ProofOfWork>, reader: &str) -> Resul
     if now >= issued.saturating_add(CHALLENGE_LIFETIME_MS) {
         return Err(invalid);
     }
-    let min_delay = i64::try_from(state.settings.spam.min_post_delay.as_millis()).unwrap_or(0);
+    let min_delay = i64::try_from(services.settings.spam.min_post_delay.as_millis()).unwrap_or(0);
     if now < issued.saturating_add(min_delay) {
         return Err(Error::Refused(ErrorCode::TooFast));
     }

@@ -2,21 +2,16 @@
 //! to stop. The listener is bound before anything is served so tests can use port 0.
 
 use crate::config::Settings;
-use crate::crypto::{self, Keys};
-use crate::http;
-use crate::notify::Notifier;
-use crate::state::AppState;
+use crate::crypto::Keys;
+use crate::http::{self, state::AppState, widget_bundle::WidgetBundle};
+use crate::outbox::Notifier;
+use crate::services::{Services, load_secret};
 use crate::store;
-use crate::widget_bundle::WidgetBundle;
 use anyhow::Context;
-use secrecy::ExposeSecret;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-
-/// The settings key under which a generated secret is kept.
-pub const SECRET_SETTING: &str = "secret_key";
 
 pub struct Application {
     listener: TcpListener,
@@ -24,21 +19,6 @@ pub struct Application {
     metrics: Option<TcpListener>,
     router: axum::Router,
     state: AppState,
-}
-
-/// The configured secret key, or the one generated on first start and kept in the database
-/// (shared by replicas and by the offline commands).
-pub async fn load_secret(
-    store: &dyn crate::store::Store,
-    settings: &Settings,
-) -> anyhow::Result<String> {
-    Ok(match &settings.secret {
-        Some(s) => s.expose_secret().to_owned(),
-        None => store
-            .init_setting(SECRET_SETTING, &crypto::generate_secret())
-            .await
-            .context("loading the secret key")?,
-    })
 }
 
 impl Application {
@@ -68,9 +48,10 @@ impl Application {
             None => None,
         };
         let notifier = Notifier::start(&settings.notify).context("setting up notifications")?;
-        let mut state = AppState::new(store, Keys::new(secret.as_bytes()), settings);
+        let mut services = Services::new(store, Keys::new(secret.as_bytes()), settings);
+        services.notifier = notifier;
+        let mut state = AppState::with(services);
         state.widget = widget;
-        state.notifier = notifier;
         let router = http::router(state.clone());
         Ok(Self {
             listener,
@@ -103,7 +84,10 @@ impl Application {
         if let Some(bundle) = &self.state.widget {
             bundle.compress_in_background();
         }
-        let cache_sync = self.state.cache.spawn_sync(Arc::clone(&self.state.store));
+        let cache_sync = self
+            .state
+            .cache
+            .spawn_sync(Arc::clone(&self.state.services.store));
         let live = Arc::clone(&self.state.live);
         let live_task = live.spawn();
         let metrics = self.metrics.map(|listener| {
@@ -114,12 +98,10 @@ impl Application {
                 }
             })
         });
-        let backups = self
-            .state
-            .settings
-            .backup
-            .clone()
-            .map(|schedule| crate::backup::spawn(Arc::clone(&self.state.store), schedule));
+        let backups =
+            self.state.services.settings.backup.clone().map(|schedule| {
+                crate::backup::spawn(Arc::clone(&self.state.services.store), schedule)
+            });
         // Live-update streams never end by themselves: close them, or the graceful shutdown
         // would wait for them forever.
         let shutdown = async move {

@@ -2,8 +2,8 @@
 
 use super::extract::{ApiJson, ClientIp};
 use crate::error::Result;
+use crate::http::state::AppState;
 use crate::spam;
-use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -18,8 +18,8 @@ async fn challenge(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
 ) -> Result<impl IntoResponse> {
-    let reader = state.keys.reader_hash(client);
-    let challenge = spam::issue(&state, &reader).await?;
+    let reader = state.services.keys.reader_hash(client);
+    let challenge = spam::issue(&state.services, &reader).await?;
     // Each one is single-use: never from a cache.
     Ok((
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],

@@ -4,11 +4,12 @@ use super::extract::{
     AcceptEncoding, ApiJson, CommentId, EditToken, Negotiated, WriteQuota, bearer_token,
     encoded_json,
 };
-use crate::cache::PageKey;
-use crate::comments::{self, now};
-use crate::encoding::Encoded;
+use crate::clock::now;
+use crate::comments;
 use crate::error::{Error, Result};
-use crate::state::AppState;
+use crate::http::cache::PageKey;
+use crate::http::encoding::Encoded;
+use crate::http::state::AppState;
 use crate::store::Cursor;
 use axum::Router;
 use axum::body::Bytes;
@@ -111,9 +112,9 @@ async fn page_json(state: &AppState, request: PageRequest) -> Result<Encoded> {
     if let Some(body) = state.cache.page(thread.as_str(), &key) {
         return Ok(body);
     }
-    let ticket = state.cache.ticket(state.store.as_ref()).await;
+    let ticket = state.cache.ticket(state.services.store.as_ref()).await;
     let page: ThreadPage =
-        comments::thread_page(state, thread.clone(), key.sort, key.limit, cursor).await?;
+        comments::thread_page(&state.services, thread.clone(), key.sort, key.limit, cursor).await?;
     let body = encoded_json(&page)?;
     state
         .cache
@@ -132,7 +133,7 @@ struct FirstPaintParams {
 }
 
 /// `GET /api/v1/first-paint`: a thread's first page in the widget's HTML, for the loader to
-/// show before the widget runs (`crate::first_paint`). Takes the loader's raw `data-*` values:
+/// show before the widget runs (`crate::http::first_paint`). Takes the loader's raw `data-*` values:
 /// what it cannot read falls back to the widget's defaults, and the widget, which names what
 /// it would draw in the same terms (`FirstPaint::signature`), drops a first paint that differs.
 async fn first_paint(
@@ -168,12 +169,12 @@ async fn first_paint(
         None => {
             // Copied only here: a cache hit, the common case, borrows them.
             let (thread, key) = (request.thread.as_str().to_owned(), request.key.clone());
-            let ticket = state.cache.ticket(state.store.as_ref()).await;
+            let ticket = state.cache.ticket(state.services.store.as_ref()).await;
             // Through the JSON cache: the widget asks for the same page right after.
             let page: ThreadPage = serde_json::from_slice(page_json(&state, request).await?.raw())
                 .map_err(|e| Error::Internal(e.into()))?;
             let html = Encoded::compress(Bytes::from(
-                crate::first_paint::render(&paint, page, now_ms).into_string(),
+                crate::http::first_paint::render(&paint, page, now_ms).into_string(),
             ));
             state
                 .cache
@@ -207,7 +208,7 @@ async fn create(
     WriteQuota(client): WriteQuota,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, ApiJson<CreatedComment>)> {
-    let created = comments::create(&state, input, client).await?;
+    let created = comments::create(&state.services, input, client).await?;
     let status = match created.comment.status {
         CommentStatus::Pending => StatusCode::ACCEPTED,
         _ => StatusCode::CREATED,
@@ -222,7 +223,7 @@ async fn one(
     headers: axum::http::HeaderMap,
 ) -> Result<ApiJson<Comment>> {
     Ok(ApiJson(
-        comments::one(&state, id, bearer_token(&headers)).await?,
+        comments::one(&state.services, id, bearer_token(&headers)).await?,
     ))
 }
 
@@ -234,7 +235,7 @@ async fn edit(
     ApiJson(input): ApiJson<EditComment>,
 ) -> Result<ApiJson<Comment>> {
     Ok(ApiJson(
-        comments::edit(&state, id, &token, &input.body).await?,
+        comments::edit(&state.services, id, &token, &input.body).await?,
     ))
 }
 
@@ -244,7 +245,9 @@ async fn remove(
     CommentId(id): CommentId,
     EditToken(token): EditToken,
 ) -> Result<ApiJson<DeleteResult>> {
-    Ok(ApiJson(comments::delete(&state, id, &token).await?))
+    Ok(ApiJson(
+        comments::delete(&state.services, id, &token).await?,
+    ))
 }
 
 async fn vote(
@@ -254,5 +257,7 @@ async fn vote(
     ApiJson(input): ApiJson<VoteRequest>,
 ) -> Result<ApiJson<VoteCounts>> {
     let value = VoteValue::parse(input.value)?;
-    Ok(ApiJson(comments::vote(&state, id, client, value).await?))
+    Ok(ApiJson(
+        comments::vote(&state.services, id, client, value).await?,
+    ))
 }

@@ -3,7 +3,7 @@
 use super::extract::{AcceptEncoding, JsonBody, Negotiated, encoded_json};
 use crate::comments;
 use crate::error::Result;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
@@ -39,8 +39,8 @@ async fn counts(
     keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     keys.dedup();
     let lang = count_labels_lang(input.languages.as_deref())?;
-    let ticket = state.cache.ticket(state.store.as_ref()).await;
-    let response = encoded_json(&comments::counts(&state, &keys, lang).await?)?;
+    let ticket = state.cache.ticket(state.services.store.as_ref()).await;
+    let response = encoded_json(&comments::counts(&state.services, &keys, lang).await?)?;
     state
         .cache
         .put_counts_response(ticket, body.0, &keys, response.clone());

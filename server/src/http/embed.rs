@@ -1,9 +1,9 @@
 //! `/embed/*`: the widget's files. Public and credential-free, so any page may load them
 //! (`Access-Control-Allow-Origin: *`); the API's own CORS still decides who may post.
 
-use crate::encoding::Encoding;
 use crate::error::Error;
-use crate::state::AppState;
+use crate::http::encoding::Encoding;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

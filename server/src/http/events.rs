@@ -4,10 +4,10 @@
 //! from closing a quiet stream; a stream with nothing to say for the idle timeout ends, and
 //! every stream ends when the server stops.
 
-use super::ClientIp;
+use super::extract::ClientIp;
 use crate::error::{Error, Result};
+use crate::http::state::AppState;
 use crate::live::{Message, Refusal};
-use crate::state::AppState;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};

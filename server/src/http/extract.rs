@@ -1,9 +1,9 @@
 //! Extractors whose rejections are our [`Error`], so malformed requests get the same
 //! `{code, message, field}` shape as everything else.
 
-use crate::encoding::{Encoded, Encoding};
 use crate::error::Error;
-use crate::state::AppState;
+use crate::http::encoding::{Encoded, Encoding};
+use crate::http::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
@@ -169,7 +169,7 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(name) = &state.settings.client_ip_header {
+        if let Some(name) = &state.services.settings.client_ip_header {
             // With X-Forwarded-For, the last entry is the one our own proxy appended; earlier
             // ones are whatever the client claimed.
             let from_header = parts

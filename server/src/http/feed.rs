@@ -3,9 +3,9 @@
 //! escaped once more as Atom `type="html"` text; hidden threads never appear.
 
 use super::extract::{AcceptEncoding, Negotiated};
-use crate::encoding::Encoded;
 use crate::error::{Error, Result};
-use crate::state::AppState;
+use crate::http::encoding::Encoded;
+use crate::http::state::AppState;
 use crate::store::CommentRecord;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -50,7 +50,7 @@ async fn feed(
     AcceptEncoding(accept): AcceptEncoding,
     params: std::result::Result<Query<FeedParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
-    if !state.settings.feeds {
+    if !state.services.settings.feeds {
         return Err(Error::Refused(ErrorCode::NotFound));
     }
     let Query(params) = params.map_err(|_| Error::Refused(ErrorCode::InvalidParameter))?;
@@ -58,12 +58,16 @@ async fn feed(
         None | Some("") => None,
         Some(k) => Some(ThreadKey::parse(k)?),
     };
-    let comments = state.store.recent_comments(key.as_ref(), ENTRIES).await?;
+    let comments = state
+        .services
+        .store
+        .recent_comments(key.as_ref(), ENTRIES)
+        .await?;
     let thread = match &key {
-        Some(k) => state.store.thread(k).await?.filter(|t| !t.hidden),
+        Some(k) => state.services.store.thread(k).await?.filter(|t| !t.hidden),
         None => None,
     };
-    let base = state.settings.base_url();
+    let base = state.services.settings.base_url();
     let self_url = match &key {
         Some(k) => format!(
             "{base}/api/v1/feed?thread={}",
@@ -92,7 +96,7 @@ async fn feed(
     ));
     if let Some(url) = key
         .as_ref()
-        .and_then(|k| state.settings.article_url(k.as_str()))
+        .and_then(|k| state.services.settings.article_url(k.as_str()))
     {
         xml.push_str(&format!(
             "<link rel=\"alternate\" href=\"{}\"/>\n",
@@ -137,7 +141,7 @@ fn entry(state: &AppState, base: &str, c: &CommentRecord, xml: &mut String) {
         "<author><name>{}</name></author>\n",
         xml_escape(author)
     ));
-    if let Some(url) = state.settings.article_url(&c.thread_key) {
+    if let Some(url) = state.services.settings.article_url(&c.thread_key) {
         // No fragment: the comment lives in the widget's shadow root, out of anchors' reach.
         xml.push_str(&format!(
             "<link rel=\"alternate\" href=\"{}\"/>\n",

@@ -2,7 +2,7 @@
 //! reports unhealthy: 503 while it cannot be reached, so a load balancer sends readers to a
 //! replica that can serve them.
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match state.services.store.ping().await {
         Ok(()) => axum::Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: the database does not answer");

@@ -1,28 +1,33 @@
 //! The HTTP edge: routing, extractors that turn requests into typed input, and the layers
 //! every response passes through (CORS, size limit, tracing, panic guard).
 
+pub mod admin;
+pub mod cache;
 mod challenge;
 mod comments;
 mod counts;
 mod embed;
+pub mod encoding;
 mod events;
 mod extract;
 mod feed;
+pub mod first_paint;
 mod health;
+pub mod metrics;
 mod openapi;
 mod preview;
+pub mod state;
 mod unsubscribe;
+pub mod widget_bundle;
 mod widget_config;
 
-pub use extract::{ApiJson, ClientIp};
-
 use crate::error::Error;
-use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use palabre_api::ErrorCode;
+use state::AppState;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -43,7 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(health::router())
         .merge(embed::router())
-        .merge(crate::admin::router().route_layer(sync_cache))
+        .merge(admin::router().route_layer(sync_cache))
         .merge(unsubscribe::router())
         .fallback(|| async { Error::Refused(ErrorCode::NotFound) })
         .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) });
@@ -55,30 +60,32 @@ pub fn router(state: AppState) -> Router {
 /// others so that its 500 is counted, logged, readable cross-origin and `nosniff` like any
 /// other answer.
 pub fn every_answer(app: Router<AppState>, state: AppState) -> Router {
-    let cors = cors(&state.settings.origins);
-    app.layer(DefaultBodyLimit::max(state.settings.max_request_bytes))
-        .layer(CatchPanicLayer::custom(|_| -> Response {
-            tracing::error!("handler panicked");
-            Error::Refused(ErrorCode::Internal).into_response()
-        }))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            record_metrics,
-        ))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            // The route template, not the URI: query strings may hold thread keys.
-            let route = req
-                .extensions()
-                .get::<MatchedPath>()
-                .map_or("<unmatched>", MatchedPath::as_str);
-            tracing::info_span!("request", method = %req.method(), route)
-        }))
-        .layer(cors)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .with_state(state)
+    let cors = cors(&state.services.settings.origins);
+    app.layer(DefaultBodyLimit::max(
+        state.services.settings.max_request_bytes,
+    ))
+    .layer(CatchPanicLayer::custom(|_| -> Response {
+        tracing::error!("handler panicked");
+        Error::Refused(ErrorCode::Internal).into_response()
+    }))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        record_metrics,
+    ))
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        // The route template, not the URI: query strings may hold thread keys.
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("<unmatched>", MatchedPath::as_str);
+        tracing::info_span!("request", method = %req.method(), route)
+    }))
+    .layer(cors)
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .with_state(state)
 }
 
 /// Routers that change threads pass through this: the response cache drops what a write
@@ -92,7 +99,7 @@ async fn sync_cache_after_writes(
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let response = next.run(req).await;
     if writes {
-        state.cache.sync(state.store.as_ref()).await;
+        state.cache.sync(state.services.store.as_ref()).await;
         state.live.wake();
     }
     response

@@ -2,8 +2,8 @@
 //! router and the error codes by the tests.
 
 use super::extract::{AcceptEncoding, Negotiated};
-use crate::encoding::Encoded;
-use crate::state::AppState;
+use crate::http::encoding::Encoded;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::routing::get;

@@ -3,7 +3,7 @@
 use super::extract::{ApiJson, WriteQuota};
 use crate::comments;
 use crate::error::Result;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
@@ -18,5 +18,5 @@ async fn preview(
     _: WriteQuota,
     ApiJson(input): ApiJson<PreviewRequest>,
 ) -> Result<ApiJson<PreviewResponse>> {
-    Ok(ApiJson(comments::preview(&state, &input.body)?))
+    Ok(ApiJson(comments::preview(&state.services, &input.body)?))
 }

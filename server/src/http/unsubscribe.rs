@@ -2,9 +2,9 @@
 //! scanners follow links); the POST (also RFC 8058 one-click from mail clients) acts: no more
 //! reply emails to that address.
 
-use crate::admin::pages;
-use crate::notify;
-use crate::state::AppState;
+use super::admin::pages;
+use crate::http::state::AppState;
+use crate::notify::links;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/unsubscribe", get(page).post(unsubscribe))
-        .layer(axum::middleware::map_response(crate::admin::harden))
+        .layer(axum::middleware::map_response(super::admin::harden))
 }
 
 #[derive(Deserialize)]
@@ -31,7 +31,7 @@ type LinkQuery = Result<Query<Link>, axum::extract::rejection::QueryRejection>;
 fn checked(state: &AppState, link: LinkQuery) -> Option<Link> {
     link.ok()
         .map(|Query(l)| l)
-        .filter(|l| notify::unsubscribe_valid(state, l.id, &l.sig))
+        .filter(|l| links::unsubscribe_valid(&state.services.keys, l.id, &l.sig))
 }
 
 fn invalid() -> Response {
@@ -63,12 +63,12 @@ async fn unsubscribe(State(state): State<AppState>, link: LinkQuery) -> Response
     let Some(link) = checked(&state, link) else {
         return invalid();
     };
-    let email = match state.store.comment(link.id).await {
+    let email = match state.services.store.comment(link.id).await {
         Ok(c) => c.and_then(|c| c.email),
         Err(e) => return crate::error::Error::from(e).into_response(),
     };
     if let Some(email) = email
-        && let Err(e) = state.store.unsubscribe_email(&email).await
+        && let Err(e) = state.services.store.unsubscribe_email(&email).await
     {
         return crate::error::Error::from(e).into_response();
     }

@@ -2,7 +2,7 @@
 
 use super::extract::ApiJson;
 use crate::comments;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -13,5 +13,5 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn config(State(state): State<AppState>) -> ApiJson<ServerConfig> {
-    ApiJson(comments::server_config(&state))
+    ApiJson(comments::server_config(&state.services))
 }

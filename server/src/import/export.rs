@@ -3,7 +3,7 @@
 //! in the README; `palabre import palabre` reads it back, and an export of that import is
 //! byte-identical to the original.
 
-use crate::state::AppState;
+use crate::services::Services;
 use crate::store::StoreError;
 use palabre_api::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -78,7 +78,7 @@ pub enum ExportError {
 }
 
 /// Writes the whole database to `out`; returns (threads, comments).
-pub async fn export(state: &AppState, out: &mut impl Write) -> Result<(u64, u64), ExportError> {
+pub async fn export(services: &Services, out: &mut impl Write) -> Result<(u64, u64), ExportError> {
     let write = |out: &mut dyn Write, value: &dyn erased::Json| -> std::io::Result<()> {
         out.write_all(value.json().as_bytes())?;
         out.write_all(b"\n")
@@ -91,7 +91,7 @@ pub async fn export(state: &AppState, out: &mut impl Write) -> Result<(u64, u64)
         },
     )?;
     let (mut threads, mut comments) = (0, 0);
-    for t in state.store.export_threads().await? {
+    for t in services.store.export_threads().await? {
         let key = t.key.clone();
         write(
             out,
@@ -105,10 +105,10 @@ pub async fn export(state: &AppState, out: &mut impl Write) -> Result<(u64, u64)
         )?;
         threads += 1;
         let mut votes: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
-        for (id, voter, value) in state.store.export_votes(&key).await? {
+        for (id, voter, value) in services.store.export_votes(&key).await? {
             votes.entry(id).or_default().insert(voter, value);
         }
-        for c in state.store.export_comments(&key).await? {
+        for c in services.store.export_comments(&key).await? {
             write(
                 out,
                 &Line::Comment(Box::new(CommentLine {

@@ -6,7 +6,6 @@
 //! adds nothing twice. HTML from elsewhere is converted to Markdown and rendered by the same
 //! code as a new comment; nothing from the source reaches a page unsanitized.
 
-pub mod cli;
 pub mod disqus;
 pub mod export;
 pub mod html;
@@ -17,7 +16,7 @@ mod xml;
 
 use crate::crypto;
 use crate::render::render;
-use crate::state::AppState;
+use crate::services::Services;
 use crate::store::{ImportTx, ImportedComment, LinkReport, StoreError};
 use palabre_api::{CommentBody, CommentStatus, ThreadKey, Timestamp};
 use std::collections::{BTreeMap, HashMap};
@@ -174,7 +173,7 @@ impl SourceComment {
 
 /// Receives a source's threads and comments inside the import's transaction.
 pub struct Importer<'a> {
-    state: &'a AppState,
+    services: &'a Services,
     tx: Box<dyn ImportTx>,
     source: String,
     options: Options,
@@ -185,13 +184,13 @@ pub struct Importer<'a> {
 
 impl<'a> Importer<'a> {
     pub async fn begin(
-        state: &'a AppState,
+        services: &'a Services,
         source: &str,
         options: Options,
     ) -> Result<Self, ImportError> {
         Ok(Self {
-            tx: state.store.begin_import().await?,
-            state,
+            tx: services.store.begin_import().await?,
+            services,
             source: source.to_owned(),
             options,
             report: Report::default(),
@@ -286,7 +285,7 @@ impl<'a> Importer<'a> {
             self.report.already_imported += 1;
             return Ok(());
         }
-        let keys = &self.state.keys;
+        let keys = &self.services.keys;
         let clean = |s: Option<String>, max: usize| {
             s.map(|v| {
                 v.chars()

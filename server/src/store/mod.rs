@@ -83,6 +83,25 @@ pub struct CommentRecord {
     pub spam: bool,
 }
 
+/// The public view of a stored comment: no email, token hash or reader hash.
+impl From<CommentRecord> for palabre_api::Comment {
+    fn from(c: CommentRecord) -> Self {
+        Self {
+            id: c.id,
+            parent: c.parent_id,
+            author: c.author,
+            website: c.website,
+            avatar: c.avatar,
+            html: c.html,
+            created: c.created,
+            edited: c.edited,
+            likes: c.likes,
+            dislikes: c.dislikes,
+            status: c.status,
+        }
+    }
+}
+
 /// A comment ready to be stored: every field parsed, rendered and placed in the tree.
 #[derive(Debug, Clone)]
 pub struct NewCommentRecord {

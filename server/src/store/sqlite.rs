@@ -6,18 +6,20 @@
 
 use super::{
     AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentChange, CommentFilter,
-    CommentRecord, Cursor, Deletion, ExportedThread, ImportTx, ImportedComment, LinkReport,
-    ListedStatus, NewCommentRecord, Page, PageQuery, PostGate, Store, StoreError, ThreadRecord,
-    ThreadSummary,
+    CommentRecord, Cursor, Deletion, ExportedThread, ImportTx, ListedStatus, NewCommentRecord,
+    Page, PageQuery, PostGate, Store, StoreError, ThreadRecord, ThreadSummary,
 };
+mod import;
 mod posts;
+mod rows;
+
 use super::post_batches::PostBatches;
+use import::SqliteImport;
+use rows::{comment_from_row, thread_from_row};
 
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -82,48 +84,6 @@ impl SqliteStore {
             reader,
         })
     }
-}
-
-fn comment_from_row(row: &SqliteRow) -> Result<CommentRecord, StoreError> {
-    let status: String = row.try_get("status")?;
-    let status = CommentStatus::parse(&status).ok_or_else(|| {
-        StoreError::Backend(format!("unknown comment status {status:?} in database").into())
-    })?;
-    Ok(CommentRecord {
-        id: row.try_get("id")?,
-        thread_key: row.try_get("thread_key")?,
-        parent_id: row.try_get("parent_id")?,
-        root_id: row.try_get("root_id")?,
-        depth: row.try_get("depth")?,
-        status,
-        author: row.try_get("author")?,
-        email: row.try_get("email")?,
-        website: row.try_get("website")?,
-        avatar: row.try_get("avatar")?,
-        body: row.try_get("body")?,
-        html: row.try_get("html")?,
-        created: Timestamp::from_millis(row.try_get("created_at")?),
-        edited: row
-            .try_get::<Option<i64>, _>("edited_at")?
-            .map(Timestamp::from_millis),
-        likes: row.try_get("likes")?,
-        dislikes: row.try_get("dislikes")?,
-        edit_token_hash: row.try_get("edit_token_hash")?,
-        reader_hash: row.try_get("reader_hash")?,
-        notify: row.try_get("notify")?,
-        spam: row.try_get("spam")?,
-    })
-}
-
-fn thread_from_row(row: &SqliteRow) -> Result<ThreadRecord, StoreError> {
-    Ok(ThreadRecord {
-        id: row.try_get("id")?,
-        key: row.try_get("key")?,
-        title: row.try_get("title")?,
-        locked: row.try_get("locked")?,
-        hidden: row.try_get("hidden")?,
-        count: row.try_get::<i64, _>("count")?.try_into().unwrap_or(0),
-    })
 }
 
 async fn comment_in(
@@ -1071,182 +1031,5 @@ impl Store for SqliteStore {
             comments,
             next,
         }))
-    }
-}
-
-struct SqliteImport {
-    tx: sqlx::Transaction<'static, Sqlite>,
-}
-
-#[async_trait]
-impl ImportTx for SqliteImport {
-    async fn thread(
-        &mut self,
-        key: &ThreadKey,
-        title: Option<&str>,
-        created: Timestamp,
-        locked: bool,
-        hidden: bool,
-    ) -> Result<i64, StoreError> {
-        // An existing thread keeps its settings; it only gains a title it lacked.
-        Ok(sqlx::query_scalar(
-            "INSERT INTO threads (key, title, created_at, locked, hidden) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (key) DO UPDATE SET title = COALESCE(threads.title, excluded.title) \
-             RETURNING id",
-        )
-        .bind(key.as_str())
-        .bind(title)
-        .bind(created.as_millis())
-        .bind(locked)
-        .bind(hidden)
-        .fetch_one(&mut *self.tx)
-        .await?)
-    }
-
-    async fn seen(&mut self, source: &str, external_id: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM imports WHERE source = ? AND external_id = ?)",
-        )
-        .bind(source)
-        .bind(external_id)
-        .fetch_one(&mut *self.tx)
-        .await?)
-    }
-
-    async fn comment(&mut self, source: &str, c: &ImportedComment) -> Result<i64, StoreError> {
-        let id_free = match c.wanted_id {
-            Some(id) => {
-                !sqlx::query_scalar::<_, bool>(
-                    "SELECT EXISTS (SELECT 1 FROM comments WHERE id = ?)",
-                )
-                .bind(id)
-                .fetch_one(&mut *self.tx)
-                .await?
-            }
-            None => false,
-        };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO comments (id, thread_id, parent_id, root_id, depth, status, author, \
-             email, website, avatar, body, html, created_at, edited_at, likes, dislikes, \
-             edit_token_hash, reader_hash, notify, spam) \
-             VALUES (?, ?, NULL, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(c.wanted_id.filter(|_| id_free))
-        .bind(c.thread_id)
-        .bind(c.status.as_str())
-        .bind(&c.author)
-        .bind(&c.email)
-        .bind(&c.website)
-        .bind(&c.avatar)
-        .bind(&c.body)
-        .bind(&c.html)
-        .bind(c.created.as_millis())
-        .bind(c.edited.map(Timestamp::as_millis))
-        .bind(c.likes)
-        .bind(c.dislikes)
-        .bind(&c.edit_token_hash)
-        .bind(&c.reader_hash)
-        .bind(c.notify)
-        .bind(c.spam)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO imports (source, external_id, comment_id, external_parent) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(source)
-        .bind(&c.external_id)
-        .bind(id)
-        .bind(&c.external_parent)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(id)
-    }
-
-    async fn vote(&mut self, comment_id: i64, voter: &str, value: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO votes (comment_id, voter, value) VALUES (?, ?, ?) \
-             ON CONFLICT (comment_id, voter) DO NOTHING",
-        )
-        .bind(comment_id)
-        .bind(voter)
-        .bind(value)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    async fn link_parents(&mut self, source: &str) -> Result<LinkReport, StoreError> {
-        let mut report = LinkReport::default();
-        let pending: Vec<(i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "SELECT i.comment_id, c.thread_id, p.comment_id, pc.thread_id \
-             FROM imports i JOIN comments c ON c.id = i.comment_id \
-             LEFT JOIN imports p ON p.source = i.source AND p.external_id = i.external_parent \
-             LEFT JOIN comments pc ON pc.id = p.comment_id \
-             WHERE i.source = ? AND i.external_parent IS NOT NULL AND c.parent_id IS NULL",
-        )
-        .bind(source)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        for (id, thread, parent, parent_thread) in pending {
-            match parent {
-                Some(p) if p != id && parent_thread == Some(thread) => {
-                    sqlx::query("UPDATE comments SET parent_id = ? WHERE id = ?")
-                        .bind(p)
-                        .bind(id)
-                        .execute(&mut *self.tx)
-                        .await?;
-                    report.linked += 1;
-                }
-                _ => report.orphans += 1,
-            }
-        }
-
-        // Roots and depths of every comment in the threads this source touched.
-        let rows: Vec<(i64, Option<i64>, i64, i64)> = sqlx::query_as(
-            "SELECT id, parent_id, root_id, depth FROM comments WHERE thread_id IN \
-             (SELECT DISTINCT c.thread_id FROM imports i JOIN comments c ON c.id = i.comment_id \
-              WHERE i.source = ?)",
-        )
-        .bind(source)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let placement = super::import_placement(&rows);
-        for id in &placement.cut {
-            sqlx::query("UPDATE comments SET parent_id = NULL WHERE id = ?")
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        for (id, root, depth) in &placement.moved {
-            sqlx::query("UPDATE comments SET root_id = ?, depth = ? WHERE id = ?")
-                .bind(root)
-                .bind(depth)
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
-        }
-
-        // Deleted comments are kept only as placeholders holding replies.
-        loop {
-            let done = sqlx::query(
-                "DELETE FROM comments WHERE status = 'deleted' \
-                 AND id IN (SELECT comment_id FROM imports WHERE source = ?) \
-                 AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)",
-            )
-            .bind(source)
-            .execute(&mut *self.tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                break;
-            }
-            report.dropped_placeholders += done.rows_affected();
-        }
-        Ok(report)
-    }
-
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use palabre_api::{CommentStatus, ErrorCode, ModerationMode};
-use palabre_server::admin::auth;
+use palabre_server::http::admin::auth;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -37,7 +37,7 @@ fn no_redirects() -> reqwest::Client {
 pub(crate) async fn set_password(store: &dyn palabre_server::store::Store) {
     let hash = auth::hash_password(PASSWORD).unwrap();
     store
-        .set_admin_password("admin", &hash, palabre_server::comments::now())
+        .set_admin_password("admin", &hash, palabre_server::clock::now())
         .await
         .unwrap();
 }
@@ -67,7 +67,7 @@ async fn try_login_at(base: &str, name: &str, password: &str) -> reqwest::Respon
 }
 
 pub(crate) async fn sign_in(app: &TestApp) -> Admin {
-    set_password(app.state.store.as_ref()).await;
+    set_password(app.state.services.store.as_ref()).await;
     sign_in_at(&app.base).await
 }
 
@@ -174,6 +174,7 @@ pub(crate) async fn held_comment(
 
 async fn log_actions(app: &TestApp) -> Vec<(String, String, String)> {
     app.state
+        .services
         .store
         .admin_log(100)
         .await
@@ -212,7 +213,14 @@ async fn pages_and_actions_need_a_session() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app.state.store.comment(id).await.unwrap().unwrap().status,
+        app.state
+            .services
+            .store
+            .comment(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         CommentStatus::Pending
     );
 }
@@ -220,7 +228,7 @@ async fn pages_and_actions_need_a_session() {
 #[tokio::test]
 async fn wrong_passwords_and_unknown_names_are_refused_and_logged() {
     let app = TestApp::spawn().await;
-    set_password(app.state.store.as_ref()).await;
+    set_password(app.state.services.store.as_ref()).await;
     for (name, password) in [
         ("admin", "wrong password!"),
         ("nobody", PASSWORD),
@@ -253,7 +261,7 @@ async fn wrong_passwords_and_unknown_names_are_refused_and_logged() {
 #[tokio::test]
 async fn sign_in_is_rate_limited() {
     let app = TestApp::spawn().await;
-    set_password(app.state.store.as_ref()).await;
+    set_password(app.state.services.store.as_ref()).await;
     let mut statuses = Vec::new();
     for _ in 0..7 {
         statuses.push(try_login(&app, "admin", "not the password").await.status());
@@ -274,7 +282,7 @@ async fn the_session_cookie_is_locked_down_and_expires() {
         s.public_url = Some("https://comments.example.org".into());
     })
     .await;
-    set_password(app.state.store.as_ref()).await;
+    set_password(app.state.services.store.as_ref()).await;
     let res = try_login(&app, "admin", PASSWORD).await;
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     for part in [
@@ -327,7 +335,14 @@ async fn a_wrong_csrf_token_changes_nothing() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        app.state.store.comment(id).await.unwrap().unwrap().status,
+        app.state
+            .services
+            .store
+            .comment(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         CommentStatus::Pending
     );
     assert!(
@@ -408,12 +423,12 @@ async fn reject_spam_and_delete_in_bulk() {
     let admin = sign_in(&app).await;
     admin.act("reject", &[a]).await;
     assert!(
-        app.state.store.comment(a).await.unwrap().is_none(),
+        app.state.services.store.comment(a).await.unwrap().is_none(),
         "rejected: removed"
     );
     admin.act("spam", &[b, c]).await;
     for id in [b, c] {
-        let stored = app.state.store.comment(id).await.unwrap().unwrap();
+        let stored = app.state.services.store.comment(id).await.unwrap().unwrap();
         assert!(stored.spam && stored.status == CommentStatus::Pending);
     }
     let queue = admin.get("/admin/queue").await.text().await.unwrap();
@@ -431,12 +446,21 @@ async fn reject_spam_and_delete_in_bulk() {
         .post("/admin/comments/action", &[("one", &format!("delete:{b}"))])
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(app.state.store.comment(b).await.unwrap().is_none());
-    assert!(app.state.store.comment(c).await.unwrap().is_some());
+    assert!(app.state.services.store.comment(b).await.unwrap().is_none());
+    assert!(app.state.services.store.comment(c).await.unwrap().is_some());
     // Nothing selected, or an unknown action: refused, nothing changes.
     assert_eq!(admin.act("approve", &[]).await.status(), 422);
     assert_eq!(admin.act("publish-all", &[c]).await.status(), 422);
-    assert!(app.state.store.comment(c).await.unwrap().unwrap().spam);
+    assert!(
+        app.state
+            .services
+            .store
+            .comment(c)
+            .await
+            .unwrap()
+            .unwrap()
+            .spam
+    );
 }
 
 #[tokio::test]
@@ -485,7 +509,14 @@ async fn edit_keeps_the_text_when_it_is_invalid() {
         .await;
     assert_eq!(res.status(), 422);
     assert_eq!(
-        app.state.store.comment(id).await.unwrap().unwrap().body,
+        app.state
+            .services
+            .store
+            .comment(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .body,
         "teh typo"
     );
     let res = admin
@@ -623,6 +654,7 @@ async fn blocked_emails_and_readers_cannot_post() {
     assert!(page.contains("troll@example.org"));
     let reader = app
         .state
+        .services
         .store
         .comment(id)
         .await

@@ -9,9 +9,9 @@ use crate::admin::sign_in;
 use crate::helpers::*;
 use crate::notifications::{smtp_sink, wait_for_mail, with_smtp};
 use palabre_api::{ErrorCode, ModerationMode};
-use palabre_server::config::ImportFormat;
+use palabre_server::cli::ImportFormat;
+use palabre_server::cli::import::import_file;
 use palabre_server::import::Options;
-use palabre_server::import::cli::import_file;
 use palabre_server::rate_limit::RateLimit;
 use serde_json::json;
 
@@ -160,7 +160,7 @@ async fn a_website_is_refused_or_inert_in_every_context_the_server_writes_it() {
          <wp:comment_content><![CDATA[imported {i}]]></wp:comment_content><wp:comment_approved>1</wp:comment_approved></wp:comment>", i + 1)).collect::<String>()))
     .unwrap();
     import_file(
-        &app.state,
+        &app.state.services,
         ImportFormat::Wordpress,
         &wxr,
         Options::default(),

@@ -2,7 +2,8 @@
 //! in place (README, "Backups"), and on a schedule with rotation.
 
 use crate::helpers::*;
-use palabre_server::backup::{self, BackupSchedule};
+use palabre_server::backup;
+use palabre_server::config::BackupSchedule;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -53,7 +54,7 @@ async fn a_backup_under_write_load_restores_every_comment_acknowledged_before_it
     let file = tempfile::tempdir().unwrap();
     let path = file.path().join("backup.db");
     let began = Instant::now();
-    let bytes = backup::backup_to(app.state.store.as_ref(), &path)
+    let bytes = backup::backup_to(app.state.services.store.as_ref(), &path)
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -84,7 +85,13 @@ async fn a_backup_under_write_load_restores_every_comment_acknowledged_before_it
     let mut settings = test_settings(restored_dir.path()).await;
     settings.database = format!("sqlite://{}/palabre.db", restored_dir.path().display()).into();
     let restored = TestApp::start(settings, restored_dir).await;
-    let found = restored.state.store.comments_by_id(&before).await.unwrap();
+    let found = restored
+        .state
+        .services
+        .store
+        .comments_by_id(&before)
+        .await
+        .unwrap();
     assert_eq!(
         found.len(),
         before.len(),
@@ -192,7 +199,7 @@ async fn a_backup_where_no_file_can_go_says_so_and_changes_nothing() {
     // A "folder" that is a file: no permission trick (the tests may run as root).
     let blocker = tempfile::NamedTempFile::new().unwrap();
     let target = blocker.path().join("backup.db");
-    let err = backup::backup_to(app.state.store.as_ref(), &target)
+    let err = backup::backup_to(app.state.services.store.as_ref(), &target)
         .await
         .unwrap_err();
     let text = format!("{:#}", anyhow::Error::from(err));

@@ -117,13 +117,13 @@ async fn changes_by_another_process_reach_readers_within_the_sync_interval() {
     assert_eq!(count(&app, "/t").await, 1);
 
     // What `palabre import` or another replica does: its own connection to the database.
-    let other = palabre_server::store::connect(&app.state.settings.database)
+    let other = palabre_server::store::connect(&app.state.services.settings.database)
         .await
         .unwrap();
     let key = ThreadKey::parse("/t").unwrap();
     assert!(other.set_thread_hidden(&key, true).await.unwrap());
 
-    let deadline = Instant::now() + palabre_server::cache::SYNC_INTERVAL * 3;
+    let deadline = Instant::now() + palabre_server::http::cache::SYNC_INTERVAL * 3;
     loop {
         let page = app.thread("/t").await;
         if page.comments.is_empty() && count(&app, "/t").await == 0 {

@@ -245,7 +245,14 @@ async fn a_locked_thread_refuses_new_comments() {
     let app = TestApp::spawn().await;
     app.comment("/t", "before the lock", None).await;
     let key = palabre_api::ThreadKey::parse("/t").unwrap();
-    assert!(app.state.store.set_thread_locked(&key, true).await.unwrap());
+    assert!(
+        app.state
+            .services
+            .store
+            .set_thread_locked(&key, true)
+            .await
+            .unwrap()
+    );
     let res = app
         .post_json(
             "/api/v1/comments",

@@ -17,6 +17,7 @@ async fn thread_and_site_feeds_carry_sanitized_published_comments() {
     app.comment("/b", "On another post", None).await;
     let held = app.comment("/a", "will be held", None).await.comment.id;
     app.state
+        .services
         .store
         .set_comment_status(held, CommentStatus::Pending, false)
         .await
@@ -55,6 +56,7 @@ async fn thread_and_site_feeds_carry_sanitized_published_comments() {
     assert!(site.contains("<title>Recent comments</title>"));
     // Hidden threads never appear.
     app.state
+        .services
         .store
         .set_thread_hidden(&palabre_api::ThreadKey::parse("/b").unwrap(), true)
         .await
@@ -109,7 +111,7 @@ async fn a_reader_exports_then_erases_their_comments() {
     post("/u", "Alone", Some("ana@example.org"), None).await;
     post("/u", "Someone else", Some("cy@example.org"), None).await;
 
-    let data = readers::export(&app.state, "ANA@example.org")
+    let data = readers::export(&app.state.services, "ANA@example.org")
         .await
         .unwrap();
     assert_eq!(data.comments.len(), 2);
@@ -117,7 +119,7 @@ async fn a_reader_exports_then_erases_their_comments() {
     assert_eq!(data.comments[0].body, "A question");
 
     let n = readers::forget(
-        &app.state,
+        &app.state.services,
         "test",
         "ana@example.org",
         ForgetMode::Placeholder,
@@ -126,7 +128,7 @@ async fn a_reader_exports_then_erases_their_comments() {
     .unwrap();
     assert_eq!(n, 2);
     assert!(
-        readers::export(&app.state, "ana@example.org")
+        readers::export(&app.state.services, "ana@example.org")
             .await
             .unwrap()
             .comments
@@ -142,7 +144,7 @@ async fn a_reader_exports_then_erases_their_comments() {
         1,
         "only the other reader's comment"
     );
-    let log = app.state.store.admin_log(10).await.unwrap();
+    let log = app.state.services.store.admin_log(10).await.unwrap();
     assert!(
         log.iter()
             .any(|e| e.action == "reader_erased" && !e.detail.contains("ana@"))
@@ -165,9 +167,14 @@ async fn remove_mode_takes_the_replies_too() {
         .id;
     app.comment("/t", "a reply", Some(root)).await;
     app.comment("/t", "unrelated", None).await;
-    readers::forget(&app.state, "test", "ana@example.org", ForgetMode::Remove)
-        .await
-        .unwrap();
+    readers::forget(
+        &app.state.services,
+        "test",
+        "ana@example.org",
+        ForgetMode::Remove,
+    )
+    .await
+    .unwrap();
     let left = app.thread("/t").await.comments;
     assert_eq!(left.len(), 1);
     assert!(left[0].html.contains("unrelated"));

@@ -100,11 +100,15 @@ async fn a_hidden_thread_draws_nothing_of_its_comments() {
     let app = TestApp::spawn().await;
     app.comment("/t", "secret words", None).await;
     app.state
+        .services
         .store
         .set_thread_hidden(&palabre_api::ThreadKey::parse("/t").unwrap(), true)
         .await
         .unwrap();
-    app.state.cache.sync(app.state.store.as_ref()).await;
+    app.state
+        .cache
+        .sync(app.state.services.store.as_ref())
+        .await;
     let (_, html) = first_paint(&app, "thread=/t").await;
     assert!(!html.contains("secret words"));
 }

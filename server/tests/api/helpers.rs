@@ -1,8 +1,8 @@
 use palabre_api::{CreatedComment, ErrorBody, ErrorCode, ThreadPage};
 use palabre_server::config::{Settings, SpamRules};
+use palabre_server::http::state::AppState;
 use palabre_server::rate_limit::RateLimit;
 use palabre_server::startup::Application;
-use palabre_server::state::AppState;
 use palabre_server::store::Totals;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -110,7 +110,7 @@ impl TestApp {
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
-            palabre_server::init_tracing("debug");
+            palabre_server::logs::init_tracing("debug");
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = test_settings(dir.path()).await;
@@ -139,7 +139,7 @@ impl TestApp {
 
     /// Another server process on the same database and settings: a second replica.
     pub async fn replica(&self) -> TestApp {
-        let mut settings = (*self.state.settings).clone();
+        let mut settings = (*self.state.services.settings).clone();
         settings.listen = "127.0.0.1:0".parse().unwrap();
         Self::start(settings, tempfile::tempdir().unwrap()).await
     }
@@ -147,7 +147,7 @@ impl TestApp {
     /// Every byte the database holds, as text: SQLite's files (main file and write-ahead
     /// log), or every row of every table of the PostgreSQL schema.
     pub async fn everything_stored(&self) -> String {
-        if !self.state.settings.database.is_postgres() {
+        if !self.state.services.settings.database.is_postgres() {
             let mut bytes = Vec::new();
             for entry in std::fs::read_dir(self.dir.path()).unwrap() {
                 bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
@@ -155,7 +155,7 @@ impl TestApp {
             return String::from_utf8_lossy(&bytes).into_owned();
         }
         use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&self.state.settings.database)
+        let mut conn = sqlx::PgConnection::connect(&self.state.services.settings.database)
             .await
             .unwrap();
         let tables: Vec<String> = sqlx::query_scalar(
@@ -269,7 +269,7 @@ impl TestApp {
     }
 
     pub async fn totals(&self) -> Totals {
-        self.state.store.totals().await.unwrap()
+        self.state.services.store.totals().await.unwrap()
     }
 }
 

@@ -4,8 +4,8 @@
 
 use crate::helpers::*;
 use palabre_api::{CommentStatus, Timestamp};
-use palabre_server::config::ImportFormat;
-use palabre_server::import::cli::import_file;
+use palabre_server::cli::ImportFormat;
+use palabre_server::cli::import::import_file;
 use palabre_server::import::{Mapping, Options, Report};
 use palabre_server::store::CommentRecord;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ async fn import(
     options: Options,
 ) -> anyhow::Result<Report> {
     import_file(
-        &app.state,
+        &app.state.services,
         format,
         path,
         options,
@@ -33,7 +33,7 @@ async fn import(
 }
 
 async fn comments(app: &TestApp, key: &str) -> Vec<CommentRecord> {
-    app.state.store.export_comments(key).await.unwrap()
+    app.state.services.store.export_comments(key).await.unwrap()
 }
 
 fn by_author<'a>(all: &'a [CommentRecord], name: &str) -> &'a CommentRecord {
@@ -311,6 +311,7 @@ async fn fill_with_everything(app: &TestApp) {
     let live = app.comment("/live", "A *live* comment", None).await;
     let held = app.comment("/live", "held", None).await.comment.id;
     app.state
+        .services
         .store
         .set_comment_status(held, CommentStatus::Pending, false)
         .await
@@ -328,6 +329,7 @@ async fn fill_with_everything(app: &TestApp) {
         .await
         .unwrap();
     app.state
+        .services
         .store
         .set_thread_locked(&palabre_api::ThreadKey::parse("/live").unwrap(), true)
         .await
@@ -339,7 +341,7 @@ async fn an_export_imported_into_an_empty_database_exports_byte_identical() {
     let app = TestApp::spawn().await;
     fill_with_everything(&app).await;
     let mut first = Vec::new();
-    palabre_server::import::export::export(&app.state, &mut first)
+    palabre_server::import::export::export(&app.state.services, &mut first)
         .await
         .unwrap();
     let file = app.dir.path().join("export.jsonl");
@@ -350,7 +352,7 @@ async fn an_export_imported_into_an_empty_database_exports_byte_identical() {
         .await
         .unwrap();
     let mut second = Vec::new();
-    palabre_server::import::export::export(&empty.state, &mut second)
+    palabre_server::import::export::export(&empty.state.services, &mut second)
         .await
         .unwrap();
     assert_eq!(

@@ -196,8 +196,8 @@ async fn a_reader_away_too_long_is_told_to_reload() {
     drop(stream);
     app.comment("/t", "two", None).await;
     let later =
-        palabre_api::Timestamp::from_millis(palabre_server::comments::now().as_millis() + 5_000);
-    assert!(app.state.store.prune_events(later).await.unwrap() > 0);
+        palabre_api::Timestamp::from_millis(palabre_server::clock::now().as_millis() + 5_000);
+    assert!(app.state.services.store.prune_events(later).await.unwrap() > 0);
     let mut back = Events::open(&app, "thread=/t", Some(id)).await;
     let e = back.expect().await;
     assert_eq!((e.id, e.event), (None, LiveEvent::Reload));

@@ -199,7 +199,14 @@ async fn a_held_comment_mails_the_admin_whose_link_approves_it_after_confirmatio
     assert_eq!(confirm.status(), 200);
     let fields = form_of(&confirm.text().await.unwrap());
     assert_eq!(
-        app.state.store.comment(id).await.unwrap().unwrap().status,
+        app.state
+            .services
+            .store
+            .comment(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         CommentStatus::Pending,
         "following the link alone changes nothing"
     );
@@ -222,7 +229,7 @@ async fn a_held_comment_mails_the_admin_whose_link_approves_it_after_confirmatio
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(app.thread("/post").await.comments.len(), 1, "approved");
-    let log = app.state.store.admin_log(10).await.unwrap();
+    let log = app.state.services.store.admin_log(10).await.unwrap();
     assert!(
         log.iter()
             .any(|e| e.actor == "email link" && e.action == "approve")
@@ -335,6 +342,7 @@ async fn an_approved_reply_notifies_when_it_is_published() {
         .await;
     let first_id = first.json::<CreatedComment>().await.unwrap().comment.id;
     app.state
+        .services
         .store
         .set_comment_status(first_id, CommentStatus::Published, false)
         .await
@@ -358,7 +366,7 @@ async fn an_approved_reply_notifies_when_it_is_published() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(inbox.lock().unwrap().is_empty(), "nothing while held");
     palabre_server::moderation::apply(
-        &app.state,
+        &app.state.services,
         "test",
         palabre_server::moderation::CommentAction::Approve,
         &[rid],
@@ -426,7 +434,7 @@ async fn the_webhook_is_signed_and_retried() {
     let (sig, body) = &calls[1];
     assert_eq!(
         sig.as_deref(),
-        Some(palabre_server::notify::webhook_signature(b"hook secret", body.as_bytes()).as_str())
+        Some(palabre_server::outbox::webhook_signature(b"hook secret", body.as_bytes()).as_str())
     );
     let payload: Value = serde_json::from_str(body).unwrap();
     assert_eq!(payload["event"], "comment.created");

@@ -5,9 +5,9 @@
 
 use crate::helpers::{TestApp, check_safe_html};
 use palabre_api::{CommentBody, SortOrder};
-use palabre_server::config::ImportFormat;
+use palabre_server::cli::ImportFormat;
+use palabre_server::cli::import::import_file;
 use palabre_server::import::Options;
-use palabre_server::import::cli::import_file;
 use palabre_server::render::render;
 use palabre_server::store::Cursor;
 use proptest::prelude::*;
@@ -236,7 +236,7 @@ fn importers_never_panic_and_a_refused_file_changes_nothing() {
     let export = dir.path().join("export.jsonl");
     rt.block_on(async {
         import_file(
-            &app.state,
+            &app.state.services,
             ImportFormat::Disqus,
             &fixtures.join("disqus.xml"),
             Options::default(),
@@ -245,7 +245,7 @@ fn importers_never_panic_and_a_refused_file_changes_nothing() {
         .await
         .unwrap();
         let mut out = Vec::new();
-        palabre_server::import::export::export(&app.state, &mut out)
+        palabre_server::import::export::export(&app.state.services, &mut out)
             .await
             .unwrap();
         std::fs::write(&export, out).unwrap();
@@ -292,7 +292,7 @@ fn importers_never_panic_and_a_refused_file_changes_nothing() {
                     ..Options::default()
                 };
                 let result = import_file(
-                    &app.state,
+                    &app.state.services,
                     *format,
                     &input,
                     options,

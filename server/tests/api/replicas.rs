@@ -120,7 +120,14 @@ async fn an_admin_signed_in_on_one_replica_moderates_through_the_other() {
     let res = on_b.act("approve", &[id]).await;
     assert!(res.status().is_redirection(), "{}", res.status());
     assert_eq!(
-        a.state.store.comment(id).await.unwrap().unwrap().status,
+        a.state
+            .services
+            .store
+            .comment(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         CommentStatus::Published
     );
     let start = Instant::now();

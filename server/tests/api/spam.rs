@@ -156,15 +156,19 @@ async fn twenty_people_on_one_address_post_at_the_base_difficulty_and_a_script_i
         assert_eq!(post_with(&app, Some(solve(&c))).await.status(), 201);
     }
     // A script that posted 200 comments from there meets the cap, as it always did.
-    let reader = app.state.keys.reader_hash("127.0.0.1".parse().unwrap());
+    let reader = app
+        .state
+        .services
+        .keys
+        .reader_hash("127.0.0.1".parse().unwrap());
     for i in 0..177 {
         let mut c = crate::store_conformance::new_comment(
             "/script",
             None,
-            palabre_server::comments::now().as_millis() - i,
+            palabre_server::clock::now().as_millis() - i,
         );
         c.reader_hash = reader.clone();
-        app.state.store.insert_comment(c).await.unwrap();
+        app.state.services.store.insert_comment(c).await.unwrap();
     }
     assert_eq!(
         challenge(&app).await.difficulty,

@@ -687,7 +687,7 @@ async fn every_change_readers_see_is_an_event_in_order() {
         assert_eq!(ids, [a.id, b.id], "{name}: the deleted reply is gone");
 
         // Pruning everything recorded until a moment from now empties the replay window.
-        let later = Timestamp::from_millis(palabre_server::comments::now().as_millis() + 2000);
+        let later = Timestamp::from_millis(palabre_server::clock::now().as_millis() + 2000);
         assert!(s.prune_events(later).await.unwrap() >= all.len() as u64);
         let window = s.event_window().await.unwrap();
         assert_eq!(window.pruned_through, all.last().unwrap().seq, "{name}");

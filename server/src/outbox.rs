@@ -1,24 +1,15 @@
-//! Notifications: email to the admins for new and held comments (with signed, expiring
-//! approve/delete links), email to commenters who asked for replies (with a signed unsubscribe
-//! link), and a signed webhook for new comments.
-//!
-//! Nothing here can block or fail a reader's post: jobs go into a bounded queue (full: the
-//! job is dropped and logged), a background task sends them and retries failures.
-//! Email bodies are plain text built here; no comment HTML ever goes into an email.
+//! The outbox: notifications waiting to be sent, and the SMTP and webhook transports that
+//! send them. Nothing here can block or fail a reader's post: jobs go into a bounded queue
+//! (full: the job is dropped and logged), a background task sends them and retries failures.
 
-use crate::comments::now;
 use crate::config::{NotifySettings, SmtpSettings, SmtpTls};
-use crate::state::AppState;
-use crate::store::CommentRecord;
 use anyhow::Context;
 use hmac::{Hmac, Mac};
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use palabre_api::CommentStatus;
 use secrecy::ExposeSecret;
-use serde_json::json;
 use sha2::Sha256;
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,6 +125,16 @@ impl Notifier {
 
     pub fn email(&self, email: Email) {
         self.enqueue(Job::Email(email));
+    }
+
+    /// POSTs `body` to the configured webhook.
+    pub fn webhook(&self, body: String) {
+        self.enqueue(Job::Webhook { body });
+    }
+
+    /// Whether anything is sent at all (an SMTP server or a webhook is configured).
+    pub fn enabled(&self) -> bool {
+        self.tx.is_some()
     }
 }
 
@@ -257,208 +258,6 @@ fn one_line(s: &str) -> String {
     line.chars().take(150).collect()
 }
 
-/// Comment text for a plain-text email: the Markdown source, without control characters
-/// (other than line breaks), cut to a sane length.
-fn plain(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| *c == '\n' || !c.is_control())
-        .take(4000)
-        .collect();
-    cleaned
-        .lines()
-        .map(|l| format!("> {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// What an email link may do to a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkAction {
-    Approve,
-    Delete,
-}
-
-impl LinkAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Delete => "delete",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Approve, Self::Delete]
-            .into_iter()
-            .find(|a| a.as_str() == s)
-    }
-}
-
-fn link_payload(id: i64, action: LinkAction, expires: i64) -> String {
-    format!("{id}|{}|{expires}", action.as_str())
-}
-
-/// A signed, expiring link that performs `action` on comment `id` (after one confirmation).
-pub fn action_link(state: &AppState, id: i64, action: LinkAction) -> String {
-    let lifetime =
-        i64::try_from(state.settings.notify.link_lifetime.as_millis()).unwrap_or(i64::MAX);
-    let expires = now().as_millis().saturating_add(lifetime);
-    let sig = state
-        .keys
-        .sign("email-action", &link_payload(id, action, expires));
-    format!(
-        "{}/admin/email-action?id={id}&action={}&expires={expires}&sig={sig}",
-        state.settings.base_url(),
-        action.as_str()
-    )
-}
-
-/// Whether an email link's parameters are authentic and unexpired.
-pub fn action_link_valid(
-    state: &AppState,
-    id: i64,
-    action: LinkAction,
-    expires: i64,
-    sig: &str,
-) -> bool {
-    now().as_millis() < expires
-        && state
-            .keys
-            .verify("email-action", &link_payload(id, action, expires), sig)
-}
-
-pub fn unsubscribe_link(state: &AppState, comment_id: i64) -> String {
-    let sig = state.keys.sign("unsubscribe", &comment_id.to_string());
-    format!(
-        "{}/unsubscribe?id={comment_id}&sig={sig}",
-        state.settings.base_url()
-    )
-}
-
-pub fn unsubscribe_valid(state: &AppState, comment_id: i64, sig: &str) -> bool {
-    state
-        .keys
-        .verify("unsubscribe", &comment_id.to_string(), sig)
-}
-
-fn where_(c: &CommentRecord, title: Option<&str>) -> String {
-    match title {
-        Some(t) => format!("{t} ({})", c.thread_key),
-        None => c.thread_key.clone(),
-    }
-}
-
-/// A new comment was stored (published or held).
-pub async fn comment_created(state: &AppState, c: &CommentRecord) {
-    let n = &state.notifier;
-    if n.tx.is_none() {
-        return;
-    }
-    let title = match palabre_api::ThreadKey::parse(&c.thread_key) {
-        Ok(key) => state
-            .store
-            .thread(&key)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|t| t.title),
-        Err(_) => None,
-    };
-    let held = c.status == CommentStatus::Pending;
-    if state.settings.notify.smtp.is_some() {
-        let place = where_(c, title.as_deref());
-        let author = c.author.as_deref().unwrap_or("Anonymous");
-        let email = c.email.as_deref().unwrap_or("no email");
-        let mut body = format!(
-            "{} comment by {author} <{email}> on {place}:\n\n{}\n\n",
-            if held { "A held" } else { "A new" },
-            plain(&c.body)
-        );
-        if held {
-            body.push_str(&format!(
-                "Approve: {}\n",
-                action_link(state, c.id, LinkAction::Approve)
-            ));
-        }
-        body.push_str(&format!(
-            "Delete: {}\n",
-            action_link(state, c.id, LinkAction::Delete)
-        ));
-        if let Some(url) = state.settings.article_url(&c.thread_key) {
-            body.push_str(&format!("Article: {url}\n"));
-        }
-        body.push_str(&format!(
-            "\nAll comments: {}/admin/queue\n",
-            state.settings.base_url()
-        ));
-        let subject = if held {
-            format!("Comment awaiting moderation on {place}")
-        } else {
-            format!("New comment on {place}")
-        };
-        for to in &state.settings.notify.admin_emails {
-            n.email(Email {
-                to: to.clone(),
-                subject: subject.clone(),
-                body: body.clone(),
-                unsubscribe: None,
-            });
-        }
-    }
-    if state.settings.notify.webhook.is_some() {
-        let payload = json!({
-            "event": "comment.created",
-            "thread": { "key": c.thread_key, "title": title },
-            "comment": crate::comments::public(c.clone()),
-        });
-        n.enqueue(Job::Webhook {
-            body: payload.to_string(),
-        });
-    }
-    if !held {
-        comment_published(state, c).await;
-    }
-}
-
-/// A comment became visible (posted unmoderated, or approved): tell the author of the
-/// comment it replies to, if they asked for it.
-pub async fn comment_published(state: &AppState, c: &CommentRecord) {
-    if state.settings.notify.smtp.is_none() {
-        return;
-    }
-    let Some(parent_id) = c.parent_id else { return };
-    let Ok(Some(parent)) = state.store.comment(parent_id).await else {
-        return;
-    };
-    let Some(to) = parent.email.as_deref().filter(|_| parent.notify) else {
-        return;
-    };
-    let same_person = c
-        .email
-        .as_deref()
-        .is_some_and(|e| e.eq_ignore_ascii_case(to));
-    if same_person || parent.status != CommentStatus::Published {
-        return;
-    }
-    let author = c.author.as_deref().unwrap_or("Someone");
-    let unsubscribe = unsubscribe_link(state, parent.id);
-    let thread_link = state
-        .settings
-        .article_url(&c.thread_key)
-        .map(|url| format!("\nRead the thread: {url}\n"))
-        .unwrap_or_default();
-    state.notifier.email(Email {
-        to: to.to_owned(),
-        subject: format!("{author} replied to your comment"),
-        body: format!(
-            "{author} replied to your comment on {}:\n\n{}\n{thread_link}\nYou get this email because you asked to be told of replies.\nStop: {unsubscribe}\n",
-            c.thread_key,
-            plain(&c.body),
-        ),
-        unsubscribe: Some(unsubscribe),
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,8 +272,7 @@ mod tests {
     }
 
     #[test]
-    fn email_text_is_quoted_plain_text() {
-        assert_eq!(plain("hi\u{7}\nthere"), "> hi\n> there");
+    fn headers_are_one_line() {
         assert_eq!(one_line("a\r\nBcc: x@y"), "a  Bcc: x@y");
     }
 }

@@ -1,9 +1,10 @@
 //! `palabre admin ...`: account management from the shell. Passwords come from standard
 //! input, never from arguments (which other users can see in the process list).
 
-use super::auth::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
-use crate::comments::now;
-use crate::config::{AdminCommand, Settings};
+use super::AdminCommand;
+use crate::clock::now;
+use crate::config::Settings;
+use crate::http::admin::auth::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::store;
 use anyhow::{Context, bail};
 use std::io::BufRead;

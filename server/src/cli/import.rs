@@ -1,32 +1,13 @@
 //! `palabre import` and `palabre export` from the shell: a progress bar on a terminal, plain
 //! log lines otherwise, and a per-thread summary.
 
-use super::{ImportError, Importer, Mapping, Options, Report};
-use crate::config::{DatabaseArgs, ImportArgs, ImportFormat, ReaderCommand, Settings};
-use crate::crypto::Keys;
-use crate::state::AppState;
-use crate::store;
+use super::{DatabaseArgs, ImportArgs, ImportFormat};
+use crate::import::{ImportError, Importer, Mapping, Options, Report};
+use crate::services::Services;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufReader, IsTerminal, Read};
 use std::path::Path;
-
-/// The state an offline command needs: the store and the server's keys.
-pub async fn offline_state(db: DatabaseArgs) -> anyhow::Result<AppState> {
-    let settings = Settings {
-        database: db
-            .database
-            .map(store::DatabaseUrl::from)
-            .unwrap_or_else(|| Settings::default().database),
-        secret: db.secret,
-        ..Settings::default()
-    };
-    let store = store::connect_with(&settings.database, store::PoolSettings::offline())
-        .await
-        .context("opening the database")?;
-    let secret = crate::startup::load_secret(store.as_ref(), &settings).await?;
-    Ok(AppState::new(store, Keys::new(secret.as_bytes()), settings))
-}
 
 fn mappings(args: &ImportArgs) -> anyhow::Result<Vec<Mapping>> {
     let mut lines: Vec<String> = args.mappings.clone();
@@ -76,7 +57,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         mappings: mappings(&args)?,
         strict: args.strict,
     };
-    let state = offline_state(args.db.clone()).await?;
+    let services = args.db.clone().services().await?;
     let path = args.file.as_path();
     let size = std::fs::metadata(path)
         .with_context(|| format!("reading {}", path.display()))?
@@ -94,14 +75,14 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         bar.set_length(size);
         bar
     };
-    let report = import_file(&state, args.format, path, options, bar).await?;
+    let report = import_file(&services, args.format, path, options, bar).await?;
     print_report(&report, args.dry_run, path);
     Ok(())
 }
 
 /// Imports `path` (the command's work, without its printing); the error names the line.
 pub async fn import_file(
-    state: &AppState,
+    services: &Services,
     format: ImportFormat,
     path: &Path,
     options: Options,
@@ -113,7 +94,7 @@ pub async fn import_file(
         ImportFormat::Isso => "isso",
         ImportFormat::Palabre => "palabre",
     };
-    let mut importer = Importer::begin(state, source, options).await?;
+    let mut importer = Importer::begin(services, source, options).await?;
     let open = || -> anyhow::Result<_> {
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -126,10 +107,10 @@ pub async fn import_file(
         ))
     };
     let result = match format {
-        ImportFormat::Disqus => super::disqus::import(open()?, &mut importer).await,
-        ImportFormat::Wordpress => super::wordpress::import(open()?, &mut importer).await,
-        ImportFormat::Palabre => super::palabre::import(open()?, &mut importer).await,
-        ImportFormat::Isso => super::isso::import(path, &mut importer).await,
+        ImportFormat::Disqus => crate::import::disqus::import(open()?, &mut importer).await,
+        ImportFormat::Wordpress => crate::import::wordpress::import(open()?, &mut importer).await,
+        ImportFormat::Palabre => crate::import::palabre::import(open()?, &mut importer).await,
+        ImportFormat::Isso => crate::import::isso::import(path, &mut importer).await,
     };
     bar.finish_and_clear();
     if let Err(e) = result {
@@ -147,7 +128,7 @@ fn describe(path: &Path, e: ImportError) -> String {
         ImportError::Malformed {
             offset: Some(offset),
             message,
-        } => match super::line_of(path, offset) {
+        } => match crate::import::line_of(path, offset) {
             Some(line) => format!("{}, line {line}: {message}", path.display()),
             None => format!("{}: {message}", path.display()),
         },
@@ -191,7 +172,7 @@ fn print_report(report: &Report, dry_run: bool, path: &Path) {
             report.skipped.len()
         );
         for s in report.skipped.iter().take(SKIPPED_LISTED) {
-            let line = s.offset.and_then(|o| super::line_of(path, o));
+            let line = s.offset.and_then(|o| crate::import::line_of(path, o));
             match line {
                 Some(line) => println!("  line {line}: {}", s.reason),
                 None => println!("  {}", s.reason),
@@ -204,38 +185,21 @@ fn print_report(report: &Report, dry_run: bool, path: &Path) {
 }
 
 pub async fn export(file: &Path, db: DatabaseArgs) -> anyhow::Result<()> {
-    let state = offline_state(db).await?;
+    let services = db.services().await?;
     let (threads, comments) = if file.as_os_str() == "-" {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        super::export::export(&state, &mut out).await?
+        crate::import::export::export(&services, &mut out).await?
     } else {
         // Written next to the target, then renamed: a failed export never leaves half a file.
         let tmp = file.with_extension("partial");
         let mut out = std::io::BufWriter::new(
             std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
         );
-        let counts = super::export::export(&state, &mut out).await?;
+        let counts = crate::import::export::export(&services, &mut out).await?;
         drop(out);
         std::fs::rename(&tmp, file).with_context(|| format!("writing {}", file.display()))?;
         counts
     };
     eprintln!("exported {comments} comments in {threads} threads");
     Ok(())
-}
-
-pub async fn reader(command: ReaderCommand) -> anyhow::Result<()> {
-    match command {
-        ReaderCommand::Export { email, db } => {
-            let state = offline_state(db).await?;
-            let data = crate::readers::export(&state, &email).await?;
-            println!("{}", serde_json::to_string_pretty(&data)?);
-            Ok(())
-        }
-        ReaderCommand::Delete { email, mode, db } => {
-            let state = offline_state(db).await?;
-            let n = crate::readers::forget(&state, "command line", &email, mode).await?;
-            eprintln!("erased {n} comments");
-            Ok(())
-        }
-    }
 }

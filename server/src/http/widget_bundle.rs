@@ -5,7 +5,7 @@
 //! stable name, and it is rewritten to point at the current hashes. A new release therefore
 //! can't be mixed with a cached old one.
 
-use crate::encoding::{self, Effort, Encoding};
+use crate::http::encoding::{self, Effort, Encoding};
 use anyhow::{Context, bail};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};

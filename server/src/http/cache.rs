@@ -10,7 +10,7 @@
 //! milliseconds) and in any case every [`SYNC_INTERVAL`], should a signal be lost or the
 //! backend have none (SQLite).
 
-use crate::encoding::{Encoded, Upgrades};
+use crate::http::encoding::{Encoded, Upgrades};
 use crate::store::Store;
 use axum::body::Bytes;
 use palabre_api::{SortOrder, ThreadKey};

@@ -1,10 +1,10 @@
 //! Admin sign-in: argon2id password hashes, sessions kept in the database (replicas share
 //! them) behind an HttpOnly, SameSite=Strict cookie, one CSRF token per session.
 
-use crate::comments::now;
+use crate::clock::now;
 use crate::crypto;
 use crate::error::Result;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::AdminSession;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -47,9 +47,10 @@ pub async fn check_password(state: &AppState, name: &str, password: &str) -> Res
     if password.len() > MAX_PASSWORD_BYTES {
         return Ok(false);
     }
-    let stored = match state.store.admin_password_hash(name).await? {
+    let stored = match state.services.store.admin_password_hash(name).await? {
         Some(h) => Some(h),
         None if name == CONFIGURED_ADMIN => state
+            .services
             .settings
             .admin_password_hash
             .as_ref()
@@ -76,7 +77,8 @@ fn token_hash(token: &str) -> Vec<u8> {
 /// Starts a session; returns the cookie value.
 pub async fn start_session(state: &AppState, admin: &str) -> Result<String> {
     let token = URL_SAFE_NO_PAD.encode(crypto::random_bytes::<32>());
-    let lifetime = i64::try_from(state.settings.admin_session.as_millis()).unwrap_or(i64::MAX);
+    let lifetime =
+        i64::try_from(state.services.settings.admin_session.as_millis()).unwrap_or(i64::MAX);
     let at = now();
     let session = AdminSession {
         admin: admin.to_owned(),
@@ -84,6 +86,7 @@ pub async fn start_session(state: &AppState, admin: &str) -> Result<String> {
         expires: Timestamp::from_millis(at.as_millis().saturating_add(lifetime)),
     };
     state
+        .services
         .store
         .create_session(&token_hash(&token), &session, at)
         .await?;
@@ -104,16 +107,22 @@ fn cookie_value(headers: &HeaderMap) -> Option<&str> {
 /// The signed-in session of this request, if any and not expired.
 pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<AdminSession>> {
     match cookie_value(headers) {
-        Some(token) if !token.is_empty() => {
-            Ok(state.store.session(&token_hash(token), now()).await?)
-        }
+        Some(token) if !token.is_empty() => Ok(state
+            .services
+            .store
+            .session(&token_hash(token), now())
+            .await?),
         _ => Ok(None),
     }
 }
 
 pub async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<()> {
     if let Some(token) = cookie_value(headers) {
-        state.store.delete_session(&token_hash(token)).await?;
+        state
+            .services
+            .store
+            .delete_session(&token_hash(token))
+            .await?;
     }
     Ok(())
 }
@@ -121,12 +130,13 @@ pub async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<()> {
 /// `Set-Cookie` for a new session, or (with `None`) one that clears it.
 pub fn set_cookie(state: &AppState, token: Option<&str>) -> String {
     let secure = state
+        .services
         .settings
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
     let max_age = match token {
-        Some(_) => state.settings.admin_session.as_secs(),
+        Some(_) => state.services.settings.admin_session.as_secs(),
         None => 0,
     };
     format!(
@@ -145,7 +155,7 @@ pub fn csrf_matches(session: &AdminSession, sent: &str) -> bool {
 /// valid for an hour.
 pub fn login_token(state: &AppState) -> String {
     let issued = now().as_millis().to_string();
-    let signature = state.keys.sign("admin-login", &issued);
+    let signature = state.services.keys.sign("admin-login", &issued);
     format!("{issued}.{signature}")
 }
 
@@ -156,7 +166,7 @@ pub fn login_token_valid(state: &AppState, token: &str) -> bool {
     let fresh = issued
         .parse::<i64>()
         .is_ok_and(|t| (0..3_600_000).contains(&(now().as_millis() - t)));
-    fresh && state.keys.verify("admin-login", issued, signature)
+    fresh && state.services.keys.verify("admin-login", issued, signature)
 }
 
 #[cfg(test)]

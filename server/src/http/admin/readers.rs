@@ -1,0 +1,86 @@
+//! Readers' data rights: export or erase everything stored about an email.
+
+use super::forms::{Form, back_to, done_notice};
+use super::session::{render, signed_in, verified};
+use super::{AdminError, AdminResult, pages};
+
+use crate::error::Error;
+use crate::http::state::AppState;
+use crate::moderation::{self};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use std::collections::HashMap;
+
+pub(super) async fn readers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AdminResult {
+    let session = signed_in(&state, &headers).await?;
+    let content = pages::readers(&session.csrf_token);
+    render(
+        &state,
+        &session,
+        done_notice(&query),
+        "Readers' data",
+        content,
+    )
+    .await
+}
+
+pub(super) fn reader_email(form: &Form) -> AdminResult<String> {
+    match palabre_api::Email::parse(form.get("email").unwrap_or("")) {
+        Ok(Some(email)) => Ok(email.into_string()),
+        _ => Err(AdminError::BadInput("Give the reader's email address.")),
+    }
+}
+
+pub(super) async fn reader_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AdminResult {
+    let form = Form::parse(&body);
+    let session = verified(&state, &headers, &form).await?;
+    let email = reader_email(&form)?;
+    let data = crate::readers::export(&state.services, &email).await?;
+    moderation::record(
+        &state.services,
+        &session.admin,
+        "reader_exported",
+        format!("{} comments", data.comments.len()),
+    )
+    .await;
+    let json = serde_json::to_string_pretty(&data)
+        .map_err(|e| AdminError::Internal(Error::Internal(e.into())))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"palabre-reader-data.json\"",
+            ),
+        ],
+        json,
+    )
+        .into_response())
+}
+
+pub(super) async fn reader_delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AdminResult {
+    let form = Form::parse(&body);
+    let session = verified(&state, &headers, &form).await?;
+    let email = reader_email(&form)?;
+    let mode = match form.get("mode") {
+        Some("remove") => crate::readers::ForgetMode::Remove,
+        Some("placeholder") => crate::readers::ForgetMode::Placeholder,
+        _ => return Err(AdminError::BadInput("Choose what happens to the replies.")),
+    };
+    let n = crate::readers::forget(&state.services, &session.admin, &email, mode).await?;
+    Ok(back_to(&form, "/admin/readers", n))
+}

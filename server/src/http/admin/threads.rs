@@ -1,0 +1,115 @@
+//! Threads (lock, hide, delete), blocks, and the admin log.
+
+use super::forms::{Form, back_to, done_notice};
+use super::session::{render, signed_in, verified};
+use super::{AdminError, AdminResult, pages};
+
+use crate::error::Error;
+use crate::http::state::AppState;
+use crate::moderation::{self, ThreadAction};
+use crate::store::BlockKind;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use palabre_api::ThreadKey;
+use std::collections::HashMap;
+
+pub(super) async fn threads(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AdminResult {
+    let session = signed_in(&state, &headers).await?;
+    let list = state.services.store.threads_overview(500, 0).await?;
+    let content = pages::threads(&list, &session.csrf_token);
+    render(&state, &session, done_notice(&query), "Threads", content).await
+}
+
+pub(super) async fn thread_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AdminResult {
+    let form = Form::parse(&body);
+    let session = verified(&state, &headers, &form).await?;
+    let action = form
+        .get("action")
+        .and_then(ThreadAction::parse)
+        .ok_or(AdminError::BadInput("Unknown action."))?;
+    let key = ThreadKey::parse(form.get("key").unwrap_or(""))
+        .map_err(|_| AdminError::BadInput("Invalid thread key."))?;
+    if !moderation::thread(&state.services, &session.admin, &key, action).await? {
+        return Err(AdminError::NotFound);
+    }
+    Ok(back_to(&form, "/admin/threads", 1))
+}
+
+pub(super) async fn blocks(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AdminResult {
+    let session = signed_in(&state, &headers).await?;
+    let list = state.services.store.blocks().await?;
+    let content = pages::blocks(&list, &session.csrf_token);
+    render(
+        &state,
+        &session,
+        done_notice(&query),
+        "Blocked emails and readers",
+        content,
+    )
+    .await
+}
+
+pub(super) fn block_kind(form: &Form) -> AdminResult<BlockKind> {
+    form.get("kind")
+        .and_then(BlockKind::parse)
+        .ok_or(AdminError::BadInput("Unknown kind of block."))
+}
+
+pub(super) async fn add_block(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AdminResult {
+    let form = Form::parse(&body);
+    let session = verified(&state, &headers, &form).await?;
+    let kind = block_kind(&form)?;
+    moderation::block(
+        &state.services,
+        &session.admin,
+        kind,
+        form.get("value").unwrap_or(""),
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Refused(_) => AdminError::BadInput("Give an email address or a reader hash."),
+        other => other.into(),
+    })?;
+    Ok(back_to(&form, "/admin/blocks", 1))
+}
+
+pub(super) async fn remove_block(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AdminResult {
+    let form = Form::parse(&body);
+    let session = verified(&state, &headers, &form).await?;
+    let kind = block_kind(&form)?;
+    let done = moderation::unblock(
+        &state.services,
+        &session.admin,
+        kind,
+        form.get("value").unwrap_or(""),
+    )
+    .await?;
+    Ok(back_to(&form, "/admin/blocks", usize::from(done)))
+}
+
+pub(super) async fn log(State(state): State<AppState>, headers: HeaderMap) -> AdminResult {
+    let session = signed_in(&state, &headers).await?;
+    let entries = state.services.store.admin_log(200).await?;
+    render(&state, &session, None, "Admin log", pages::log(&entries)).await
+}

@@ -1,0 +1,48 @@
+//! Rows into records.
+
+use crate::store::{CommentRecord, StoreError, ThreadRecord};
+use palabre_api::{CommentStatus, Timestamp};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+pub(super) fn comment_from_row(row: &SqliteRow) -> Result<CommentRecord, StoreError> {
+    let status: String = row.try_get("status")?;
+    let status = CommentStatus::parse(&status).ok_or_else(|| {
+        StoreError::Backend(format!("unknown comment status {status:?} in database").into())
+    })?;
+    Ok(CommentRecord {
+        id: row.try_get("id")?,
+        thread_key: row.try_get("thread_key")?,
+        parent_id: row.try_get("parent_id")?,
+        root_id: row.try_get("root_id")?,
+        depth: row.try_get("depth")?,
+        status,
+        author: row.try_get("author")?,
+        email: row.try_get("email")?,
+        website: row.try_get("website")?,
+        avatar: row.try_get("avatar")?,
+        body: row.try_get("body")?,
+        html: row.try_get("html")?,
+        created: Timestamp::from_millis(row.try_get("created_at")?),
+        edited: row
+            .try_get::<Option<i64>, _>("edited_at")?
+            .map(Timestamp::from_millis),
+        likes: row.try_get("likes")?,
+        dislikes: row.try_get("dislikes")?,
+        edit_token_hash: row.try_get("edit_token_hash")?,
+        reader_hash: row.try_get("reader_hash")?,
+        notify: row.try_get("notify")?,
+        spam: row.try_get("spam")?,
+    })
+}
+
+pub(super) fn thread_from_row(row: &SqliteRow) -> Result<ThreadRecord, StoreError> {
+    Ok(ThreadRecord {
+        id: row.try_get("id")?,
+        key: row.try_get("key")?,
+        title: row.try_get("title")?,
+        locked: row.try_get("locked")?,
+        hidden: row.try_get("hidden")?,
+        count: row.try_get::<i64, _>("count")?.try_into().unwrap_or(0),
+    })
+}

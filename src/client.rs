@@ -2,6 +2,7 @@
 //! [`ApiError`] that says what the reader can do about it (retry, fix a field, wait).
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use palabre_api::i18n::{Lang, Msg, error_message, t};
 use palabre_api::{
     Challenge, Comment, CreatedComment, DeleteResult, EditComment, ErrorBody, ErrorCode,
     NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder, ThreadPage, VoteCounts,
@@ -39,6 +40,20 @@ impl ApiError {
             Self::Refused { body, .. } => body.field.as_deref(),
             _ => None,
         }
+    }
+
+    /// What went wrong, in the reader's words: the server's reason when it gave one, else
+    /// `offline` (no answer, or one that cannot be read, such as a proxy's error page).
+    pub fn words(&self, lang: Lang, offline: Msg) -> &'static str {
+        match self.code() {
+            Some(code) => error_message(lang, code),
+            None => t(lang, offline),
+        }
+    }
+
+    /// The server failed, rather than refused: it may well take the same request later.
+    pub fn is_server_failure(&self) -> bool {
+        matches!(self, Self::BadResponse(_)) || self.code() == Some(ErrorCode::Internal)
     }
 
     /// Worth retrying as is: the network, the server's own failures, rate limiting.
@@ -213,4 +228,42 @@ fn take_prefetched(url: &str) -> Option<js_sys::Promise> {
     let response = js_sys::Reflect::get(&prefetched, &key).ok()?;
     let _ = js_sys::Reflect::delete_property(prefetched.unchecked_ref::<js_sys::Object>(), &key);
     response.dyn_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(code: ErrorCode) -> ApiError {
+        ApiError::Refused {
+            status: code.http_status(),
+            body: ErrorBody {
+                code,
+                message: String::new(),
+                field: None,
+            },
+            retry_after_secs: None,
+        }
+    }
+
+    #[test]
+    fn errors_read_as_the_servers_reason_else_the_fallback() {
+        let lang = Lang::En;
+        assert_eq!(
+            refused(ErrorCode::BodyTooLong).words(lang, Msg::Unreachable),
+            error_message(lang, ErrorCode::BodyTooLong)
+        );
+        assert_eq!(
+            ApiError::Unreachable.words(lang, Msg::PostFailedOffline),
+            t(lang, Msg::PostFailedOffline)
+        );
+        assert_eq!(
+            ApiError::BadResponse(502).words(lang, Msg::Unreachable),
+            t(lang, Msg::Unreachable)
+        );
+        assert!(ApiError::BadResponse(502).is_server_failure());
+        assert!(refused(ErrorCode::Internal).is_server_failure());
+        assert!(!refused(ErrorCode::RateLimited).is_server_failure());
+        assert!(!ApiError::Unreachable.is_server_failure());
+    }
 }

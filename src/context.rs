@@ -92,6 +92,21 @@ impl Ctx {
         untrack(|| self.owns(id))
     }
 
+    /// Keeps one of the reader's own comments (posted, edited, approved), on screen and in
+    /// the browser.
+    pub fn remember_own(&self, id: i64, own: OwnComment) {
+        let endpoint = self.endpoint();
+        self.own
+            .update(|shown| self.store().keep_own(&endpoint, shown, id, own));
+    }
+
+    /// Forgets one of the reader's own comments (deleted, or gone from the server).
+    pub fn forget_own(&self, id: i64) {
+        let endpoint = self.endpoint();
+        self.own
+            .update(|shown| self.store().drop_own(&endpoint, shown, id));
+    }
+
     pub fn announce(&self, text: impl Into<String>) {
         self.announcement.set(text.into());
     }

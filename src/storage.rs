@@ -227,6 +227,25 @@ impl Store {
         }
     }
 
+    /// Keeps (or replaces) one of the reader's own comments in `shown`, the widget's copy,
+    /// and in the browser, together: the two never disagree.
+    pub fn keep_own(
+        &self,
+        endpoint: &str,
+        shown: &mut BTreeMap<i64, OwnComment>,
+        id: i64,
+        own: OwnComment,
+    ) {
+        self.remember_own(endpoint, id, own.clone());
+        shown.insert(id, own);
+    }
+
+    /// Forgets one of the reader's own comments in `shown` and in the browser.
+    pub fn drop_own(&self, endpoint: &str, shown: &mut BTreeMap<i64, OwnComment>, id: i64) {
+        self.forget_own(endpoint, id);
+        shown.remove(&id);
+    }
+
     fn own_map(&self, key: &str) -> BTreeMap<i64, OwnComment> {
         self.get_json::<StoredOwn>(key).unwrap_or_default().0
     }
@@ -278,6 +297,25 @@ mod tests {
         assert_eq!(s.identity("e"), id);
         s.set(&identity_key("e"), "{not json");
         assert_eq!(s.identity("e"), Identity::default());
+    }
+
+    #[test]
+    fn an_own_comment_is_kept_and_dropped_on_screen_and_in_the_browser_together() {
+        let s = Store::memory();
+        let mut shown = BTreeMap::new();
+        let own = |body: &str| OwnComment {
+            token: "t".into(),
+            created_ms: 1,
+            body: body.into(),
+            pending_in: None,
+        };
+        s.keep_own("e", &mut shown, 7, own("first"));
+        s.keep_own("e", &mut shown, 7, own("edited"));
+        assert_eq!(shown.get(&7).map(|o| o.body.as_str()), Some("edited"));
+        assert_eq!(s.own_comments("e", 0, i64::MAX), shown);
+        s.drop_own("e", &mut shown, 7);
+        assert!(shown.is_empty());
+        assert!(s.own_comments("e", 0, i64::MAX).is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 // tests are deterministic and can make the server fail on demand. It follows API v1's shapes.
 export function install_mock() {
   if (window.__palabreMock) return;
-  const m = { threads: {}, nextId: 1, fail: null, requests: [], held: {}, spent: new Set(),
+  const m = { threads: {}, locked: {}, nextId: 1, fail: null, requests: [], held: {}, spent: new Set(),
     challenges: 0, moderation: "none" };
   window.__palabreMock = m;
   const json = (status, body) =>
@@ -36,7 +36,7 @@ export function install_mock() {
         if (c.parent == null) root += 1;
         return root >= start && root < start + limit;
       });
-      return json(200, { thread: { key, title: null, count: list.length, locked: false },
+      return json(200, { thread: { key, title: null, count: list.length, locked: !!m.locked[key] },
         comments: page, next_cursor: start + limit <= root ? `i${start + limit}` : null });
     }
     if (req.method === "GET" && path === "/api/v1/challenge") {
@@ -124,6 +124,13 @@ export function set_moderation(mode) {
 
 export function seed(thread, comments) {
   window.__palabreMock.threads[thread] = JSON.parse(comments);
+}
+
+// A whole page as the server sends it (comments and whether the thread is locked), on `thread`.
+export function seed_page(thread, page) {
+  const p = JSON.parse(page);
+  window.__palabreMock.threads[thread] = p.comments;
+  window.__palabreMock.locked[thread] = p.thread.locked;
 }
 
 export function set_failure(mode) {

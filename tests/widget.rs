@@ -910,3 +910,88 @@ async fn host_css_does_not_leak_in_and_ours_does_not_leak_out() {
     style.remove();
     outside.remove();
 }
+
+/// The drawing a reader sees, one line an element: tag, classes, id and the attributes that
+/// say what it is, with the text of leaf elements. Times are left out (they are relative to
+/// when each was drawn); so is what only the widget has (its form, announcements).
+fn drawing(section: &Element) -> Vec<String> {
+    fn walk(el: &Element, depth: usize, out: &mut Vec<String>) {
+        let tag = el.tag_name().to_lowercase();
+        let mut classes: Vec<String> = el
+            .get_attribute("class")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        classes.sort();
+        let mut line = format!("{}{tag}.{}", "  ".repeat(depth), classes.join("."));
+        for attr in [
+            "data-id",
+            "aria-expanded",
+            "aria-pressed",
+            "href",
+            "datetime",
+            "title",
+        ] {
+            if let Some(v) = el.get_attribute(attr) {
+                line.push_str(&format!(" {attr}={v:?}"));
+            }
+        }
+        if el.first_element_child().is_none() && tag != "time" {
+            line.push_str(&format!(
+                " {:?}",
+                el.text_content().unwrap_or_default().trim()
+            ));
+        }
+        out.push(line);
+        let mut child = el.first_element_child();
+        while let Some(c) = child {
+            walk(&c, depth + 1, out);
+            child = c.next_element_sibling();
+        }
+    }
+    let mut out = Vec::new();
+    let mut child = section.first_element_child();
+    while let Some(c) = child {
+        let class = c.get_attribute("class").unwrap_or_default();
+        if class == "comments" || class.starts_with("status") {
+            walk(&c, 0, &mut out);
+        }
+        child = c.next_element_sibling();
+    }
+    out
+}
+
+/// Each case of the golden first paints (tests/fixtures, written by the server's renderer):
+/// the widget, given the same page and options, draws the same.
+#[wasm_bindgen_test]
+async fn draws_what_the_first_paint_draws() {
+    const GOLDEN: &str = include_str!("fixtures/first-paint-matrix.html");
+    let cases: Vec<&str> = GOLDEN.split("<!-- case ").skip(1).collect();
+    assert_eq!(cases.len(), 6, "the matrix's cases");
+    for case in cases {
+        let (head, rest) = case.split_once(" -->\n").unwrap();
+        let mut words = head.split_whitespace();
+        let name = words.next().unwrap();
+        let options: Vec<(&str, &str)> = words.map(|w| w.split_once('=').unwrap()).collect();
+        let (page, html) = rest.split_once(" -->\n").unwrap();
+        let page = page.strip_prefix("<!-- page ").unwrap();
+        let thread = format!("/golden-{name}");
+        install_mock();
+        seed_page(&thread, page);
+        let mut attrs = vec![("thread", thread.as_str())];
+        attrs.extend(options);
+        let (_host, root) = mount_widget(&attrs);
+
+        let painted = document().create_element("div").unwrap();
+        painted.set_inner_html(html);
+        let painted = painted.query_selector("section.palabre").unwrap().unwrap();
+        let comments = painted.query_selector_all("li.comment").unwrap().length() as usize;
+        until(&format!("{name}: the widget's drawing"), || {
+            find(&root, "ol.comments").is_some() && all(&root, "li.comment").len() == comments
+        })
+        .await;
+        let widget = find(&root, "section.palabre").unwrap();
+        assert_eq!(drawing(&widget), drawing(&painted), "case {name}");
+    }
+}

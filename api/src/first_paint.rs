@@ -4,7 +4,7 @@
 //! [`FirstPaint::signature`]; the widget keeps one only if it would draw exactly that.
 
 use crate::i18n::Lang;
-use crate::{SortOrder, ThreadKey};
+use crate::{CommentStatus, SortOrder, ThreadKey};
 
 /// Top-level comments (with their replies) a first paint holds, of the page's: a reader sees
 /// the first few at once, and a short first paint arrives and shows sooner. The widget's own
@@ -42,6 +42,44 @@ impl FirstPaint {
             self.thread.as_str()
         )
     }
+}
+
+// What both renderers decide alike: the server's first paint must be the page the widget
+// draws, or the handoff from one to the other shows.
+
+/// The classes of a comment's `<li>`.
+pub fn comment_class(status: CommentStatus) -> &'static str {
+    match status {
+        CommentStatus::Pending => "comment pending",
+        CommentStatus::Deleted => "comment is-deleted",
+        CommentStatus::Published => "comment",
+    }
+}
+
+/// The replies of a comment at `depth` (0: top level) are drawn flat, not indented further.
+pub fn replies_flat(depth: usize, max_depth: usize) -> bool {
+    depth + 1 > max_depth
+}
+
+/// A deleted comment is a placeholder: no body, no votes, no Reply.
+pub fn has_actions(status: CommentStatus) -> bool {
+    status != CommentStatus::Deleted
+}
+
+/// Reply shows under comments of an open thread only; a locked thread says so at its end,
+/// where the form would be.
+pub fn offers_reply(locked: bool) -> bool {
+    !locked
+}
+
+/// A comment awaiting moderation (shown to its author only) says so.
+pub fn notes_pending(status: CommentStatus) -> bool {
+    status == CommentStatus::Pending
+}
+
+/// A comment with replies can fold them away.
+pub fn collapsible(replies: usize) -> bool {
+    replies > 0
 }
 
 /// A `data-*` on/off attribute: absent or empty means on; `None` for a word we don't know.

@@ -9,6 +9,7 @@ use crate::i18n::Msg;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
+use palabre_api::first_paint::offers_reply;
 use std::time::Duration;
 
 /// Top-level comments (with their replies) the widget draws in its first frame; the rest of the
@@ -193,7 +194,7 @@ pub fn App(config: WidgetConfig, handoff: Option<Handoff>) -> impl IntoView {
             <ThreadHeader on_sort=on_sort />
             {body}
             <Show
-                when=move || !ctx.thread.with(|t| t.locked)
+                when=move || offers_reply(ctx.thread.with(|t| t.locked))
                 fallback=move || view! { <p class="status locked">{ctx.t(Msg::ThreadLocked)}</p> }
             >
                 <ReplyForm parent=None />
@@ -209,7 +210,6 @@ pub fn App(config: WidgetConfig, handoff: Option<Handoff>) -> impl IntoView {
 /// them to their author only (by edit token). Approved ones arrive with the thread; a
 /// rejected one (gone) is forgotten.
 async fn show_own_pending(ctx: Ctx, thread_key: &str) {
-    let endpoint = ctx.endpoint();
     let waiting: Vec<(i64, String)> = ctx.own.with_untracked(|own| {
         own.iter()
             .filter(|(_, c)| c.pending_in.as_deref() == Some(thread_key))
@@ -222,18 +222,13 @@ async fn show_own_pending(ctx: Ctx, thread_key: &str) {
         }
         match ctx.client().comment(id, &token).await {
             Ok(c) if c.status == CommentStatus::Pending => ctx.update_thread(|t| t.add_new(c)),
-            Ok(_) => ctx.own.update(|own| {
-                if let Some(c) = own.get_mut(&id) {
-                    c.pending_in = None;
-                    ctx.store().remember_own(&endpoint, id, c.clone());
+            Ok(_) => {
+                if let Some(mut own) = ctx.own.with_untracked(|o| o.get(&id).cloned()) {
+                    own.pending_in = None;
+                    ctx.remember_own(id, own);
                 }
-            }),
-            Err(ApiError::Refused { status: 404, .. }) => {
-                ctx.store().forget_own(&endpoint, id);
-                ctx.own.update(|own| {
-                    own.remove(&id);
-                });
             }
+            Err(ApiError::Refused { status: 404, .. }) => ctx.forget_own(id),
             Err(_) => {}
         }
     }

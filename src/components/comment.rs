@@ -3,10 +3,13 @@ use super::edit_form::EditForm;
 use super::reply_form::ReplyForm;
 use super::vote_buttons::VoteButtons;
 use crate::context::use_ctx;
-use crate::i18n::{Msg, error_message, relative_time};
+use crate::i18n::{Msg, relative_time};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
+use palabre_api::first_paint::{
+    collapsible, comment_class, has_actions, notes_pending, offers_reply, replies_flat,
+};
 
 /// One comment and, recursively, its replies.
 #[component]
@@ -70,19 +73,13 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
         spawn_local(async move {
             match ctx.client().delete(id, &own.token).await {
                 Ok(result) => {
-                    ctx.store().forget_own(&ctx.endpoint(), id);
-                    ctx.own.update(|o| {
-                        o.remove(&id);
-                    });
+                    ctx.forget_own(id);
                     ctx.update_thread(|t| t.apply_delete(id, result.placeholder));
                     ctx.announce(ctx.t(Msg::DeletedNotice));
                 }
                 Err(e) => {
                     confirming_delete.set(false);
-                    let text = e
-                        .code()
-                        .map(|code| error_message(lang, code))
-                        .unwrap_or(ctx.t(Msg::Unreachable));
+                    let text = e.words(lang, Msg::Unreachable);
                     error.set(Some(text.to_owned()));
                 }
             }
@@ -90,7 +87,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
     };
 
     let body = move || match status() {
-        CommentStatus::Deleted => view! { <p class="deleted">{ctx.t(Msg::Deleted)}</p> }.into_any(),
+        s if !has_actions(s) => view! { <p class="deleted">{ctx.t(Msg::Deleted)}</p> }.into_any(),
         _ if editing.get() => view! { <EditForm id=id editing=editing /> }.into_any(),
         _ => {
             let html = html.get().unwrap_or_default();
@@ -100,7 +97,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
     };
 
     let actions = move || {
-        if status() == CommentStatus::Deleted {
+        if !has_actions(status()) {
             return None;
         }
         let own = ctx.owns(id).is_some();
@@ -108,7 +105,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
         Some(view! {
             <div class="actions">
                 {show_votes.then(|| view! { <VoteButtons id=id /> })}
-                <Show when=move || !locked>
+                <Show when=move || offers_reply(locked)>
                     <button
                         type="button"
                         class="reply"
@@ -150,9 +147,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
 
     view! {
         <li
-            class="comment"
-            class:pending=move || status() == CommentStatus::Pending
-            class:is-deleted=move || status() == CommentStatus::Deleted
+            class=move || comment_class(status())
             data-id=id.to_string()
             tabindex="-1"
         >
@@ -166,7 +161,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                     <Show when=edited>
                         <span class="edited">" · " {ctx.t(Msg::EditedMark)}</span>
                     </Show>
-                    <Show when=move || { reply_count() > 0 }>
+                    <Show when=move || collapsible(reply_count())>
                         <button
                             type="button"
                             class="collapse"
@@ -181,7 +176,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                         </button>
                     </Show>
                 </header>
-                <Show when=move || status() == CommentStatus::Pending>
+                <Show when=move || notes_pending(status())>
                     <p class="pending-note">{ctx.t(Msg::AwaitingModeration)}</p>
                 </Show>
                 {body}
@@ -191,8 +186,8 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
             <Show when=move || ctx.is_replying_to(id)>
                 <ReplyForm parent=Some(id) />
             </Show>
-            <Show when=move || { !collapsed.get() && reply_count() > 0 }>
-                <ol class="replies" class:flat=move || { depth + 1 > max_depth } role="list">
+            <Show when=move || { !collapsed.get() && collapsible(reply_count()) }>
+                <ol class="replies" class:flat=move || replies_flat(depth, max_depth) role="list">
                     <For
                         each=children
                         key=|id| *id

@@ -36,19 +36,13 @@ pub fn EditForm(id: i64, editing: RwSignal<bool>) -> impl IntoView {
                 Ok(comment) => {
                     let mut own = own;
                     own.body = text;
-                    ctx.store().remember_own(&ctx.endpoint(), id, own.clone());
-                    ctx.own.update(|o| {
-                        o.insert(id, own);
-                    });
+                    ctx.remember_own(id, own);
                     ctx.update_thread(|t| t.replace(comment));
                     ctx.announce(ctx.t(Msg::Edited));
                     editing.set(false);
                 }
                 Err(e) => {
-                    let text = e
-                        .code()
-                        .map(|code| error_message(lang, code))
-                        .unwrap_or(ctx.t(Msg::PostFailedOffline));
+                    let text = e.words(lang, Msg::PostFailedOffline);
                     error.set(Some(text.to_owned()));
                 }
             }

@@ -1,4 +1,3 @@
-use crate::client::ApiError;
 use crate::context::{now_ms, use_ctx};
 use crate::i18n::{Msg, error_message};
 use crate::proof_of_work::{self, HeldChallenge};
@@ -150,10 +149,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                             pending_in: pending.then_some(thread),
                         };
                         let id = created.comment.id;
-                        store.remember_own(&ctx.endpoint(), id, own.clone());
-                        ctx.own.update(|o| {
-                            o.insert(id, own);
-                        });
+                        ctx.remember_own(id, own);
                         let root = form.get_untracked().map(|f| f.get_root_node());
                         ctx.update_thread(|t| t.add_new(created.comment));
                         sending.set(Sending::Idle);
@@ -177,13 +173,8 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                                 sending.set(Sending::Idle);
                                 return;
                             }
-                            (ApiError::Unreachable, _, _) => {
-                                ctx.t(Msg::PostFailedOffline).to_owned()
-                            }
-                            (_, Some(code), _) if code != ErrorCode::Internal => {
-                                error_message(lang, code).to_owned()
-                            }
-                            _ => ctx.t(Msg::PostFailedServer).to_owned(),
+                            _ if e.is_server_failure() => ctx.t(Msg::PostFailedServer).to_owned(),
+                            _ => e.words(lang, Msg::PostFailedOffline).to_owned(),
                         };
                         ctx.announce(message.clone());
                         sending.set(Sending::Failed(message));
@@ -204,10 +195,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
             let html = match ctx.client().preview(&text).await {
                 Ok(p) => p.html,
                 Err(e) => {
-                    let msg = e
-                        .code()
-                        .map(|c| error_message(lang, c))
-                        .unwrap_or(ctx.t(Msg::Unreachable));
+                    let msg = e.words(lang, Msg::Unreachable);
                     format!("<p>{}</p>", escape(msg))
                 }
             };

@@ -1,5 +1,5 @@
 use crate::context::use_ctx;
-use crate::i18n::{Msg, error_message};
+use crate::i18n::Msg;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -29,11 +29,7 @@ pub fn VoteButtons(id: i64) -> impl IntoView {
                     });
                 }
                 Err(e) => {
-                    let text = e
-                        .code()
-                        .map(|code| error_message(ctx.lang(), code))
-                        .unwrap_or(ctx.t(Msg::Unreachable));
-                    ctx.announce(text);
+                    ctx.announce(e.words(ctx.lang(), Msg::Unreachable));
                 }
             }
         });

@@ -7,6 +7,8 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     pub fn install_mock();
     pub fn seed(thread: &str, comments_json: &str);
+    /// A whole page as the server sends it (comments, locked), served for `thread`.
+    pub fn seed_page(thread: &str, page_json: &str);
     pub fn set_failure(mode: &str);
     /// "all": posts are held for moderation (202) and returned only to their author.
     pub fn set_moderation(mode: &str);

@@ -10,11 +10,14 @@
 //! server sanitised when they were written (the same HTML the widget puts in `innerHTML`).
 
 use maud::{Markup, PreEscaped, html};
-use palabre_api::first_paint::{FIRST_PAINT_ROOTS, FirstPaint};
+use palabre_api::first_paint::{
+    FIRST_PAINT_ROOTS, FirstPaint, collapsible, comment_class, has_actions, notes_pending,
+    offers_reply, replies_flat,
+};
 use palabre_api::i18n::{Msg, comment_count, relative_time, t};
 use palabre_api::identicon::identicon;
 use palabre_api::tree::{Node, build_tree};
-use palabre_api::{Comment, CommentStatus, SortOrder, ThreadPage};
+use palabre_api::{Comment, SortOrder, ThreadPage};
 
 /// The first page of `page`'s thread, drawn for `paint` at `now_ms` (relative times). The
 /// loader shows only a body that starts as this one does (`<div class="palabre-root"
@@ -59,7 +62,7 @@ pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
                 @if more {
                     button class="load-more" type="button" { (t(lang, Msg::LoadMore)) }
                 }
-                @if locked {
+                @if !offers_reply(locked) {
                     p class="status locked" { (t(lang, Msg::ThreadLocked)) }
                 }
             }
@@ -79,18 +82,11 @@ impl Draw<'_> {
     fn comment(&self, node: &Node<Comment>) -> Markup {
         let lang = self.paint.lang;
         let c = &node.item;
-        let deleted = c.status == CommentStatus::Deleted;
-        let pending = c.status == CommentStatus::Pending;
         let name = c.author.as_deref().unwrap_or(t(lang, Msg::Anonymous));
         let website = c.website_link();
-        let class = match c.status {
-            CommentStatus::Pending => "comment pending",
-            CommentStatus::Deleted => "comment is-deleted",
-            _ => "comment",
-        };
-        let flat = node.depth + 1 > self.paint.max_depth;
+        let flat = replies_flat(node.depth, self.paint.max_depth);
         html! {
-            li class=(class) data-id=(c.id) tabindex="-1" {
+            li class=(comment_class(c.status)) data-id=(c.id) tabindex="-1" {
                 article aria-label=(name) {
                     header class="meta" {
                         @if self.paint.avatars {
@@ -110,20 +106,20 @@ impl Draw<'_> {
                         @if c.edited.is_some() {
                             span class="edited" { " · " (t(lang, Msg::EditedMark)) }
                         }
-                        @if !node.children.is_empty() {
+                        @if collapsible(node.children.len()) {
                             button class="collapse" type="button" aria-expanded="true" { (t(lang, Msg::Collapse)) }
                         }
                     }
-                    @if pending {
+                    @if notes_pending(c.status) {
                         p class="pending-note" { (t(lang, Msg::AwaitingModeration)) }
                     }
-                    @if deleted {
+                    @if !has_actions(c.status) {
                         p class="deleted" { (t(lang, Msg::Deleted)) }
                     } @else {
                         div class="body" { (PreEscaped(&c.html)) }
                         div class="actions" {
                             @if self.paint.votes { (self.votes(c)) }
-                            @if !self.locked {
+                            @if offers_reply(self.locked) {
                                 button class="reply" type="button" aria-expanded="false" { (t(lang, Msg::Reply)) }
                             }
                         }
@@ -159,7 +155,7 @@ impl Draw<'_> {
 mod tests {
     use super::*;
     use palabre_api::i18n::Lang;
-    use palabre_api::{Thread, ThreadKey, Timestamp};
+    use palabre_api::{CommentStatus, Thread, ThreadKey, Timestamp};
 
     const NOW: i64 = 1_764_000_000_000;
 
@@ -323,5 +319,89 @@ mod tests {
         let out = render(&paint(), page(vec![]), NOW).into_string();
         assert!(out.contains("<p class=\"status empty\">No comments yet."));
         assert!(out.contains("<ol class=\"comments\" role=\"list\"></ol>"));
+    }
+
+    /// The golden fixture both renderers are checked against: this test, and the widget's
+    /// browser test `draws_what_the_first_paint_draws` (tests/widget.rs), which seeds each
+    /// case's page, mounts the widget with the case's options and compares the two drawings.
+    const GOLDEN: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/first-paint-matrix.html"
+    );
+
+    /// The matrix: options and thread states whose markup differs.
+    fn matrix() -> Vec<(&'static str, FirstPaint, ThreadPage)> {
+        let mut nested = page(vec![
+            comment(701, None),
+            comment(702, Some(701)),
+            comment(703, Some(702)),
+            comment(704, None),
+        ]);
+        nested.comments[0].author = Some("Ana".into());
+        nested.comments[0].website = Some("https://ana.example/".into());
+        nested.comments[1].edited = Some(Timestamp::from_millis(NOW - 3_600_000));
+        let mut locked = page(vec![comment(701, None), comment(702, Some(701))]);
+        locked.thread.locked = true;
+        let mut pending = page(vec![comment(701, None), comment(702, None)]);
+        pending.comments[1].status = CommentStatus::Pending;
+        let mut deleted = page(vec![comment(701, None), comment(702, Some(701))]);
+        deleted.comments[0].status = CommentStatus::Deleted;
+        deleted.comments[0].html = String::new();
+        let plain = FirstPaint {
+            avatars: false,
+            votes: false,
+            max_depth: 4,
+            lang: Lang::Fr,
+            ..paint()
+        };
+        vec![
+            ("nested", paint(), nested),
+            ("locked", paint(), locked),
+            (
+                "avatars-and-votes-off",
+                plain,
+                page(vec![comment(701, None), comment(702, Some(701))]),
+            ),
+            ("pending", paint(), pending),
+            ("deleted", paint(), deleted),
+            ("empty", paint(), page(Vec::new())),
+        ]
+    }
+
+    fn golden_text() -> String {
+        let mut out = String::from(
+            "<!-- The first paint of each case, as the server draws it. Written by \
+             `PALABRE_BLESS=1 cargo test -p palabre-server golden`; the widget must draw the \
+             same (tests/widget.rs). -->\n",
+        );
+        for (name, paint, page) in matrix() {
+            let options = format!(
+                "lang={} avatars={} votes={} max-depth={}",
+                paint.lang.tag(),
+                paint.avatars,
+                paint.votes,
+                paint.max_depth
+            );
+            let json = serde_json::to_string(&page).unwrap();
+            let html = render(&paint, page, NOW).into_string();
+            out.push_str(&format!(
+                "<!-- case {name} {options} -->\n<!-- page {json} -->\n{html}\n"
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn golden_first_paint_matrix() {
+        let drawn = golden_text();
+        if std::env::var_os("PALABRE_BLESS").is_some() {
+            std::fs::write(GOLDEN, &drawn).unwrap();
+        }
+        let golden = std::fs::read_to_string(GOLDEN).unwrap_or_default();
+        assert!(
+            golden == drawn,
+            "the first paint no longer draws {GOLDEN}; if the change is meant, rewrite it with \
+             PALABRE_BLESS=1 and check the widget's browser test still passes"
+        );
     }
 }

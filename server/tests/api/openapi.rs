@@ -67,21 +67,3 @@ async fn openapi_document_matches_the_api() {
     let actual: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(documented, actual);
 }
-
-#[test]
-fn the_readmes_error_table_names_every_code_with_its_status() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    for code in ErrorCode::ALL {
-        let row = readme.lines().find(|l| {
-            l.starts_with(&format!("| {} |", code.http_status()))
-                && l.contains(&format!("`{}`", code.as_str()))
-        });
-        assert!(
-            row.is_some(),
-            "README's error table: `{}` under {}",
-            code.as_str(),
-            code.http_status()
-        );
-    }
-}

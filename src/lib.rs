@@ -1,5 +1,6 @@
 //! Palabre's comment widget: a Leptos component compiled to WebAssembly, mounted by the
-//! `palabre.js` loader into a shadow root next to the blog's `<script>` tag.
+//! `palabre.js` loader into a shadow root next to the blog's `<script>` tag, or used as
+//! [`Palabre`] inside another Leptos application.
 //!
 //! Logic (configuration, i18n, drafts, thread state, identicons) is plain Rust covered by
 //! native tests; `components/` draws it; `mount` touches the page.
@@ -21,6 +22,7 @@ pub mod thread_state;
 // Shared with the server, which draws a thread's first page before the wasm runs.
 pub use palabre_api::{i18n, identicon};
 
+pub use components::Palabre;
 pub use mount::mount;
 
 #[cfg(test)]

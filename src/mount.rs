@@ -19,14 +19,15 @@ fn document() -> Document {
         .expect("the widget runs in a page")
 }
 
-/// What the page says about itself, for the attributes' defaults.
-fn page_context(script: &Element) -> PageContext {
+/// What the page says about itself, for the attributes' defaults; `script`, the loader's tag
+/// when there is one, is where the endpoint defaults to.
+pub(crate) fn page_context(script: Option<&Element>) -> PageContext {
     let doc = document();
     let window = web_sys::window().expect("window");
     let location = window.location();
     let page_origin = location.origin().unwrap_or_default();
     let script_origin = script
-        .dyn_ref::<web_sys::HtmlScriptElement>()
+        .and_then(|s| s.dyn_ref::<web_sys::HtmlScriptElement>())
         .map(|s| s.src())
         .filter(|src| src.starts_with("http://") || src.starts_with("https://"))
         .map(|src| origin_of(&src))
@@ -76,7 +77,7 @@ pub fn origin_of(url: &str) -> String {
 pub fn read_config(script: &Element) -> WidgetConfig {
     let (config, warnings) = config::parse(
         |name| script.get_attribute(&format!("data-{name}")),
-        &page_context(script),
+        &page_context(Some(script)),
     );
     for w in warnings {
         web_sys::console::warn_1(&w.into());
@@ -117,7 +118,16 @@ fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsVal
 /// Mounts a widget configured by `script`'s data attributes into `host`.
 #[wasm_bindgen]
 pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
-    let config = read_config(script);
+    // The loader's widgets live as long as their page.
+    std::mem::forget(mount_config(read_config(script), host)?);
+    Ok(())
+}
+
+/// A widget on the page: dropping it takes the widget away.
+pub struct Mounted(#[allow(dead_code)] Box<dyn std::any::Any>);
+
+/// Mounts a widget with `config` into `host`'s shadow root (made if missing).
+pub fn mount_config(config: WidgetConfig, host: &Element) -> Result<Mounted, JsValue> {
     let root = match host.shadow_root() {
         Some(existing) => existing,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -143,12 +153,11 @@ pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
         None => None,
     };
     root.append_child(&container)?;
-    leptos::mount::mount_to(
+    let handle = leptos::mount::mount_to(
         container,
         move || leptos::view! { <App config=config handoff=handoff /> },
-    )
-    .forget();
-    Ok(())
+    );
+    Ok(Mounted(Box::new(handle)))
 }
 
 /// What this widget would draw first, in the terms of the server's first paint.

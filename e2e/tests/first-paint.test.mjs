@@ -83,18 +83,16 @@ test("the first paint shows the thread before the widget, which takes its place 
 
 test("the first paint and the thread page arrive compressed, in the encoding Chromium asked for", async () => {
   const page = await browser.newPage();
-  const seen = {};
-  page.on("response", async (response) => {
-    const url = new URL(response.url());
-    if (url.pathname === "/api/v1/first-paint" || url.pathname === "/api/v1/comments") {
-      seen[url.pathname] = { accept: (await response.request().allHeaders())["accept-encoding"] ?? "",
-        headers: await response.allHeaders() };
-    }
-  });
+  const paths = ["/api/v1/first-paint", "/api/v1/comments"];
+  // Waited for, not gathered in a handler: a handler's own awaits could finish after the form
+  // shows, and the check would find nothing yet.
+  const answers = paths.map((path) =>
+    page.waitForResponse((r) => new URL(r.url()).pathname === path, { timeout: 30_000 })
+      .then(async (response) => ({ path, accept: (await response.request().allHeaders())["accept-encoding"] ?? "",
+        headers: await response.allHeaders() })));
   await page.goto(`${blog.origin}/post`);
   await page.locator("div.palabre form.reply-form").waitFor();
-  for (const path of ["/api/v1/first-paint", "/api/v1/comments"]) {
-    const { accept, headers } = seen[path] ?? assert.fail(`no answer for ${path}`);
+  for (const { path, accept, headers } of await Promise.all(answers)) {
     const expected = /\bbr\b/.test(accept) ? "br" : "gzip";
     assert.match(accept, /gzip/, `${path}: Accept-Encoding ${accept}`);
     assert.equal(headers["content-encoding"], expected, `${path}: ${JSON.stringify(headers)}`);

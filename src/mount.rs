@@ -119,15 +119,16 @@ fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsVal
 #[wasm_bindgen]
 pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
     // The loader's widgets live as long as their page.
-    std::mem::forget(mount_config(read_config(script), host)?);
+    mount_config(read_config(script), host)?.forget();
     Ok(())
 }
 
-/// A widget on the page: dropping it takes the widget away.
-pub struct Mounted(#[allow(dead_code)] Box<dyn std::any::Any>);
-
-/// Mounts a widget with `config` into `host`'s shadow root (made if missing).
-pub fn mount_config(config: WidgetConfig, host: &Element) -> Result<Mounted, JsValue> {
+/// Mounts a widget with `config` into `host`'s shadow root (made if missing); dropping the
+/// handle takes the widget away.
+pub fn mount_config(
+    config: WidgetConfig,
+    host: &Element,
+) -> Result<leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable + use<>>, JsValue> {
     let root = match host.shadow_root() {
         Some(existing) => existing,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -153,11 +154,10 @@ pub fn mount_config(config: WidgetConfig, host: &Element) -> Result<Mounted, JsV
         None => None,
     };
     root.append_child(&container)?;
-    let handle = leptos::mount::mount_to(
+    Ok(leptos::mount::mount_to(
         container,
         move || leptos::view! { <App config=config handoff=handoff /> },
-    );
-    Ok(Mounted(Box::new(handle)))
+    ))
 }
 
 /// What this widget would draw first, in the terms of the server's first paint.

@@ -4,7 +4,7 @@
 //! and falls back to its default); the widget draws in a shadow root of its own, as on a blog.
 
 use crate::config;
-use crate::mount::{Mounted, mount_config, page_context};
+use crate::mount::{mount_config, page_context};
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -72,7 +72,7 @@ pub fn Palabre(
     }
     let host = NodeRef::<Div>::new();
     // Dropped with this component, which takes the widget off the page.
-    let mounted = StoredValue::new_local(None::<Mounted>);
+    let mounted = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
     let config = StoredValue::new_local(Some(config));
     Effect::new(move || {
         let (Some(el), Some(config)) =
@@ -81,7 +81,7 @@ pub fn Palabre(
             return;
         };
         match mount_config(config, &el) {
-            Ok(widget) => mounted.set_value(Some(widget)),
+            Ok(widget) => mounted.set_value(Some(Box::new(widget))),
             Err(e) => web_sys::console::error_2(&"Palabre: the widget could not mount".into(), &e),
         }
     });

@@ -19,9 +19,8 @@ fn document() -> Document {
         .expect("the widget runs in a page")
 }
 
-/// What the page says about itself, for the attributes' defaults; `script`, the loader's tag
-/// when there is one, is where the endpoint defaults to.
-pub(crate) fn page_context(script: Option<&Element>) -> PageContext {
+/// What the page says about itself, for the attributes' defaults.
+fn page_context(script: Option<&Element>) -> PageContext {
     let doc = document();
     let window = web_sys::window().expect("window");
     let location = window.location();
@@ -75,10 +74,20 @@ pub fn origin_of(url: &str) -> String {
 
 /// Reads the configuration from `script`'s `data-*` attributes (warning about bad values).
 pub fn read_config(script: &Element) -> WidgetConfig {
-    let (config, warnings) = config::parse(
+    configure(
         |name| script.get_attribute(&format!("data-{name}")),
-        &page_context(Some(script)),
-    );
+        Some(script),
+    )
+}
+
+/// The configuration `get` gives (an attribute's value by its name without `data-`), the
+/// page's defaults filled in; bad values warn in the console. `script`, the loader's tag when
+/// there is one, is where the endpoint defaults to.
+pub(crate) fn configure(
+    get: impl Fn(&str) -> Option<String>,
+    script: Option<&Element>,
+) -> WidgetConfig {
+    let (config, warnings) = config::parse(get, &page_context(script));
     for w in warnings {
         web_sys::console::warn_1(&w.into());
     }

@@ -50,7 +50,7 @@ impl Application {
         let notifier = Notifier::start(&settings.notify).context("setting up notifications")?;
         let mut services = Services::new(store, Keys::new(secret.as_bytes()), settings);
         services.notifier = notifier;
-        let mut state = AppState::with(services);
+        let mut state = AppState::new(services);
         state.widget = widget;
         let router = http::router(state.clone());
         Ok(Self {

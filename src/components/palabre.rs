@@ -3,8 +3,7 @@
 //! script tag's `data-*` attributes, read by the same rules (a bad value warns in the console
 //! and falls back to its default); the widget draws in a shadow root of its own, as on a blog.
 
-use crate::config;
-use crate::mount::{mount_config, page_context};
+use crate::mount::{configure, mount_config};
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -58,18 +57,15 @@ pub fn Palabre(
         ("votes", votes.map(|b| b.to_string())),
         ("css", css),
     ];
-    let (config, warnings) = config::parse(
+    let config = configure(
         |name| {
             attributes
                 .iter()
                 .find(|(n, _)| *n == name)
                 .and_then(|(_, v)| v.clone())
         },
-        &page_context(None),
+        None,
     );
-    for w in warnings {
-        web_sys::console::warn_1(&w.into());
-    }
     let host = NodeRef::<Div>::new();
     // Dropped with this component, which takes the widget off the page.
     let mounted = StoredValue::new_local(None::<Box<dyn std::any::Any>>);

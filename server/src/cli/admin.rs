@@ -3,7 +3,6 @@
 
 use super::AdminCommand;
 use crate::clock::now;
-use crate::config::Settings;
 use crate::http::admin::auth::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::store;
 use anyhow::{Context, bail};
@@ -18,10 +17,9 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             }
             let password = read_password()?;
             let hash = auth::hash_password(&password)?;
-            let url = database
-                .map(store::DatabaseUrl::from)
-                .unwrap_or_else(|| Settings::default().database);
-            let store = store::connect(&url).await.context("opening the database")?;
+            let store = store::connect(&super::database_url(database))
+                .await
+                .context("opening the database")?;
             store.set_admin_password(name, &hash, now()).await?;
             eprintln!("Password set for admin {name:?}. Sign in at /admin.");
             Ok(())

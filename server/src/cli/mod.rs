@@ -155,11 +155,11 @@ pub fn command() -> clap::Command {
 /// done.
 pub async fn run(matches: &clap::ArgMatches) -> anyhow::Result<()> {
     match Cli::from_arg_matches(matches)?.command {
-        Command::Serve(_) => {
+        Command::Serve(args) => {
             let serve_matches = matches
                 .subcommand_matches("serve")
                 .context("the serve command's arguments")?;
-            let settings = serve::settings(serve_matches)?;
+            let settings = serve::settings(*args, serve_matches)?;
             crate::logs::init_logs(LOG_FILTER, settings.log_format);
             serve::run(settings).await
         }
@@ -177,13 +177,17 @@ pub async fn run(matches: &clap::ArgMatches) -> anyhow::Result<()> {
     }
 }
 
+/// The database a command names, else the server's default.
+pub fn database_url(given: Option<String>) -> store::DatabaseUrl {
+    given
+        .map(store::DatabaseUrl::from)
+        .unwrap_or_else(|| Settings::default().database)
+}
+
 impl DatabaseArgs {
     /// The database named, else the server's default.
     pub fn url(&self) -> store::DatabaseUrl {
-        self.database
-            .clone()
-            .map(store::DatabaseUrl::from)
-            .unwrap_or_else(|| Settings::default().database)
+        database_url(self.database.clone())
     }
 
     /// What an offline command needs to run the rules: the store and the server's keys (the

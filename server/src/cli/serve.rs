@@ -22,16 +22,17 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The settings of `palabre serve`'s arguments: the file's, replaced by what the command line
-/// and the environment give, resolved.
-pub fn settings(matches: &clap::ArgMatches) -> anyhow::Result<Settings> {
-    let given = ServeArgs::from_arg_matches(matches)?;
-    let mut args = match &given.config {
-        Some(path) => read_file(path)?,
-        None => ServeArgs::default(),
+/// The settings `palabre serve` runs with: `given`, parsed from `matches`, over the file it
+/// names (only what was given, a flag or its variable, replaces the file's value), resolved.
+pub fn settings(given: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<Settings> {
+    let args = match &given.config {
+        None => given,
+        Some(path) => {
+            let mut file = read_file(path)?;
+            file.update_from_arg_matches(matches)?;
+            file
+        }
     };
-    // Only what was given (a flag or its variable) replaces the file's value.
-    args.update_from_arg_matches(matches)?;
     args.resolve()
 }
 
@@ -450,11 +451,10 @@ mod tests {
         let mut full = vec!["palabre", "serve"];
         full.extend_from_slice(args);
         let matches = crate::cli::command().try_get_matches_from(full)?;
-        settings(
-            matches
-                .subcommand_matches("serve")
-                .expect("the serve command"),
-        )
+        let serve = matches
+            .subcommand_matches("serve")
+            .expect("the serve command");
+        settings(ServeArgs::from_arg_matches(serve)?, serve)
     }
 
     #[test]

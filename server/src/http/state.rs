@@ -4,12 +4,9 @@
 use super::cache::ResponseCache;
 use super::metrics::{Gauges, Metrics};
 use super::widget_bundle::WidgetBundle;
-use crate::config::Settings;
-use crate::crypto::Keys;
 use crate::live::LiveHub;
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::services::Services;
-use crate::store::Store;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -44,12 +41,8 @@ impl AppState {
         }
     }
 
-    pub fn new(store: Arc<dyn Store>, keys: Keys, settings: Settings) -> Self {
-        Self::with(Services::new(store, keys, settings))
-    }
-
     /// The HTTP state around `services`, with no widget files.
-    pub fn with(services: Services) -> Self {
+    pub fn new(services: Services) -> Self {
         let settings = &services.settings;
         Self {
             widget: None,

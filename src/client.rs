@@ -2,7 +2,7 @@
 //! [`ApiError`] that says what the reader can do about it (retry, fix a field, wait).
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use palabre_api::i18n::{Lang, Msg, error_message, t};
+use palabre_api::i18n::{Lang, Msg, Words};
 use palabre_api::{
     Challenge, Comment, CreatedComment, DeleteResult, EditComment, ErrorBody, ErrorCode,
     NewComment, PreviewRequest, PreviewResponse, ServerConfig, SortOrder, ThreadPage, VoteCounts,
@@ -44,10 +44,10 @@ impl ApiError {
 
     /// What went wrong, in the reader's words: the server's reason when it gave one, else
     /// `offline` (no answer, or one that cannot be read, such as a proxy's error page).
-    pub fn words(&self, lang: Lang, offline: Msg) -> &'static str {
+    pub fn words(&self, words: Words, offline: Msg) -> &'static str {
         match self.code() {
-            Some(code) => error_message(lang, code),
-            None => t(lang, offline),
+            Some(code) => words.error(code),
+            None => words.get(offline),
         }
     }
 
@@ -110,6 +110,32 @@ impl ApiClient {
             }),
             None => Err(ApiError::BadResponse(status)),
         }
+    }
+
+    /// The widget's words in a language other than English (`/api/v1/words/{lang}`), read
+    /// from the browser's parse field by field: serde's derive for this one type would cost
+    /// the wasm more than the words' own code.
+    pub async fn words(&self, lang: Lang) -> Option<Words> {
+        // The key set's version in the address: a browser's cached words from a widget of
+        // another release are not taken for these.
+        let url = self.url("/api/v1/words/") + lang.tag() + "?v=" + &Msg::VERSION.to_string();
+        // The browser's fetch as it is: gloo's request builder, inlined here, costs more.
+        let response = web_sys::window()?.fetch_with_str(&url);
+        let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(response)
+            .await
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        if !response.ok() {
+            return None;
+        }
+        let list = wasm_bindgen_futures::JsFuture::from(response.json().ok()?)
+            .await
+            .ok()?;
+        let field = |name: &str| js_sys::Reflect::get(&list, &name.into()).ok();
+        let words: js_sys::Array = field("words")?.dyn_into().ok()?;
+        let words = words.iter().map(|w| w.as_string()).collect::<Option<_>>()?;
+        Words::fetched(lang, field("version")?.as_f64()? as u32, words)
     }
 
     pub async fn config(&self) -> Result<ServerConfig, ApiError> {
@@ -248,18 +274,18 @@ mod tests {
 
     #[test]
     fn errors_read_as_the_servers_reason_else_the_fallback() {
-        let lang = Lang::En;
+        let words = Words::english();
         assert_eq!(
-            refused(ErrorCode::BodyTooLong).words(lang, Msg::Unreachable),
-            error_message(lang, ErrorCode::BodyTooLong)
+            refused(ErrorCode::BodyTooLong).words(words, Msg::Unreachable),
+            words.error(ErrorCode::BodyTooLong)
         );
         assert_eq!(
-            ApiError::Unreachable.words(lang, Msg::PostFailedOffline),
-            t(lang, Msg::PostFailedOffline)
+            ApiError::Unreachable.words(words, Msg::PostFailedOffline),
+            words.get(Msg::PostFailedOffline)
         );
         assert_eq!(
-            ApiError::BadResponse(502).words(lang, Msg::Unreachable),
-            t(lang, Msg::Unreachable)
+            ApiError::BadResponse(502).words(words, Msg::Unreachable),
+            words.get(Msg::Unreachable)
         );
         assert!(ApiError::BadResponse(502).is_server_failure());
         assert!(refused(ErrorCode::Internal).is_server_failure());

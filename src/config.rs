@@ -112,7 +112,15 @@ pub fn parse(
     let lang = match given("lang") {
         Some(l) => match Lang::from_tag(&l) {
             Some(lang) => lang,
-            None if looks_like_lang_tag(&l) => Lang::En,
+            // A language we don't speak (yet): English, said once in the console.
+            None if looks_like_lang_tag(&l) => {
+                warn(
+                    "lang",
+                    &l,
+                    "English (Palabre speaks en, fr, de, es, it, pt, nl, pl, ar)",
+                );
+                Lang::En
+            }
             None => {
                 warn("lang", &l, "the page's language");
                 negotiate_lang(page)
@@ -230,7 +238,7 @@ mod tests {
             location: "/2026/11/post".into(),
             document_title: "My post".into(),
             page_lang: None,
-            browser_langs: vec!["de-DE".into(), "fr-FR".into()],
+            browser_langs: vec!["ja-JP".into(), "fr-FR".into()],
         }
     }
 
@@ -342,10 +350,14 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_languages_fall_back_to_english_quietly() {
-        let (c, warnings) = parse_with(&[("lang", "de-AT")], &page());
+    fn unsupported_languages_fall_back_to_english_with_a_warning() {
+        let (c, warnings) = parse_with(&[("lang", "ja-JP")], &page());
         assert_eq!(c.lang, Lang::En);
-        assert!(warnings.is_empty());
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("data-lang=\"ja-JP\""), "{warnings:?}");
+        assert!(warnings[0].contains("en, fr, de, es, it, pt, nl, pl, ar"));
+        let (c, _) = parse_with(&[("lang", "pl")], &page());
+        assert_eq!(c.lang, Lang::Pl);
         let (c, _) = parse_with(&[("lang", "FR_ca")], &page());
         assert_eq!(c.lang, Lang::Fr);
     }

@@ -2,7 +2,7 @@
 
 use crate::client::ApiClient;
 use crate::config::WidgetConfig;
-use crate::i18n::{self, Lang, Msg};
+use crate::i18n::{Lang, Msg, Words};
 use crate::storage::{OwnComment, Store};
 use crate::thread_state::ThreadState;
 use leptos::prelude::*;
@@ -37,10 +37,12 @@ pub struct Ctx {
     pub announcement: RwSignal<String>,
     /// Milliseconds since the epoch, refreshed every minute for relative times.
     pub now: RwSignal<i64>,
+    /// The words of the widget's language (see `language`).
+    pub words: Words,
 }
 
 impl Ctx {
-    pub fn new(config: WidgetConfig, own: BTreeMap<i64, OwnComment>) -> Self {
+    pub fn new(config: WidgetConfig, words: Words, own: BTreeMap<i64, OwnComment>) -> Self {
         let (thread, write_thread) = signal(ThreadState::new(config.sort));
         let replying_to = RwSignal::new(None);
         Ctx {
@@ -56,6 +58,7 @@ impl Ctx {
             replying: StoredValue::new(Selector::new(move || replying_to.get())),
             announcement: RwSignal::new(String::new()),
             now: RwSignal::new(now_ms()),
+            words,
         }
     }
 
@@ -63,8 +66,12 @@ impl Ctx {
         self.config.with_value(|c| c.lang)
     }
 
+    pub fn words(&self) -> Words {
+        self.words
+    }
+
     pub fn t(&self, msg: Msg) -> &'static str {
-        i18n::t(self.lang(), msg)
+        self.words().get(msg)
     }
 
     pub fn client(&self) -> ApiClient {

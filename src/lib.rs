@@ -12,6 +12,7 @@ pub mod context;
 pub mod exact_time;
 pub mod handoff;
 pub mod json;
+pub mod language;
 pub mod mount;
 pub mod proof_of_work;
 pub mod storage;

@@ -2,16 +2,22 @@
 //! host element so the page's CSS can't reach in (nor ours out), inject our CSS there, mount,
 //! and take over from the server's first paint if the loader showed one.
 
+use crate::client::ApiClient;
 use crate::components::App;
 use crate::config::{self, PageContext, WidgetConfig};
 use crate::handoff::Handoff;
+use crate::i18n::{Lang, Words};
+use leptos::mount::UnmountHandle;
+use leptos::tachys::view::Mountable;
 use palabre_api::first_paint::FirstPaint;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
-/// The widget's stylesheet, compiled in.
-pub const CSS: &str = include_str!("../style/widget.css");
+/// The widget's stylesheet, compiled in (minified by build.rs).
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 
 fn document() -> Document {
     web_sys::window()
@@ -132,12 +138,26 @@ pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Mounts a widget with `config` into `host`'s shadow root (made if missing); dropping the
-/// handle takes the widget away.
+/// A widget on the page, or about to be (waiting for its words): dropping it takes the widget
+/// away, or stops it from coming.
+pub struct Mounted<M: Mountable> {
+    _widget: Rc<RefCell<Option<UnmountHandle<M>>>>,
+}
+
+impl<M: Mountable> Mounted<M> {
+    /// Leaves the widget on the page for the page's life.
+    pub fn forget(self) {
+        std::mem::forget(self);
+    }
+}
+
+/// Mounts a widget with `config` into `host`'s shadow root (made if missing). A language other
+/// than English mounts once its words have come from the server (the loader asked for the
+/// thread's first page meanwhile).
 pub fn mount_config(
     config: WidgetConfig,
     host: &Element,
-) -> Result<leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable + use<>>, JsValue> {
+) -> Result<Mounted<impl Mountable + use<>>, JsValue> {
     let root = match host.shadow_root() {
         Some(existing) => existing,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -163,10 +183,35 @@ pub fn mount_config(
         None => None,
     };
     root.append_child(&container)?;
-    Ok(leptos::mount::mount_to(
+    let slot = Rc::new(RefCell::new(None));
+    if config.lang == Lang::En {
+        *slot.borrow_mut() = Some(mount_app(container, config, Words::english(), handoff));
+    } else {
+        let place = Rc::downgrade(&slot);
+        let client = ApiClient::new(&config.endpoint);
+        wasm_bindgen_futures::spawn_local(async move {
+            let words = crate::language::words_for(&client, config.lang).await;
+            // Not if the widget was taken away meanwhile.
+            if let Some(place) = place.upgrade() {
+                *place.borrow_mut() = Some(mount_app(container, config, words, handoff));
+            }
+        });
+    }
+    Ok(Mounted { _widget: slot })
+}
+
+/// The widget's view in `container`. Not inlined: its code is large, and it has two callers.
+#[inline(never)]
+fn mount_app(
+    container: HtmlElement,
+    config: WidgetConfig,
+    words: Words,
+    handoff: Option<Handoff>,
+) -> UnmountHandle<impl Mountable + use<>> {
+    leptos::mount::mount_to(
         container,
-        move || leptos::view! { <App config=config handoff=handoff /> },
-    ))
+        move || leptos::view! { <App config=config words=words handoff=handoff /> },
+    )
 }
 
 /// What this widget would draw first, in the terms of the server's first paint.

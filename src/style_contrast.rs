@@ -1,8 +1,10 @@
 //! The default colours of style/widget.css meet WCAG AA (4.5:1 for text) in both themes.
 //! Parsed from the stylesheet itself, so a colour change that breaks contrast fails here.
 
-use crate::mount::CSS;
 use std::collections::HashMap;
+
+/// The stylesheet as written (the wasm holds it minified, same values: build.rs).
+const CSS: &str = include_str!("../style/widget.css");
 
 /// `--_name: var(--palabre-x, #rrggbb)` declarations of the CSS block starting at `selector`.
 fn palette(selector: &str) -> HashMap<String, (f64, f64, f64)> {
@@ -107,4 +109,32 @@ fn auto_is_light_or_dark_by_the_page() {
         names += 1;
     }
     assert_eq!(names, light.len(), "every colour has its auto pair");
+}
+
+/// What the wasm holds (build.rs) is the stylesheet without its comments and indentation:
+/// every rule of the source is there, and no comment.
+#[test]
+fn the_compiled_stylesheet_is_the_source_minified() {
+    let compiled: std::collections::HashSet<&str> = crate::mount::CSS.lines().collect();
+    assert!(!crate::mount::CSS.contains("/*"));
+    let mut source = CSS;
+    let mut uncommented = String::new();
+    while let Some(start) = source.find("/*") {
+        uncommented.push_str(&source[..start]);
+        let end = source[start..].find("*/").expect("comments end") + start + 2;
+        source = &source[end..];
+    }
+    uncommented.push_str(source);
+    let lines: Vec<&str> = uncommented
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(lines.len() > 100);
+    for line in lines {
+        assert!(
+            compiled.contains(line),
+            "{line:?} missing from the compiled stylesheet"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 export function install_mock() {
   if (window.__palabreMock) return;
   const m = { threads: {}, locked: {}, nextId: 1, fail: null, requests: [], held: {}, spent: new Set(),
-    challenges: 0, moderation: "none" };
+    challenges: 0, moderation: "none", words: {} };
   window.__palabreMock = m;
   const json = (status, body) =>
     new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -23,6 +23,10 @@ export function install_mock() {
     if (req.method === "GET" && path === "/api/v1/config") {
       return json(200, { require_author: false, require_email: false, edit_window_secs: 900,
         max_body_length: 1000, max_depth: 5, moderation: "none", max_page_size: 200, feeds: true });
+    }
+    if (req.method === "GET" && path.startsWith("/api/v1/words/")) {
+      const words = m.words[path.slice("/api/v1/words/".length)];
+      return words ? json(200, JSON.parse(words)) : err(400, "invalid_parameter", "lang");
     }
     if (req.method === "GET" && path === "/api/v1/comments") {
       const key = url.searchParams.get("thread");
@@ -113,6 +117,11 @@ async function solves({ challenge, counter }) {
 }
 
 // The JSON of the last comment posted, with its proof of work removed.
+// One language's words as the server sends them (`/api/v1/words/{lang}`).
+export function set_words(lang, list_json) {
+  window.__palabreMock.words[lang] = list_json;
+}
+
 export function last_post() {
   const { pow, ...rest } = window.__palabreMock.lastPost || {};
   return JSON.stringify(rest);

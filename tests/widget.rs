@@ -932,6 +932,7 @@ fn drawing(section: &Element) -> Vec<String> {
             "href",
             "datetime",
             "title",
+            "dir",
         ] {
             if let Some(v) = el.get_attribute(attr) {
                 line.push_str(&format!(" {attr}={v:?}"));
@@ -968,7 +969,7 @@ fn drawing(section: &Element) -> Vec<String> {
 async fn draws_what_the_first_paint_draws() {
     const GOLDEN: &str = include_str!("fixtures/first-paint-matrix.html");
     let cases: Vec<&str> = GOLDEN.split("<!-- case ").skip(1).collect();
-    assert_eq!(cases.len(), 6, "the matrix's cases");
+    assert_eq!(cases.len(), 7, "the matrix's cases");
     for case in cases {
         let (head, rest) = case.split_once(" -->\n").unwrap();
         let mut words = head.split_whitespace();
@@ -993,5 +994,103 @@ async fn draws_what_the_first_paint_draws() {
         .await;
         let widget = find(&root, "section.palabre").unwrap();
         assert_eq!(drawing(&widget), drawing(&painted), "case {name}");
+        for attr in ["lang", "dir", "aria-label"] {
+            assert_eq!(
+                widget.get_attribute(attr),
+                painted.get_attribute(attr),
+                "case {name}: {attr}"
+            );
+        }
     }
+}
+
+/// The direction an element is laid out in, as the browser computed it.
+fn direction(el: &Element) -> String {
+    web_sys::window()
+        .unwrap()
+        .get_computed_style(el)
+        .unwrap()
+        .unwrap()
+        .get_property_value("direction")
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn another_language_comes_from_the_server_with_its_plural_rules() {
+    install_mock();
+    seed(
+        "/polski",
+        &format!(
+            "[{},{},{}]",
+            comment_json(1201, None, "a"),
+            comment_json(1202, None, "b"),
+            comment_json(1203, None, "c")
+        ),
+    );
+    let before = request_count("/api/v1/words/pl");
+    let (_host, root) = mount_widget(&[("thread", "/polski"), ("lang", "pl-PL")]);
+    until("the Polish count", || text(&root).contains("3 komentarze")).await;
+    assert!(text(&root).contains("Dodaj komentarz"), "the form's title");
+    assert!(!text(&root).contains("Leave a comment"), "no English left");
+    let section = find(&root, "section.palabre").unwrap();
+    assert_eq!(section.get_attribute("lang").as_deref(), Some("pl"));
+    assert_eq!(section.get_attribute("dir").as_deref(), Some("ltr"));
+    assert_eq!(request_count("/api/v1/words/pl"), before + 1);
+}
+
+#[wasm_bindgen_test]
+async fn right_to_left_text_and_languages_lay_out_right_to_left() {
+    install_mock();
+    let arabic = "مرحبا بالعالم، هذا تعليق";
+    seed(
+        "/rtl",
+        &format!(
+            "[{},{}]",
+            comment_json(1301, None, arabic),
+            comment_json(1302, None, "plain English")
+        ),
+    );
+    // In an English widget, an Arabic comment still reads right to left, an English one not.
+    let (_host, root) = mount_widget(&[("thread", "/rtl"), ("lang", "en")]);
+    until("the comments", || all(&root, "li.comment").len() == 2).await;
+    let section = find(&root, "section.palabre").unwrap();
+    assert_eq!(direction(&section), "ltr");
+    let body = |id| find(&root, &format!("li[data-id='{id}'] .body")).unwrap();
+    assert_eq!(direction(&body(1301)), "rtl");
+    assert_eq!(direction(&body(1302)), "ltr");
+
+    // In Arabic, the whole widget does.
+    let (_host, root) = mount_widget(&[("thread", "/rtl"), ("lang", "ar")]);
+    until("the Arabic widget", || text(&root).contains("اترك تعليقًا")).await;
+    let section = find(&root, "section.palabre").unwrap();
+    assert_eq!(section.get_attribute("dir").as_deref(), Some("rtl"));
+    assert_eq!(direction(&section), "rtl");
+    let form = find(&root, "form.reply-form").unwrap();
+    assert_eq!(direction(&form), "rtl");
+    let body = find(&root, "li[data-id='1302'] .body").unwrap();
+    assert_eq!(direction(&body), "ltr", "English text stays left to right");
+    assert!(
+        text(&root).contains("تعليقان"),
+        "the dual form: two comments"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn words_the_server_cannot_give_leave_the_widget_in_english() {
+    install_mock();
+    // A server of another version: its words are for other keys.
+    let mut list = palabre_widget::i18n::Words::builtin(palabre_widget::i18n::Lang::It).to_list();
+    list.version ^= 1;
+    set_words("it", &palabre_widget::json::to_string(&list).unwrap());
+    let (script, host) = script_and_host(&[("thread", "/italiano"), ("lang", "it")]);
+    mount(&script, &host).unwrap();
+    let root = host.shadow_root().unwrap();
+    until("the English widget", || {
+        text(&root).contains("Leave a comment")
+    })
+    .await;
+    let section = find(&root, "section.palabre").unwrap();
+    assert_eq!(section.get_attribute("lang").as_deref(), Some("en"));
+    assert_eq!(request_count("/api/v1/words/it"), 1);
+    install_mock(); // the right words again, for any later test
 }

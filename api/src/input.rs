@@ -421,10 +421,14 @@ mod tests {
         let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(count_labels_lang(None), Ok(None));
         assert_eq!(
-            count_labels_lang(Some(&tags(&["de", "fr-CA"]))),
+            count_labels_lang(Some(&tags(&["ja", "fr-CA"]))),
             Ok(Some(Lang::Fr))
         );
-        assert_eq!(count_labels_lang(Some(&tags(&["de"]))), Ok(Some(Lang::En)));
+        assert_eq!(count_labels_lang(Some(&tags(&["ja"]))), Ok(Some(Lang::En)));
+        assert_eq!(
+            count_labels_lang(Some(&tags(&["pl-PL"]))),
+            Ok(Some(Lang::Pl))
+        );
         assert_eq!(count_labels_lang(Some(&[])), Ok(Some(Lang::En)));
         assert_eq!(
             code(count_labels_lang(Some(&tags(&["fr"; 17])))),

@@ -13,7 +13,8 @@ before(async () => {
   blog = await startBlog(pages);
   server = await startServer({ blogOrigin: blog.origin, args: ["--pow-difficulty", "0"] });
   pages["/post"] = article(server.url, { thread: "/post", attrs: 'data-max-depth="1"' });
-  pages["/german"] = article(server.url, { thread: "/post", lang: "de" });
+  pages["/japanese"] = article(server.url, { thread: "/post", lang: "ja" });
+  pages["/deutsch"] = article(server.url, { thread: "/post", lang: "de" });
   const first = await seedComment(server.url, { thread: "/post", author: "Ana <i>", website: "https://ana.example/?a=1&b=2",
     body: "Hello **there**: `code` and\n\n> a quote" });
   const reply = await seedComment(server.url, { thread: "/post", parent: first.comment.id, body: "Une réponse 🥞" });
@@ -101,12 +102,33 @@ test("the first paint and the thread page arrive compressed, in the encoding Chr
   await page.close();
 });
 
+test("a page in another language gets a first paint and a widget in it, with the server's words", async () => {
+  const page = await browser.newPage();
+  const words = [];
+  page.on("request", (r) => { if (r.url().includes("/api/v1/words/")) words.push(r.url()); });
+  let release;
+  const wasmHeld = new Promise((r) => (release = r));
+  await page.route("**/*.wasm", async (route) => { await wasmHeld; await route.continue(); });
+  await page.goto(`${blog.origin}/deutsch`);
+  const painted = page.locator("div.palabre [data-first-paint]");
+  await painted.locator("h2.count").waitFor();
+  assert.equal(await painted.locator("h2.count").textContent(), "7 Kommentare");
+  release();
+  await page.locator("div.palabre form.reply-form").waitFor();
+  // The first paint was kept (drawn for this very widget) and replaced, in German throughout.
+  assert.equal(await page.locator("div.palabre [data-first-paint]").count(), 0);
+  assert.equal(await page.locator("div.palabre h2.count").textContent(), "7 Kommentare");
+  assert.equal(await page.locator("div.palabre form.reply-form:not(.inline) h3.form-title").textContent(), "Kommentar schreiben");
+  assert.deepEqual(words.map((u) => new URL(u).pathname), ["/api/v1/words/de"]);
+  await page.close();
+});
+
 test("a widget that would draw something else drops the first paint and draws its own", async () => {
-  // German is not one of the widget's languages: the loader asks for "de" (English), the
+  // Japanese is not one of the widget's languages: the loader asks for "ja" (English), the
   // widget goes by the browser's French.
   const context = await browser.newContext({ locale: "fr-FR" });
   const page = await context.newPage();
-  await page.goto(`${blog.origin}/german`);
+  await page.goto(`${blog.origin}/japanese`);
   await page.locator("div.palabre form.reply-form").waitFor();
   assert.equal(await page.locator("div.palabre [data-first-paint]").count(), 0);
   assert.equal(await page.locator("div.palabre h2.count").textContent(), "7 commentaires");

@@ -17,6 +17,7 @@ before(async () => {
   <li>Soupe: <span id="soup" data-palabre-count="/soupe">…</span></li>
   <li>Bread: <span id="bread" data-palabre-count="/bread" data-lang="en">…</span></li>
   <li>Kuchen: <span id="cake" data-palabre-count="/kuchen" data-lang="de">…</span></li>
+  <li>Ramen: <span id="ramen" data-palabre-count="/ramen" data-lang="ja">…</span></li>
   <li>Soupe again: <span id="soup-again" data-palabre-count=" /soupe ">…</span></li>
   <li>No key: <span id="none" data-palabre-count="">…</span></li>
 </ul>
@@ -44,14 +45,15 @@ test("an index page fills its count badges without the widget's code", async () 
   page.on("request", (r) => requested.push(r.url()));
   await page.goto(`${blog.origin}/index`);
   const text = (selector) => page.locator(selector).textContent();
-  await page.waitForFunction(() => ["soup", "bread", "cake", "soup-again"]
+  await page.waitForFunction(() => ["soup", "bread", "cake", "ramen", "soup-again"]
     .every((id) => document.getElementById(id).textContent !== "…"));
   await page.waitForFunction(() => document.querySelector('[data-palabre-count="/many/200"]').textContent !== "…");
 
   assert.equal(await text("#soup"), "2 commentaires", "the page's language");
   assert.equal(await text("#soup-again"), "2 commentaires", "the key is trimmed");
   assert.equal(await text("#bread"), "1 comment", "the badge's own language");
-  assert.equal(await text("#cake"), "Aucun commentaire", "a language the server lacks: the page's");
+  assert.equal(await text("#cake"), "Keine Kommentare", "German, with its own words");
+  assert.equal(await text("#ramen"), "Aucun commentaire", "a language the server lacks: the page's");
   assert.equal(await text("#none"), "…", "no key, left alone");
   assert.equal(await text('[data-palabre-count="/many/0"]'), "Aucun commentaire");
   assert.equal(await text('[data-palabre-count="/many/200"]'), "1 commentaire");
@@ -59,7 +61,7 @@ test("an index page fills its count badges without the widget's code", async () 
   const counts = requested.filter((u) => u.endsWith("/api/v1/counts"));
   // The page's language: 2 soups and 201 more keys (200 per request), then one request each
   // for the badges with their own language.
-  assert.equal(counts.length, 4, counts.join("\n"));
+  assert.equal(counts.length, 5, counts.join("\n"));
   const widgetCode = requested.filter((u) => /palabre-widget/.test(u) || u.endsWith(".wasm"));
   assert.deepEqual(widgetCode, [], "no widget code on an index page");
   assert.ok(requested.some((u) => /\/embed\/palabre-count\.[0-9a-f]{10}\.js$/.test(u)), requested.join("\n"));

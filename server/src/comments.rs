@@ -9,7 +9,7 @@ use crate::services::Services;
 use crate::spam;
 use crate::store::CommentRecord;
 use crate::store::{Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, StoreError};
-use palabre_api::i18n::{Lang, comment_count};
+use palabre_api::i18n::{Lang, Words};
 use palabre_api::{
     Comment, CommentBody, CommentRules, CommentStatus, CountsResponse, CreatedComment,
     DeleteResult, ErrorCode, ModerationMode, NewComment, PreviewResponse, ServerConfig, SortOrder,
@@ -356,7 +356,7 @@ pub async fn counts(
     let labels = lang.map(|lang| {
         counts
             .iter()
-            .map(|(k, n)| (k.clone(), comment_count(lang, *n)))
+            .map(|(k, n)| (k.clone(), Words::builtin(lang).comment_count(*n)))
             .collect()
     });
     Ok(CountsResponse { counts, labels })

@@ -36,6 +36,9 @@ pub struct Settings {
     pub require_author: bool,
     pub require_email: bool,
     pub moderation: ModerationMode,
+    /// The language of the emails and feeds, and of the admin pages for a browser that asks
+    /// for none Palabre speaks.
+    pub language: palabre_api::i18n::Lang,
     pub client_ip_header: Option<axum::http::HeaderName>,
     pub widget_dir: Option<PathBuf>,
     /// `scheme://host[:port][/path]`, no trailing slash.
@@ -172,6 +175,7 @@ impl Default for Settings {
             require_author: false,
             require_email: false,
             moderation: ModerationMode::None,
+            language: palabre_api::i18n::Lang::En,
             client_ip_header: None,
             widget_dir: None,
             public_url: None,

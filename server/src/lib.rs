@@ -3,7 +3,7 @@
 //!
 //! Modules depend downward only, in this order (each may use those listed before it; the test
 //! `module_graph` in `tests/api` checks it):
-//! foundations (`clock`, `crypto`, `render`, `rate_limit`, `logs`), `store`, `config`, `error`,
+//! foundations (`clock`, `crypto`, `render`, `rate_limit`, `logs`, `words`), `store`, `config`, `error`,
 //! `outbox`, `services`; the rules (`spam`, `notify`, `comments`, `moderation`, `readers`,
 //! `live`, `backup`, `import`); the HTTP edge (`http`); `startup`; the command line (`cli`).
 
@@ -28,3 +28,4 @@ pub mod services;
 pub mod spam;
 pub mod startup;
 pub mod store;
+pub mod words;

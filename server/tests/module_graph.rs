@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "render",
     "rate_limit",
     "logs",
+    "words",
     // Storage, then what the server is configured with.
     "store",
     "config",

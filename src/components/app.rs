@@ -5,7 +5,7 @@ use crate::client::ApiError;
 use crate::config::WidgetConfig;
 use crate::context::{Ctx, now_ms};
 use crate::handoff::Handoff;
-use crate::i18n::Msg;
+use crate::i18n::{Msg, Words};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
@@ -29,10 +29,10 @@ enum Load {
     },
 }
 
-/// One widget: the thread of `config.thread` and its forms. `handoff` takes the place of the
-/// server's first paint once the first page is drawn (see `mount`).
+/// One widget: the thread of `config.thread` and its forms, worded with `words`. `handoff`
+/// takes the place of the server's first paint once the first page is drawn (see `mount`).
 #[component]
-pub fn App(config: WidgetConfig, handoff: Option<Handoff>) -> impl IntoView {
+pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl IntoView {
     let handoff = StoredValue::new_local(handoff);
     // All at once when a first paint is showing: the reader already sees the page, and the
     // swap waits for the whole of it.
@@ -43,7 +43,7 @@ pub fn App(config: WidgetConfig, handoff: Option<Handoff>) -> impl IntoView {
         }
     };
     let own = crate::storage::Store::browser().own_comments(&config.endpoint, now_ms(), i64::MAX);
-    let ctx = Ctx::new(config, own);
+    let ctx = Ctx::new(config, words, own);
     provide_context(ctx);
     let load = RwSignal::new(Load::Loading);
     // How many top-level comments the list draws (see FIRST_DRAW_ROOTS).
@@ -187,9 +187,10 @@ pub fn App(config: WidgetConfig, handoff: Option<Handoff>) -> impl IntoView {
     view! {
         <section
             class="palabre"
-            lang=ctx.lang().tag()
+            lang=words.lang().tag()
+            dir=words.lang().dir()
             aria-label=ctx.t(Msg::Comments)
-            on:mouseover=move |ev| crate::exact_time::fill_title(&ev, ctx.lang())
+            on:mouseover=move |ev| crate::exact_time::fill_title(&ev, words.lang())
         >
             <ThreadHeader on_sort=on_sort />
             {body}

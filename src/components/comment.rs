@@ -3,7 +3,7 @@ use super::edit_form::EditForm;
 use super::reply_form::ReplyForm;
 use super::vote_buttons::VoteButtons;
 use crate::context::use_ctx;
-use crate::i18n::{Msg, relative_time};
+use crate::i18n::Msg;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
@@ -46,7 +46,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
         comment_memo.with(|c| c.as_ref().map_or(CommentStatus::Deleted, |c| c.status))
     });
     let status = move || status.get();
-    let lang = ctx.lang();
+    let words = ctx.words();
 
     let author = move || {
         let c = comment()?;
@@ -56,14 +56,14 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
             .unwrap_or_else(|| ctx.t(Msg::Anonymous).to_owned());
         Some(match c.website_link().map(str::to_owned) {
             Some(href) => view! {
-                <a class="author" href=href rel="nofollow ugc noopener" target="_blank">{name}</a>
+                <a class="author" dir="auto" href=href rel="nofollow ugc noopener" target="_blank">{name}</a>
             }
             .into_any(),
-            None => view! { <span class="author">{name}</span> }.into_any(),
+            None => view! { <span class="author" dir="auto">{name}</span> }.into_any(),
         })
     };
     let created_ms = initial.created.as_millis();
-    let time = move || relative_time(lang, ctx.now.get(), created_ms);
+    let time = move || words.relative_time(ctx.now.get(), created_ms);
     let edited = move || comment().and_then(|c| c.edited).is_some();
 
     let delete = move |_| {
@@ -79,7 +79,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                 }
                 Err(e) => {
                     confirming_delete.set(false);
-                    let text = e.words(lang, Msg::Unreachable);
+                    let text = e.words(words, Msg::Unreachable);
                     error.set(Some(text.to_owned()));
                 }
             }
@@ -92,7 +92,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
         _ => {
             let html = html.get().unwrap_or_default();
             // Sanitised by the server (ammonia allowlist): the only HTML the widget inserts.
-            view! { <div class="body" inner_html=html></div> }.into_any()
+            view! { <div class="body" dir="auto" inner_html=html></div> }.into_any()
         }
     };
 

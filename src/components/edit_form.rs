@@ -1,5 +1,5 @@
 use crate::context::use_ctx;
-use crate::i18n::{Msg, error_message};
+use crate::i18n::Msg;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentBody;
@@ -8,7 +8,7 @@ use palabre_api::CommentBody;
 #[component]
 pub fn EditForm(id: i64, editing: RwSignal<bool>) -> impl IntoView {
     let ctx = use_ctx();
-    let lang = ctx.lang();
+    let words = ctx.words();
     let body = RwSignal::new(ctx.owns_untracked(id).map(|o| o.body).unwrap_or_default());
     let error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
@@ -27,7 +27,7 @@ pub fn EditForm(id: i64, editing: RwSignal<bool>) -> impl IntoView {
         };
         let text = body.get_untracked();
         if let Err(e) = CommentBody::parse(&text, ctx.rules().max_body_length) {
-            error.set(Some(error_message(lang, e.code).to_owned()));
+            error.set(Some(words.error(e.code).to_owned()));
             return;
         }
         saving.set(true);
@@ -42,7 +42,7 @@ pub fn EditForm(id: i64, editing: RwSignal<bool>) -> impl IntoView {
                     editing.set(false);
                 }
                 Err(e) => {
-                    let text = e.words(lang, Msg::PostFailedOffline);
+                    let text = e.words(words, Msg::PostFailedOffline);
                     error.set(Some(text.to_owned()));
                 }
             }

@@ -19,7 +19,8 @@ pub fn Palabre(
     /// The thread's title, stored with its first comment [default: the document's title].
     #[prop(optional, into)]
     title: Option<String>,
-    /// `en` or `fr` [default: the page's `lang`, then the browser's languages].
+    /// `en`, `fr`, `de`, `es`, `it`, `pt`, `nl`, `pl` or `ar` [default: the page's `lang`,
+    /// then the browser's languages].
     #[prop(optional, into)]
     lang: Option<String>,
     /// `light`, `dark` or `auto` [default: `auto`].

@@ -1,5 +1,5 @@
 use crate::context::{now_ms, use_ctx};
-use crate::i18n::{Msg, error_message};
+use crate::i18n::Msg;
 use crate::proof_of_work::{self, HeldChallenge};
 use crate::storage::{Identity, OwnComment, draft_key};
 use leptos::prelude::*;
@@ -19,7 +19,7 @@ enum Sending {
 #[component]
 pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
     let ctx = use_ctx();
-    let lang = ctx.lang();
+    let words = ctx.words();
     let endpoint = ctx.endpoint();
     let (thread_key, title) = ctx
         .config
@@ -84,7 +84,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
             field_error.with(|e| {
                 e.as_ref()
                     .filter(|(f, _)| f == field)
-                    .map(|(_, code)| error_message(lang, *code))
+                    .map(|(_, code)| words.error(*code))
             })
         }
     };
@@ -174,7 +174,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                                 return;
                             }
                             _ if e.is_server_failure() => ctx.t(Msg::PostFailedServer).to_owned(),
-                            _ => e.words(lang, Msg::PostFailedOffline).to_owned(),
+                            _ => e.words(words, Msg::PostFailedOffline).to_owned(),
                         };
                         ctx.announce(message.clone());
                         sending.set(Sending::Failed(message));
@@ -195,7 +195,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
             let html = match ctx.client().preview(&text).await {
                 Ok(p) => p.html,
                 Err(e) => {
-                    let msg = e.words(lang, Msg::Unreachable);
+                    let msg = e.words(words, Msg::Unreachable);
                     format!("<p>{}</p>", escape(msg))
                 }
             };
@@ -328,7 +328,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 _ => None,
             }}
             {move || (field_error.with(|e| e.as_ref().is_some_and(|(f, _)| !["body", "author", "email", "website"].contains(&f.as_str()))))
-                .then(|| view! { <p class="error form-error" role="alert">{move || field_error.get().map(|(_, c)| error_message(lang, c))}</p> })}
+                .then(|| view! { <p class="error form-error" role="alert">{move || field_error.get().map(|(_, c)| words.error(c))}</p> })}
             <div class="buttons">
                 <button type="submit" class="primary" disabled=move || sending.get() == Sending::Posting>
                     {move || match sending.get() {

@@ -1,5 +1,5 @@
 use crate::context::use_ctx;
-use crate::i18n::{Msg, comment_count};
+use crate::i18n::Msg;
 use leptos::prelude::*;
 use palabre_api::SortOrder;
 
@@ -7,7 +7,7 @@ use palabre_api::SortOrder;
 #[component]
 pub fn ThreadHeader(on_sort: Callback<SortOrder>) -> impl IntoView {
     let ctx = use_ctx();
-    let count = move || comment_count(ctx.lang(), ctx.thread.with(|t| t.count));
+    let count = move || ctx.words().comment_count(ctx.thread.with(|t| t.count));
     let current = move || ctx.thread.with(|t| t.sort);
     let option = move |sort: SortOrder, msg: Msg| {
         view! {

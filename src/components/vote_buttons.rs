@@ -29,7 +29,7 @@ pub fn VoteButtons(id: i64) -> impl IntoView {
                     });
                 }
                 Err(e) => {
-                    ctx.announce(e.words(ctx.lang(), Msg::Unreachable));
+                    ctx.announce(e.words(ctx.words(), Msg::Unreachable));
                 }
             }
         });

@@ -5,7 +5,9 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/tests/mock_api.js")]
 extern "C" {
-    pub fn install_mock();
+    #[wasm_bindgen(js_name = install_mock)]
+    fn install_bare_mock();
+    pub fn set_words(lang: &str, list_json: &str);
     pub fn seed(thread: &str, comments_json: &str);
     /// A whole page as the server sends it (comments, locked), served for `thread`.
     pub fn seed_page(thread: &str, page_json: &str);
@@ -55,4 +57,13 @@ pub fn comment_json(id: i64, parent: Option<i64>, text: &str) -> String {
         r#"{{"id":{id},"parent":{},"author":"Author {id}","website":null,"avatar":"abcdef0123456789","html":"<p>{text}</p>","created":"2026-11-28T10:00:00.000Z","edited":null,"likes":0,"dislikes":0,"status":"published"}}"#,
         parent.map_or("null".to_owned(), |p| p.to_string())
     )
+}
+
+/// The mock server, speaking every language the real one speaks.
+pub fn install_mock() {
+    install_bare_mock();
+    for lang in palabre_widget::i18n::Lang::ALL {
+        let list = palabre_widget::i18n::Words::builtin(lang).to_list();
+        set_words(lang.tag(), &palabre_widget::json::to_string(&list).unwrap());
+    }
 }

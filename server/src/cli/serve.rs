@@ -127,6 +127,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_MODERATION")]
     pub moderation: Option<ModerationMode>,
 
+    /// The language of the emails and feeds, and of the admin pages when the browser asks for
+    /// none that Palabre speaks: en, fr, de, es, it, pt, nl, pl or ar [default: en].
+    #[arg(long, env = "PALABRE_LANGUAGE")]
+    pub language: Option<String>,
+
     /// The server's public address, e.g. https://comments.example.org: used in links sent by
     /// email, and (https) to mark the admin cookie Secure [default: http://<listen>].
     #[arg(long, env = "PALABRE_PUBLIC_URL")]
@@ -415,6 +420,12 @@ impl ServeArgs {
             require_author: self.require_author.unwrap_or(d.require_author),
             require_email: self.require_email.unwrap_or(d.require_email),
             moderation: self.moderation.unwrap_or(d.moderation),
+            language: match &self.language {
+                Some(tag) => tag
+                    .parse()
+                    .map_err(|e: String| anyhow::anyhow!("language: {e}"))?,
+                None => d.language,
+            },
             client_ip_header,
             widget_dir: self.widget_dir,
             public_url: self.public_url.map(|u| parse_public_url(&u)).transpose()?,
@@ -596,6 +607,10 @@ mod tests {
             (&["--origin", "ftp://x.org"][..], "http"),
             (&["--edit-window", "soon"][..], "--edit-window"),
             (&["--moderation", "some"][..], "use none, first or all"),
+            (
+                &["--language", "xx"][..],
+                "language: unknown language 'xx': Palabre speaks en, fr, de, es, it, pt, nl, pl, ar",
+            ),
             (&["--smtp-tls", "ssl"][..], "starttls"),
             (&["--secret", "short"][..], "at least 32"),
             (&["--max-body-length", "0"][..], "at least 1"),
@@ -619,7 +634,7 @@ mod tests {
             &path,
             "moderation = \"first\"\nsmtp_host = \"mail.example\"\nsmtp_tls = \"tls\"\n\
              smtp_from = \"c@example.org\"\nlog_format = \"json\"\nadmin_session = \"2h\"\n\
-             blocked_words = [\"Casino\"]\n",
+             blocked_words = [\"Casino\"]\nlanguage = \"pt-BR\"\n",
         )
         .unwrap();
         let s = serve(&["--config", path.to_str().unwrap()]).unwrap();
@@ -629,6 +644,7 @@ mod tests {
         assert_eq!(s.log_format, LogFormat::Json);
         assert_eq!(s.admin_session, Duration::from_secs(7200));
         assert_eq!(s.spam.blocked_words, vec!["casino"]);
+        assert_eq!(s.language, palabre_api::i18n::Lang::Pt);
         // A flag replaces the file's value of the same setting, and only that one.
         let s = serve(&["--config", path.to_str().unwrap(), "--moderation", "all"]).unwrap();
         assert_eq!(s.moderation, ModerationMode::All);
@@ -638,6 +654,7 @@ mod tests {
             ("moderation = \"some\"\n", "moderation"),
             ("edit_window = \"soon\"\n", "edit_window"),
             ("smtp_tls = \"ssl\"\n", "smtp_tls"),
+            ("language = \"klingon\"\n", "language"),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = serve(&["--config", path.to_str().unwrap()]).unwrap_err();

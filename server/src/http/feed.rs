@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::http::encoding::Encoded;
 use crate::http::state::AppState;
 use crate::store::CommentRecord;
+use crate::words::{Say, fill, say};
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
@@ -75,10 +76,14 @@ async fn feed(
         ),
         None => format!("{base}/api/v1/feed"),
     };
+    let w = say(state.services.settings.language);
     let title = match (&key, &thread) {
-        (Some(_), Some(t)) => format!("Comments on {}", t.title.as_deref().unwrap_or(&t.key)),
-        (Some(k), None) => format!("Comments on {}", k.as_str()),
-        (None, _) => "Recent comments".to_owned(),
+        (Some(_), Some(t)) => fill(
+            w.get(Say::FeedCommentsOn),
+            &[("title", t.title.as_deref().unwrap_or(&t.key))],
+        ),
+        (Some(k), None) => fill(w.get(Say::FeedCommentsOn), &[("title", k.as_str())]),
+        (None, _) => w.get(Say::FeedRecent).to_owned(),
     };
     let updated = comments
         .iter()
@@ -86,7 +91,9 @@ async fn feed(
         .max()
         .unwrap_or_else(|| palabre_api::Timestamp::from_millis(0));
     let mut xml = String::with_capacity(4096 + comments.len() * 1024);
-    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"");
+    xml.push_str(w.lang().tag());
+    xml.push_str("\">\n");
     xml.push_str(&format!("<id>{}</id>\n", xml_escape(&self_url)));
     xml.push_str(&format!("<title>{}</title>\n", xml_escape(&title)));
     xml.push_str(&format!("<updated>{}</updated>\n", updated.to_rfc3339()));
@@ -122,12 +129,16 @@ async fn feed(
 }
 
 fn entry(state: &AppState, base: &str, c: &CommentRecord, xml: &mut String) {
-    let author = c.author.as_deref().unwrap_or("Anonymous");
+    let w = say(state.services.settings.language);
+    let author = c.author.as_deref().unwrap_or(w.get(Say::Anonymous));
     xml.push_str("<entry>\n");
     xml.push_str(&format!("<id>{base}/api/v1/comments/{}</id>\n", c.id));
     xml.push_str(&format!(
         "<title>{}</title>\n",
-        xml_escape(&format!("{author} on {}", c.thread_key))
+        xml_escape(&fill(
+            w.get(Say::FeedEntryTitle),
+            &[("author", author), ("thread", &c.thread_key)]
+        ))
     ));
     xml.push_str(&format!(
         "<published>{}</published>\n",

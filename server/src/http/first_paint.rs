@@ -14,7 +14,7 @@ use palabre_api::first_paint::{
     FIRST_PAINT_ROOTS, FirstPaint, collapsible, comment_class, has_actions, notes_pending,
     offers_reply, replies_flat,
 };
-use palabre_api::i18n::{Msg, comment_count, relative_time, t};
+use palabre_api::i18n::{Msg, Words};
 use palabre_api::identicon::identicon;
 use palabre_api::tree::{Node, build_tree};
 use palabre_api::{Comment, SortOrder, ThreadPage};
@@ -24,6 +24,8 @@ use palabre_api::{Comment, SortOrder, ThreadPage};
 /// data-first-paint=`), never, say, a proxy's error page.
 pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
     let lang = paint.lang;
+    let words = Words::builtin(lang);
+    let t = |msg| words.get(msg);
     let locked = page.thread.locked;
     let empty = page.comments.is_empty();
     let mut roots = build_tree(page.comments);
@@ -37,15 +39,15 @@ pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
         now_ms,
     };
     let option = |sort: SortOrder, msg: Msg| {
-        html! { option value=(sort.as_str()) selected[paint.sort == sort] { (t(lang, msg)) } }
+        html! { option value=(sort.as_str()) selected[paint.sort == sort] { (t(msg)) } }
     };
     html! {
         div class="palabre-root" data-first-paint=(paint.signature()) {
-            section class="palabre" lang=(lang.tag()) aria-label=(t(lang, Msg::Comments)) {
+            section class="palabre" lang=(lang.tag()) dir=(lang.dir()) aria-label=(t(Msg::Comments)) {
                 header class="thread-header" {
-                    h2 class="count" { (comment_count(lang, page.thread.count)) }
+                    h2 class="count" { (words.comment_count(page.thread.count)) }
                     label class="sort" {
-                        span { (t(lang, Msg::SortLabel)) }
+                        span { (t(Msg::SortLabel)) }
                         select {
                             (option(SortOrder::Oldest, Msg::SortOldest))
                             (option(SortOrder::Newest, Msg::SortNewest))
@@ -54,16 +56,16 @@ pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
                     }
                 }
                 @if empty {
-                    p class="status empty" { (t(lang, Msg::EmptyThread)) }
+                    p class="status empty" { (t(Msg::EmptyThread)) }
                 }
                 ol class="comments" role="list" {
                     @for root in &roots { (draw.comment(root)) }
                 }
                 @if more {
-                    button class="load-more" type="button" { (t(lang, Msg::LoadMore)) }
+                    button class="load-more" type="button" { (t(Msg::LoadMore)) }
                 }
                 @if !offers_reply(locked) {
-                    p class="status locked" { (t(lang, Msg::ThreadLocked)) }
+                    p class="status locked" { (t(Msg::ThreadLocked)) }
                 }
             }
         }
@@ -80,9 +82,10 @@ impl Draw<'_> {
     /// One comment and its replies (`components/comment.rs`). Recursion is bounded by the
     /// server's own nesting limit, like the widget's.
     fn comment(&self, node: &Node<Comment>) -> Markup {
-        let lang = self.paint.lang;
+        let words = Words::builtin(self.paint.lang);
+        let t = |msg| words.get(msg);
         let c = &node.item;
-        let name = c.author.as_deref().unwrap_or(t(lang, Msg::Anonymous));
+        let name = c.author.as_deref().unwrap_or(t(Msg::Anonymous));
         let website = c.website_link();
         let flat = replies_flat(node.depth, self.paint.max_depth);
         html! {
@@ -96,31 +99,31 @@ impl Draw<'_> {
                             }
                         }
                         @if let Some(href) = website {
-                            a class="author" href=(href) rel="nofollow ugc noopener" target="_blank" { (name) }
+                            a class="author" dir="auto" href=(href) rel="nofollow ugc noopener" target="_blank" { (name) }
                         } @else {
-                            span class="author" { (name) }
+                            span class="author" dir="auto" { (name) }
                         }
                         time datetime=(c.created.to_rfc3339()) {
-                            (relative_time(lang, self.now_ms, c.created.as_millis()))
+                            (words.relative_time(self.now_ms, c.created.as_millis()))
                         }
                         @if c.edited.is_some() {
-                            span class="edited" { " · " (t(lang, Msg::EditedMark)) }
+                            span class="edited" { " · " (t(Msg::EditedMark)) }
                         }
                         @if collapsible(node.children.len()) {
-                            button class="collapse" type="button" aria-expanded="true" { (t(lang, Msg::Collapse)) }
+                            button class="collapse" type="button" aria-expanded="true" { (t(Msg::Collapse)) }
                         }
                     }
                     @if notes_pending(c.status) {
-                        p class="pending-note" { (t(lang, Msg::AwaitingModeration)) }
+                        p class="pending-note" { (t(Msg::AwaitingModeration)) }
                     }
                     @if !has_actions(c.status) {
-                        p class="deleted" { (t(lang, Msg::Deleted)) }
+                        p class="deleted" { (t(Msg::Deleted)) }
                     } @else {
-                        div class="body" { (PreEscaped(&c.html)) }
+                        div class="body" dir="auto" { (PreEscaped(&c.html)) }
                         div class="actions" {
                             @if self.paint.votes { (self.votes(c)) }
                             @if offers_reply(self.locked) {
-                                button class="reply" type="button" aria-expanded="false" { (t(lang, Msg::Reply)) }
+                                button class="reply" type="button" aria-expanded="false" { (t(Msg::Reply)) }
                             }
                         }
                     }
@@ -136,8 +139,8 @@ impl Draw<'_> {
 
     /// `components/vote_buttons.rs`, with no vote of the reader's (the widget learns those).
     fn votes(&self, c: &Comment) -> Markup {
-        let lang = self.paint.lang;
-        let (like, dislike) = (t(lang, Msg::Like), t(lang, Msg::Dislike));
+        let words = Words::builtin(self.paint.lang);
+        let (like, dislike) = (words.get(Msg::Like), words.get(Msg::Dislike));
         html! {
             span class="votes" {
                 button class="vote like" type="button" aria-pressed="false" title=(like) {
@@ -218,7 +221,7 @@ mod tests {
         assert!(out.contains("<h2 class=\"count\">3 comments</h2>"));
         assert!(out.contains("<option value=\"oldest\" selected>Oldest first</option>"));
         assert!(out.contains("<time datetime=\"2025-11-24T13:00:00.000Z\">3 hours ago</time>"));
-        assert!(out.contains("<div class=\"body\"><p>comment 2</p>\n</div>"));
+        assert!(out.contains("<div class=\"body\" dir=\"auto\"><p>comment 2</p>\n</div>"));
         assert!(out.contains(
             "title=\"Like\"><span class=\"sr-only\">Like </span><span class=\"n\">2</span>"
         ));
@@ -243,7 +246,7 @@ mod tests {
         assert!(!out.contains("<img"));
         assert!(!out.contains("<script"));
         assert!(out.contains(
-            "<a class=\"author\" href=\"https://ana.example/?a=1&amp;b=&quot;&gt;&lt;script&gt;\""
+            "<a class=\"author\" dir=\"auto\" href=\"https://ana.example/?a=1&amp;b=&quot;&gt;&lt;script&gt;\""
         ));
         assert!(out.contains("aria-label=\"&lt;img src=x onerror=alert(1)&gt; &quot;Ana&quot;\""));
     }
@@ -254,7 +257,7 @@ mod tests {
         c.website = Some("javascript:alert(1)".into());
         let out = render(&paint(), page(vec![c]), NOW).into_string();
         assert!(!out.contains("javascript:"));
-        assert!(out.contains("<span class=\"author\">Anonymous</span>"));
+        assert!(out.contains("<span class=\"author\" dir=\"auto\">Anonymous</span>"));
     }
 
     #[test]
@@ -272,7 +275,7 @@ mod tests {
             ..paint()
         };
         let out = render(&paint, p, NOW).into_string();
-        assert!(out.contains("<section class=\"palabre\" lang=\"fr\""));
+        assert!(out.contains("<section class=\"palabre\" lang=\"fr\" dir=\"ltr\""));
         assert!(out.contains("<option value=\"top\" selected>"));
         assert!(!out.contains("class=\"avatar\""));
         assert!(!out.contains("class=\"votes\""));
@@ -354,8 +357,20 @@ mod tests {
             lang: Lang::Fr,
             ..paint()
         };
+        let mut arabic = page(vec![
+            comment(701, None),
+            comment(702, Some(701)),
+            comment(703, None),
+        ]);
+        arabic.comments[0].html = "<p>مرحبا بالجميع</p>".into();
+        arabic.thread.count = 3;
+        let in_arabic = FirstPaint {
+            lang: Lang::Ar,
+            ..paint()
+        };
         vec![
             ("nested", paint(), nested),
+            ("arabic", in_arabic, arabic),
             ("locked", paint(), locked),
             (
                 "avatars-and-votes-off",

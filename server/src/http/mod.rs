@@ -20,6 +20,7 @@ pub mod state;
 mod unsubscribe;
 pub mod widget_bundle;
 mod widget_config;
+mod words;
 
 use crate::error::Error;
 use axum::Router;
@@ -45,11 +46,19 @@ pub fn router(state: AppState) -> Router {
         .merge(feed::router())
         .merge(preview::router())
         .merge(widget_config::router())
+        .merge(words::router())
         .merge(openapi::router())
         .merge(health::router())
         .merge(embed::router())
-        .merge(admin::router().route_layer(sync_cache))
-        .merge(unsubscribe::router())
+        .merge(
+            Router::new()
+                .merge(admin::router().route_layer(sync_cache))
+                .merge(unsubscribe::router())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    admin::pages::in_the_visitors_language,
+                )),
+        )
         .fallback(|| async { Error::Refused(ErrorCode::NotFound) })
         .method_not_allowed_fallback(|| async { Error::Refused(ErrorCode::MethodNotAllowed) });
     every_answer(app, state)

@@ -3,8 +3,10 @@
 //! reply emails to that address.
 
 use super::admin::pages;
+use crate::http::admin::pages::t;
 use crate::http::state::AppState;
 use crate::notify::links;
+use crate::words::Say;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -37,7 +39,7 @@ fn checked(state: &AppState, link: LinkQuery) -> Option<Link> {
 fn invalid() -> Response {
     (
         StatusCode::NOT_FOUND,
-        pages::message("Invalid link", "This unsubscribe link is not valid."),
+        pages::message(t(Say::UnsubscribeInvalidTitle), t(Say::UnsubscribeInvalid)),
     )
         .into_response()
 }
@@ -47,12 +49,12 @@ async fn page(State(state): State<AppState>, link: LinkQuery) -> Response {
         return invalid();
     };
     pages::layout(
-        "Stop reply notifications?",
+        t(Say::UnsubscribeTitle),
         None,
         html! {
-            p { "You will no longer get an email when someone replies to your comments." }
+            p { (t(Say::UnsubscribeExplain)) }
             form method="post" action={ "/unsubscribe?id=" (link.id) "&sig=" (link.sig) } {
-                button type="submit" { "Unsubscribe" }
+                button type="submit" { (t(Say::Unsubscribe)) }
             }
         },
     )
@@ -72,5 +74,5 @@ async fn unsubscribe(State(state): State<AppState>, link: LinkQuery) -> Response
     {
         return crate::error::Error::from(e).into_response();
     }
-    pages::message("Unsubscribed", "You will get no more reply notifications.").into_response()
+    pages::message(t(Say::UnsubscribedTitle), t(Say::Unsubscribed)).into_response()
 }

@@ -1,12 +1,13 @@
 //! What each event tells whom: the admins of new and held comments (with signed approve and
 //! delete links), the author of a comment of its replies (with a signed unsubscribe link), a
 //! webhook of new comments. Email bodies are plain text built here; no comment HTML ever goes
-//! into an email.
+//! into an email. Emails speak the server's `language` setting.
 
 use super::links::{LinkAction, action_link, unsubscribe_link};
 use crate::outbox::Email;
 use crate::services::Services;
 use crate::store::CommentRecord;
+use crate::words::{Say, fill, say};
 use palabre_api::CommentStatus;
 use serde_json::json;
 
@@ -35,17 +36,21 @@ pub async fn comment_created(services: &Services, c: &CommentRecord) {
     };
     let held = c.status == CommentStatus::Pending;
     if services.settings.notify.smtp.is_some() {
+        let w = say(services.settings.language);
         let place = where_(c, title.as_deref());
-        let author = c.author.as_deref().unwrap_or("Anonymous");
-        let email = c.email.as_deref().unwrap_or("no email");
-        let mut body = format!(
-            "{} comment by {author} <{email}> on {place}:\n\n{}\n\n",
-            if held { "A held" } else { "A new" },
-            plain(&c.body)
-        );
+        let author = c.author.as_deref().unwrap_or(w.get(Say::Anonymous));
+        let email = c.email.as_deref().unwrap_or(w.get(Say::MailNoEmail));
+        let intro = w.get(if held {
+            Say::MailHeldIntro
+        } else {
+            Say::MailNewIntro
+        });
+        let values = [("author", author), ("email", email), ("place", &place)];
+        let mut body = format!("{}\n\n{}\n\n", fill(intro, &values), plain(&c.body));
         if held {
             body.push_str(&format!(
-                "Approve: {}\n",
+                "{} {}\n",
+                w.get(Say::MailApprove),
                 action_link(
                     &services.keys,
                     &services.settings,
@@ -55,21 +60,26 @@ pub async fn comment_created(services: &Services, c: &CommentRecord) {
             ));
         }
         body.push_str(&format!(
-            "Delete: {}\n",
+            "{} {}\n",
+            w.get(Say::MailDelete),
             action_link(&services.keys, &services.settings, c.id, LinkAction::Delete)
         ));
         if let Some(url) = services.settings.article_url(&c.thread_key) {
-            body.push_str(&format!("Article: {url}\n"));
+            body.push_str(&format!("{} {url}\n", w.get(Say::MailArticle)));
         }
         body.push_str(&format!(
-            "\nAll comments: {}/admin/queue\n",
+            "\n{} {}/admin/queue\n",
+            w.get(Say::MailAllComments),
             services.settings.base_url()
         ));
-        let subject = if held {
-            format!("Comment awaiting moderation on {place}")
-        } else {
-            format!("New comment on {place}")
-        };
+        let subject = fill(
+            w.get(if held {
+                Say::MailHeldSubject
+            } else {
+                Say::MailNewSubject
+            }),
+            &values,
+        );
         for to in &services.settings.notify.admin_emails {
             n.email(Email {
                 to: to.clone(),
@@ -112,20 +122,24 @@ pub async fn comment_published(services: &Services, c: &CommentRecord) {
     if same_person || parent.status != CommentStatus::Published {
         return;
     }
-    let author = c.author.as_deref().unwrap_or("Someone");
+    let w = say(services.settings.language);
+    let author = c.author.as_deref().unwrap_or(w.get(Say::MailSomeone));
     let unsubscribe = unsubscribe_link(&services.keys, &services.settings, parent.id);
     let thread_link = services
         .settings
         .article_url(&c.thread_key)
-        .map(|url| format!("\nRead the thread: {url}\n"))
+        .map(|url| format!("\n{} {url}\n", w.get(Say::MailReadThread)))
         .unwrap_or_default();
+    let values = [("author", author), ("thread", c.thread_key.as_str())];
     services.notifier.email(Email {
         to: to.to_owned(),
-        subject: format!("{author} replied to your comment"),
+        subject: fill(w.get(Say::MailReplySubject), &values),
         body: format!(
-            "{author} replied to your comment on {}:\n\n{}\n{thread_link}\nYou get this email because you asked to be told of replies.\nStop: {unsubscribe}\n",
-            c.thread_key,
+            "{}\n\n{}\n{thread_link}\n{}\n{} {unsubscribe}\n",
+            fill(w.get(Say::MailReplyIntro), &values),
             plain(&c.body),
+            w.get(Say::MailWhy),
+            w.get(Say::MailStop),
         ),
         unsubscribe: Some(unsubscribe),
     });

@@ -45,11 +45,15 @@ async fn counts_are_worded_in_the_first_language_the_server_has() {
             res.json::<CountsResponse>().await.unwrap().labels.unwrap()
         }
     };
-    let fr = labels(json!(["de-AT", "fr-CA", "en"])).await;
+    let fr = labels(json!(["ja", "fr-CA", "en"])).await;
     assert_eq!(fr["/none"], "Aucun commentaire");
     assert_eq!(fr["/one"], "1 commentaire");
     assert_eq!(fr["/three"], "3 commentaires");
-    let en = labels(json!(["de", "es"])).await;
+    let pl = labels(json!(["pl-PL", "en"])).await;
+    assert_eq!(pl["/none"], "Brak komentarzy");
+    assert_eq!(pl["/one"], "1 komentarz");
+    assert_eq!(pl["/three"], "3 komentarze");
+    let en = labels(json!(["ja", "zh"])).await;
     assert_eq!(en["/none"], "No comments");
     assert_eq!(en["/one"], "1 comment");
     assert_eq!(en["/three"], "3 comments");
@@ -182,4 +186,45 @@ async fn health_answers_and_unknown_routes_are_json_errors() {
         .await
         .unwrap();
     expect_error(res, 405, ErrorCode::MethodNotAllowed).await;
+}
+
+#[tokio::test]
+async fn words_come_in_every_language_and_refuse_unknown_ones() {
+    use palabre_api::i18n::{Key, Lang, Msg, WordList};
+    let app = TestApp::spawn().await;
+    for lang in Lang::ALL {
+        let res = app.get(&format!("/api/v1/words/{}", lang.tag())).await;
+        assert_eq!(res.status(), 200, "{lang:?}");
+        assert_eq!(res.headers()["cache-control"], "public, max-age=86400");
+        let list: WordList = res.json().await.unwrap();
+        assert_eq!(list.lang, lang.tag());
+        assert_eq!(list.version, Msg::VERSION);
+        assert_eq!(list.words.len(), Msg::ALL.len());
+        assert_eq!(list.dir, if lang == Lang::Ar { "rtl" } else { "ltr" });
+    }
+    let res = app.get("/api/v1/words/pt-BR").await;
+    let list: WordList = res.json().await.unwrap();
+    assert_eq!(list.words[Msg::Reply as usize], "Responder");
+    // Compressed like the other JSON answers.
+    let res = app
+        .client
+        .get(app.url("/api/v1/words/de"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "br");
+
+    for bad in ["%20de", "de-", "d".repeat(40).as_str(), "de-toolongsubtag"] {
+        let res = app.get(&format!("/api/v1/words/{bad}")).await;
+        expect_error(res, 400, ErrorCode::InvalidParameter).await;
+    }
+    let res = app.get("/api/v1/words/xx").await;
+    let e = expect_error(res, 400, ErrorCode::InvalidParameter).await;
+    assert_eq!(e.field.as_deref(), Some("lang"));
+    assert!(
+        e.message.contains("en, fr, de, es, it, pt, nl, pl, ar"),
+        "{}",
+        e.message
+    );
 }

@@ -31,7 +31,8 @@ async fn thread_and_site_feeds_carry_sanitized_published_comments() {
     );
     let xml = res.text().await.unwrap();
     assert!(
-        xml.starts_with("<?xml") && xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">")
+        xml.starts_with("<?xml")
+            && xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en\">")
     );
     assert!(
         xml.contains("<title>Comments on Art &amp; &lt;Craft&gt;</title>"),

@@ -7,6 +7,8 @@ mod feeds_and_readers;
 
 mod imports;
 
+mod languages;
+
 mod live;
 mod metrics;
 

@@ -38,6 +38,7 @@ async fn openapi_document_matches_the_api() {
             "/api/v1/feed",
             "/api/v1/first-paint",
             "/api/v1/preview",
+            "/api/v1/words/{lang}",
             "/healthz",
         ]
     );
@@ -50,7 +51,7 @@ async fn openapi_document_matches_the_api() {
             .keys()
             .filter(|k| methods.contains(&k.as_str()))
         {
-            let url = app.url(&path.replace("{id}", "1"));
+            let url = app.url(&path.replace("{id}", "1").replace("{lang}", "de"));
             let req = app
                 .client
                 .request(method.to_uppercase().parse().unwrap(), url);

@@ -3,6 +3,7 @@
 use super::forms::{Form, back_to, done_notice};
 use super::session::{render, signed_in, verified};
 use super::{AdminError, AdminResult, PAGE_SIZE, pages};
+use crate::words::{Say, fill};
 
 use crate::error::Error;
 use crate::http::state::AppState;
@@ -47,7 +48,7 @@ pub(super) async fn queue(
         &state,
         &session,
         done_notice(&query),
-        "Moderation queue",
+        pages::t(Say::QueueTitle),
         content,
     )
     .await
@@ -64,7 +65,7 @@ pub(super) async fn comments(
     let page = field("page").parse::<u32>().unwrap_or(1).clamp(1, 10_000);
     let status = match field("status") {
         "" => None,
-        s => Some(ListedStatus::parse(s).ok_or(AdminError::BadInput("Unknown status."))?),
+        s => Some(ListedStatus::parse(s).ok_or(AdminError::BadInput(Say::UnknownStatus))?),
     };
     let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     let mut list = state
@@ -97,7 +98,14 @@ pub(super) async fn comments(
         (pages::comment_list(&list, &session.csrf_token, &back, &CommentAction::ALL))
         (pages::pager(&format!("{back}&"), page, has_more))
     };
-    render(&state, &session, done_notice(&query), "Comments", content).await
+    render(
+        &state,
+        &session,
+        done_notice(&query),
+        pages::t(Say::CommentsTitle),
+        content,
+    )
+    .await
 }
 
 pub(super) async fn comment_action(
@@ -115,9 +123,9 @@ pub(super) async fn comment_action(
             form.all("id").filter_map(|v| v.parse().ok()).collect(),
         ),
     };
-    let action = CommentAction::parse(action).ok_or(AdminError::BadInput("Unknown action."))?;
+    let action = CommentAction::parse(action).ok_or(AdminError::BadInput(Say::UnknownAction))?;
     if ids.is_empty() {
-        return Err(AdminError::BadInput("Select at least one comment."));
+        return Err(AdminError::BadInput(Say::SelectOne));
     }
     let done = moderation::apply(&state.services, &session.admin, action, &ids).await?;
     Ok(back_to(&form, "/admin/queue", done))
@@ -140,7 +148,7 @@ pub(super) async fn edit_page(
         &state,
         &session,
         None,
-        &format!("Edit comment {id}"),
+        &fill(pages::t(Say::EditTitle), &[("id", &id.to_string())]),
         content,
     )
     .await
@@ -169,13 +177,13 @@ pub(super) async fn edit(
             let content = pages::edit_form(
                 &comment,
                 &session.csrf_token,
-                Some(v.code.default_message()),
+                Some(palabre_api::i18n::Words::builtin(pages::words().lang()).error(v.code)),
             );
             let page = render(
                 &state,
                 &session,
                 None,
-                &format!("Edit comment {id}"),
+                &fill(pages::t(Say::EditTitle), &[("id", &id.to_string())]),
                 content,
             )
             .await?;

@@ -3,6 +3,7 @@
 
 use super::forms::Form;
 use super::{AdminError, AdminResult, pages};
+use crate::words::Say;
 
 use crate::http::state::AppState;
 use crate::moderation::{self, CommentAction};
@@ -22,9 +23,7 @@ pub(super) struct EmailAction {
 pub(super) fn checked_link(state: &AppState, p: &EmailAction) -> AdminResult<links::LinkAction> {
     let action = links::LinkAction::parse(&p.action).ok_or(AdminError::NotFound)?;
     if !links::action_link_valid(&state.services.keys, p.id, action, p.expires, &p.sig) {
-        return Err(AdminError::BadInput(
-            "This link is invalid or has expired. Sign in to moderate instead.",
-        ));
+        return Err(AdminError::BadInput(Say::LinkInvalid));
     }
     Ok(action)
 }
@@ -40,10 +39,19 @@ pub(super) async fn email_action_page(
         .comment(p.id)
         .await?
         .ok_or(AdminError::NotFound)?;
-    Ok(
-        pages::confirm_link(&comment, action.as_str(), &p.action, p.expires, &p.sig)
-            .into_response(),
+    let (question, verb) = match action {
+        links::LinkAction::Approve => (Say::ApproveThisComment, Say::Approve),
+        links::LinkAction::Delete => (Say::DeleteThisComment, Say::Delete),
+    };
+    Ok(pages::confirm_link(
+        &comment,
+        pages::t(question),
+        pages::t(verb),
+        &p.action,
+        p.expires,
+        &p.sig,
     )
+    .into_response())
 }
 
 pub(super) async fn email_action(State(state): State<AppState>, body: Bytes) -> AdminResult {
@@ -67,9 +75,9 @@ pub(super) async fn email_action(State(state): State<AppState>, body: Bytes) -> 
     };
     let done = moderation::apply(&state.services, "email link", comment_action, &[p.id]).await?;
     let text = match (done, action) {
-        (0, _) => "Nothing to do: the comment was already handled.",
-        (_, links::LinkAction::Approve) => "The comment is approved and published.",
-        (_, links::LinkAction::Delete) => "The comment is deleted.",
+        (0, _) => Say::NothingToDo,
+        (_, links::LinkAction::Approve) => Say::ApprovedDone,
+        (_, links::LinkAction::Delete) => Say::DeletedDone,
     };
-    Ok(pages::message("Done", text).into_response())
+    Ok(pages::message(pages::t(Say::Done), pages::t(text)).into_response())
 }

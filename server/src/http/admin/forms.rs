@@ -1,5 +1,6 @@
 //! Form bodies and where an action leads back to.
 
+use crate::words::Say;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
@@ -40,8 +41,5 @@ pub(super) fn done_notice(query: &HashMap<String, String>) -> Option<String> {
     query
         .get("done")
         .and_then(|d| d.parse::<usize>().ok())
-        .map(|n| match n {
-            1 => "1 item updated.".to_owned(),
-            n => format!("{n} items updated."),
-        })
+        .map(|n| super::pages::words().plural(Say::ItemsUpdated, n as u64))
 }

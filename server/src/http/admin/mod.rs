@@ -13,6 +13,7 @@ mod threads;
 
 use crate::error::Error;
 use crate::http::state::AppState;
+use crate::words::Say;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -84,7 +85,8 @@ pub enum AdminError {
     /// The form's CSRF token is missing or wrong.
     Forged,
     NotFound,
-    BadInput(&'static str),
+    /// What was wrong with the input, said on the page.
+    BadInput(Say),
     Internal(Error),
 }
 
@@ -109,22 +111,26 @@ impl IntoResponse for AdminError {
             Self::SignIn => Redirect::to("/admin/login").into_response(),
             Self::Forged => page(
                 StatusCode::FORBIDDEN,
-                "Form expired",
-                "This form is no longer valid. Reload the page and try again.",
+                pages::t(Say::FormExpiredTitle),
+                pages::t(Say::FormExpired),
             ),
             Self::NotFound => page(
                 StatusCode::NOT_FOUND,
-                "Not found",
-                "No such page or comment.",
+                pages::t(Say::NotFoundTitle),
+                pages::t(Say::NotFound),
             ),
-            Self::BadInput(what) => page(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", what),
+            Self::BadInput(what) => page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::t(Say::InvalidInput),
+                pages::t(what),
+            ),
             Self::Internal(e) => {
                 // Logs the cause; the page says nothing about it.
                 let _ = e.into_response();
                 page(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The action failed; the server log has the details.",
+                    pages::t(Say::FailedTitle),
+                    pages::t(Say::Failed),
                 )
             }
         }

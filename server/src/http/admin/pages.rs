@@ -1,9 +1,48 @@
 //! The admin pages' HTML (maud escapes every interpolated value). Plain forms, no script:
-//! they work by keyboard and on a phone, and under a strict Content-Security-Policy.
+//! they work by keyboard and on a phone, and under a strict Content-Security-Policy. They
+//! speak the language of the request they answer ([`in_the_visitors_language`]).
 
+use crate::http::state::AppState;
 use crate::moderation::CommentAction;
-use crate::store::{AuditEntry, Block, CommentRecord, ListedStatus, ThreadSummary};
+use crate::store::{AuditEntry, Block, BlockKind, CommentRecord, ListedStatus, ThreadSummary};
+use crate::words::{Say, fill, negotiate, say};
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use palabre_api::i18n::{Lang, Texts};
+
+tokio::task_local! {
+    /// The language of the request being answered.
+    static LANG: Lang;
+}
+
+/// Answers a request in the first language of its `Accept-Language` that Palabre speaks,
+/// else in the server's `language`.
+pub async fn in_the_visitors_language(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let lang = negotiate(accept, state.services.settings.language);
+    LANG.scope(lang, next.run(req)).await
+}
+
+/// The words of the request being answered.
+pub fn words() -> Texts<Say> {
+    say(LANG.try_with(|l| *l).unwrap_or(Lang::En))
+}
+
+/// One word of the request being answered.
+pub fn t(key: Say) -> &'static str {
+    words().get(key)
+}
 
 /// What every signed-in page knows.
 pub struct Chrome<'a> {
@@ -14,31 +53,32 @@ pub struct Chrome<'a> {
 }
 
 pub fn layout(title: &str, chrome: Option<&Chrome>, content: Markup) -> Markup {
+    let lang = words().lang();
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang.tag()) dir=(lang.dir()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex";
-                title { (title) " · Palabre admin" }
+                title { (title) " · " (t(Say::Admin)) }
                 link rel="stylesheet" href="/admin/admin.css";
             }
             body {
-                a.skip href="#main" { "Skip to content" }
+                a.skip href="#main" { (t(Say::SkipToContent)) }
                 @if let Some(c) = chrome {
                     header.top {
-                        nav aria-label="Admin" {
-                            a href="/admin/queue" { "Queue" @if c.pending > 0 { " " span.badge { (c.pending) } } }
-                            a href="/admin/comments" { "Comments" }
-                            a href="/admin/threads" { "Threads" }
-                            a href="/admin/blocks" { "Blocks" }
-                            a href="/admin/readers" { "Readers" }
-                            a href="/admin/log" { "Log" }
+                        nav aria-label=(t(Say::AdminNav)) {
+                            a href="/admin/queue" { (t(Say::NavQueue)) @if c.pending > 0 { " " span.badge { (c.pending) } } }
+                            a href="/admin/comments" { (t(Say::NavComments)) }
+                            a href="/admin/threads" { (t(Say::NavThreads)) }
+                            a href="/admin/blocks" { (t(Say::NavBlocks)) }
+                            a href="/admin/readers" { (t(Say::NavReaders)) }
+                            a href="/admin/log" { (t(Say::NavLog)) }
                         }
                         form method="post" action="/admin/logout" {
                             input type="hidden" name="csrf" value=(c.csrf);
-                            button type="submit" { "Sign out " (c.admin) }
+                            button type="submit" { (fill(t(Say::SignOut), &[("name", c.admin)])) }
                         }
                     }
                 }
@@ -56,15 +96,15 @@ pub fn layout(title: &str, chrome: Option<&Chrome>, content: Markup) -> Markup {
 
 pub fn login(token: &str, error: Option<&str>) -> Markup {
     layout(
-        "Sign in",
+        t(Say::SignIn),
         None,
         html! {
             @if let Some(e) = error { p.error role="alert" { (e) } }
             form.login method="post" action="/admin/login" {
                 input type="hidden" name="login_token" value=(token);
-                label { "Name" input name="name" value="admin" autocomplete="username" required; }
-                label { "Password" input type="password" name="password" autocomplete="current-password" required autofocus; }
-                button type="submit" { "Sign in" }
+                label { (t(Say::Name)) input name="name" value="admin" autocomplete="username" required; }
+                label { (t(Say::Password)) input type="password" name="password" autocomplete="current-password" required autofocus; }
+                button type="submit" { (t(Say::SignIn)) }
             }
         },
     )
@@ -74,45 +114,48 @@ pub fn message(title: &str, text: &str) -> Markup {
     layout(
         title,
         None,
-        html! { p { (text) } p { a href="/admin" { "Back to the admin pages" } } },
+        html! { p { (text) } p { a href="/admin" { (t(Say::BackToAdmin)) } } },
     )
 }
 
-/// The confirmation step of a signed email link.
+/// The confirmation step of a signed email link: `question` ("Approve this comment?") and
+/// the button's `verb`.
 pub fn confirm_link(
     c: &CommentRecord,
+    question: &str,
     verb: &str,
     action: &str,
     expires: i64,
     sig: &str,
 ) -> Markup {
     layout(
-        &format!("{} this comment?", capitalized(verb)),
+        question,
         None,
         html! {
-            p { "By " strong { (c.author.as_deref().unwrap_or("Anonymous")) } " on " code { (c.thread_key) } " · " (ListedStatus::of(c).as_str()) }
+            p { (t(Say::By)) " " strong dir="auto" { (c.author.as_deref().unwrap_or(t(Say::Anonymous))) } " " (t(Say::OnThread)) " " code { (c.thread_key) } " · " (status_label(c)) }
             div.body { (PreEscaped(&c.html)) }
             form method="post" action="/admin/email-action" {
                 input type="hidden" name="id" value=(c.id);
                 input type="hidden" name="action" value=(action);
                 input type="hidden" name="expires" value=(expires);
                 input type="hidden" name="sig" value=(sig);
-                button type="submit" { (capitalized(verb)) }
+                button type="submit" { (verb) }
             }
         },
     )
 }
 
-fn capitalized(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+fn status_name(s: ListedStatus) -> &'static str {
+    t(match s {
+        ListedStatus::Published => Say::StatusPublished,
+        ListedStatus::Pending => Say::StatusPending,
+        ListedStatus::Deleted => Say::StatusDeleted,
+        ListedStatus::Spam => Say::StatusSpam,
+    })
 }
 
 fn status_label(c: &CommentRecord) -> &'static str {
-    ListedStatus::of(c).as_str()
+    status_name(ListedStatus::of(c))
 }
 
 /// Whether a row offers `a` (the bulk buttons offer everything; inapplicable ones do nothing).
@@ -129,14 +172,14 @@ fn applies(a: CommentAction, c: &CommentRecord) -> bool {
 }
 
 fn action_label(a: CommentAction) -> &'static str {
-    match a {
-        CommentAction::Approve => "Approve",
-        CommentAction::Reject => "Reject",
-        CommentAction::Spam => "Mark spam",
-        CommentAction::Delete => "Delete",
-        CommentAction::BlockEmail => "Block email",
-        CommentAction::BlockReader => "Block reader",
-    }
+    t(match a {
+        CommentAction::Approve => Say::Approve,
+        CommentAction::Reject => Say::Reject,
+        CommentAction::Spam => Say::MarkSpam,
+        CommentAction::Delete => Say::Delete,
+        CommentAction::BlockEmail => Say::BlockEmail,
+        CommentAction::BlockReader => Say::BlockReader,
+    })
 }
 
 /// A list of comments inside one bulk-action form. `back` is where the form returns to.
@@ -148,13 +191,13 @@ pub fn comment_list(
 ) -> Markup {
     html! {
         @if comments.is_empty() {
-            p.empty { "Nothing here." }
+            p.empty { (t(Say::NothingHere)) }
         } @else {
             form.bulk method="post" action="/admin/comments/action" {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="back" value=(back);
                 fieldset.bulk-actions {
-                    legend { "With the selected comments" }
+                    legend { (t(Say::WithSelected)) }
                     @for a in actions {
                         button type="submit" name="action" value=(a.as_str()) { (action_label(*a)) }
                     }
@@ -165,25 +208,25 @@ pub fn comment_list(
                             div.select {
                                 input type="checkbox" name="id" value=(c.id) id={ "sel" (c.id) };
                                 label for={ "sel" (c.id) } {
-                                    span.visually-hidden { "Select comment " (c.id) }
+                                    span.visually-hidden { (fill(t(Say::SelectComment), &[("id", &c.id.to_string())])) }
                                 }
                             }
                             div.meta {
-                                strong { (c.author.as_deref().unwrap_or("Anonymous")) }
+                                strong dir="auto" { (c.author.as_deref().unwrap_or(t(Say::Anonymous))) }
                                 @if let Some(e) = &c.email { " · " span.email { (e) } }
                                 " · " span.status { (status_label(c)) }
                                 " · " time { (c.created.to_rfc3339()) }
                                 br;
-                                "on " a href={ "/admin/comments?thread=" (urlencode(&c.thread_key)) } { (c.thread_key) }
-                                @if let Some(p) = c.parent_id { " · reply to #" (p) }
-                                " · reader " code { (c.reader_hash.get(..8).unwrap_or(&c.reader_hash)) }
+                                (t(Say::OnThread)) " " a href={ "/admin/comments?thread=" (urlencode(&c.thread_key)) } { (c.thread_key) }
+                                @if let Some(p) = c.parent_id { " · " (fill(t(Say::ReplyTo), &[("id", &p.to_string())])) }
+                                " · " (t(Say::Reader)) " " code { (c.reader_hash.get(..8).unwrap_or(&c.reader_hash)) }
                             }
-                            div.body { (PreEscaped(&c.html)) }
+                            div.body dir="auto" { (PreEscaped(&c.html)) }
                             div.row-actions {
                                 @for a in actions.iter().filter(|a| applies(**a, c)) {
-                                    button type="submit" name="one" value={ (a.as_str()) ":" (c.id) } aria-label={ (action_label(*a)) " comment " (c.id) } { (action_label(*a)) }
+                                    button type="submit" name="one" value={ (a.as_str()) ":" (c.id) } aria-label=(fill(t(Say::ActionOnComment), &[("action", action_label(*a)), ("id", &c.id.to_string())])) { (action_label(*a)) }
                                 }
-                                a href={ "/admin/comments/" (c.id) "/edit" } { "Edit" }
+                                a href={ "/admin/comments/" (c.id) "/edit" } { (t(Say::Edit)) }
                             }
                         }
                     }
@@ -203,27 +246,27 @@ pub struct ListFilters<'a> {
 pub fn filters(f: &ListFilters) -> Markup {
     html! {
         form.filters method="get" action="/admin/comments" {
-            label { "Thread" input name="thread" value=(f.thread); }
-            label { "Status"
+            label { (t(Say::Thread)) input name="thread" value=(f.thread); }
+            label { (t(Say::Status))
                 select name="status" {
-                    option value="" selected[f.status.is_empty()] { "Any" }
+                    option value="" selected[f.status.is_empty()] { (t(Say::Any)) }
                     @for s in ListedStatus::ALL {
-                        option value=(s.as_str()) selected[f.status == s.as_str()] { (s.as_str()) }
+                        option value=(s.as_str()) selected[f.status == s.as_str()] { (status_name(s)) }
                     }
                 }
             }
-            label { "Author or email" input name="author" value=(f.author); }
-            label { "Text" input type="search" name="q" value=(f.text); }
-            button type="submit" { "Filter" }
+            label { (t(Say::AuthorOrEmail)) input name="author" value=(f.author); }
+            label { (t(Say::Text)) input type="search" name="q" value=(f.text); }
+            button type="submit" { (t(Say::Filter)) }
         }
     }
 }
 
 pub fn pager(base: &str, page: u32, has_more: bool) -> Markup {
     html! {
-        nav.pager aria-label="Pages" {
-            @if page > 1 { a href={ (base) "page=" (page - 1) } rel="prev" { "Newer" } }
-            @if has_more { a href={ (base) "page=" (page + 1) } rel="next" { "Older" } }
+        nav.pager aria-label=(t(Say::Pages)) {
+            @if page > 1 { a href={ (base) "page=" (page - 1) } rel="prev" { (t(Say::Newer)) } }
+            @if has_more { a href={ (base) "page=" (page + 1) } rel="next" { (t(Say::Older)) } }
         }
     }
 }
@@ -233,38 +276,39 @@ pub fn edit_form(c: &CommentRecord, csrf: &str, error: Option<&str>) -> Markup {
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form method="post" action={ "/admin/comments/" (c.id) "/edit" } {
             input type="hidden" name="csrf" value=(csrf);
-            label { "Text (Markdown)" textarea name="body" rows="10" { (c.body) } }
-            button type="submit" { "Save" }
-            " " a href="/admin/comments" { "Cancel" }
+            label { (t(Say::TextMarkdown)) textarea name="body" rows="10" dir="auto" { (c.body) } }
+            button type="submit" { (t(Say::Save)) }
+            " " a href="/admin/comments" { (t(Say::Cancel)) }
         }
     }
 }
 
 pub fn threads(list: &[ThreadSummary], csrf: &str) -> Markup {
+    let w = words();
     html! {
-        @if list.is_empty() { p.empty { "No threads yet." } }
+        @if list.is_empty() { p.empty { (t(Say::NoThreads)) } }
         ol.threads {
             @for t in list {
                 li {
                     div.meta {
                         a href={ "/admin/comments?thread=" (urlencode(&t.key)) } { (t.title.as_deref().unwrap_or(&t.key)) }
-                        " · " (t.published) " published · " (t.pending) " held"
-                        @if t.locked { " · " strong { "locked" } }
-                        @if t.hidden { " · " strong { "hidden" } }
+                        " · " (w.plural(Say::PublishedCount, t.published)) " · " (w.plural(Say::HeldCount, t.pending))
+                        @if t.locked { " · " strong { (w.get(Say::Locked)) } }
+                        @if t.hidden { " · " strong { (w.get(Say::Hidden)) } }
                         br; code { (t.key) }
                     }
                     form method="post" action="/admin/threads/action" {
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="key" value=(t.key);
                         @if t.locked {
-                            button type="submit" name="action" value="unlock" { "Unlock" }
+                            button type="submit" name="action" value="unlock" { (w.get(Say::Unlock)) }
                         } @else {
-                            button type="submit" name="action" value="lock" { "Lock" }
+                            button type="submit" name="action" value="lock" { (w.get(Say::Lock)) }
                         }
                         @if t.hidden {
-                            button type="submit" name="action" value="show" { "Show" }
+                            button type="submit" name="action" value="show" { (w.get(Say::Show)) }
                         } @else {
-                            button type="submit" name="action" value="hide" { "Hide" }
+                            button type="submit" name="action" value="hide" { (w.get(Say::Hide)) }
                         }
                     }
                 }
@@ -277,25 +321,25 @@ pub fn blocks(list: &[Block], csrf: &str) -> Markup {
     html! {
         form.add-block method="post" action="/admin/blocks" {
             input type="hidden" name="csrf" value=(csrf);
-            label { "Kind"
+            label { (t(Say::Kind))
                 select name="kind" {
-                    option value="email" { "Email" }
-                    option value="reader" { "Reader hash" }
+                    option value="email" { (t(Say::Email)) }
+                    option value="reader" { (t(Say::ReaderHash)) }
                 }
             }
-            label { "Value" input name="value" required; }
-            button type="submit" { "Block" }
+            label { (t(Say::Value)) input name="value" required; }
+            button type="submit" { (t(Say::Block)) }
         }
-        @if list.is_empty() { p.empty { "Nobody is blocked." } }
+        @if list.is_empty() { p.empty { (t(Say::NobodyBlocked)) } }
         ul.blocks {
             @for b in list {
                 li {
-                    (b.kind.as_str()) " " code { (b.value) } " · since " time { (b.created.to_rfc3339()) }
+                    (t(match b.kind { BlockKind::Email => Say::KindEmail, BlockKind::Reader => Say::KindReader })) " " code { (b.value) } " · " (t(Say::Since)) " " time { (b.created.to_rfc3339()) }
                     form method="post" action="/admin/blocks/remove" {
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="kind" value=(b.kind.as_str());
                         input type="hidden" name="value" value=(b.value);
-                        button type="submit" { "Unblock" }
+                        button type="submit" { (t(Say::Unblock)) }
                     }
                 }
             }
@@ -305,28 +349,28 @@ pub fn blocks(list: &[Block], csrf: &str) -> Markup {
 
 pub fn readers(csrf: &str) -> Markup {
     html! {
-        p { "A reader may ask for everything stored about them, or for its erasure. Both act on every comment that carries their email address." }
+        p { (t(Say::ReadersIntro)) }
         form method="post" action="/admin/readers/export" {
             input type="hidden" name="csrf" value=(csrf);
-            label { "Email" input type="email" name="email" required autocomplete="off"; }
-            button type="submit" { "Download their data (JSON)" }
+            label { (t(Say::Email)) input type="email" name="email" required autocomplete="off"; }
+            button type="submit" { (t(Say::DownloadData)) }
         }
         form method="post" action="/admin/readers/delete" {
             input type="hidden" name="csrf" value=(csrf);
-            label { "Email" input type="email" name="email" required autocomplete="off"; }
+            label { (t(Say::Email)) input type="email" name="email" required autocomplete="off"; }
             fieldset {
-                legend { "Their comments' replies" }
-                label { input type="radio" name="mode" value="placeholder" checked; " stay, under an empty placeholder" }
-                label { input type="radio" name="mode" value="remove"; " are removed too" }
+                legend { (t(Say::RepliesLegend)) }
+                label { input type="radio" name="mode" value="placeholder" checked; " " (t(Say::RepliesStay)) }
+                label { input type="radio" name="mode" value="remove"; " " (t(Say::RepliesRemoved)) }
             }
-            button type="submit" { "Erase their comments" }
+            button type="submit" { (t(Say::EraseComments)) }
         }
     }
 }
 
 pub fn log(entries: &[AuditEntry]) -> Markup {
     html! {
-        @if entries.is_empty() { p.empty { "Nothing logged yet." } }
+        @if entries.is_empty() { p.empty { (t(Say::NothingLogged)) } }
         ol.log {
             @for e in entries {
                 li {
@@ -351,7 +395,7 @@ body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--fg); backgr
 main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
 a { color: var(--accent); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-.skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: var(--bg); padding: .5rem; }
+.skip { position: absolute; inset-inline-start: -999px; } .skip:focus { inset-inline-start: 1rem; top: 1rem; background: var(--bg); padding: .5rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 header.top { display: flex; flex-wrap: wrap; gap: .5rem 1rem; justify-content: space-between; align-items: center; padding: .5rem 1rem; border-bottom: 1px solid var(--line); }
 header.top nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
@@ -369,8 +413,8 @@ li.comment .meta, li.comment .body, li.comment .row-actions { grid-column: 2; }
 .meta { color: var(--muted); font-size: .9rem; overflow-wrap: anywhere; }
 .row-actions, .bulk-actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 fieldset { border: 1px solid var(--line); border-radius: .4rem; }
-.notice { border-left: 4px solid var(--accent); padding: .5rem 1rem; }
-.error { border-left: 4px solid #c5221f; padding: .5rem 1rem; }
+.notice { border-inline-start: 4px solid var(--accent); padding: .5rem 1rem; }
+.error { border-inline-start: 4px solid #c5221f; padding: .5rem 1rem; }
 .pager { display: flex; gap: 1rem; margin: 1rem 0; }
 form.login { max-width: 22rem; }
 "#;

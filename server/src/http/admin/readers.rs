@@ -3,6 +3,7 @@
 use super::forms::{Form, back_to, done_notice};
 use super::session::{render, signed_in, verified};
 use super::{AdminError, AdminResult, pages};
+use crate::words::Say;
 
 use crate::error::Error;
 use crate::http::state::AppState;
@@ -24,7 +25,7 @@ pub(super) async fn readers(
         &state,
         &session,
         done_notice(&query),
-        "Readers' data",
+        pages::t(Say::ReadersTitle),
         content,
     )
     .await
@@ -33,7 +34,7 @@ pub(super) async fn readers(
 pub(super) fn reader_email(form: &Form) -> AdminResult<String> {
     match palabre_api::Email::parse(form.get("email").unwrap_or("")) {
         Ok(Some(email)) => Ok(email.into_string()),
-        _ => Err(AdminError::BadInput("Give the reader's email address.")),
+        _ => Err(AdminError::BadInput(Say::GiveEmail)),
     }
 }
 
@@ -79,7 +80,7 @@ pub(super) async fn reader_delete(
     let mode = match form.get("mode") {
         Some("remove") => crate::readers::ForgetMode::Remove,
         Some("placeholder") => crate::readers::ForgetMode::Placeholder,
-        _ => return Err(AdminError::BadInput("Choose what happens to the replies.")),
+        _ => return Err(AdminError::BadInput(Say::ChooseReplies)),
     };
     let n = crate::readers::forget(&state.services, &session.admin, &email, mode).await?;
     Ok(back_to(&form, "/admin/readers", n))

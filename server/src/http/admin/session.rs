@@ -3,6 +3,7 @@
 
 use super::forms::Form;
 use super::{AdminError, AdminResult, auth, pages};
+use crate::words::Say;
 
 use crate::http::extract::ClientIp;
 use crate::http::state::AppState;
@@ -85,17 +86,14 @@ pub(super) async fn login(
     {
         return Ok(fail(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts. Wait a minute, then try again.",
+            pages::t(Say::TooManyAttempts),
         ));
     }
     if !form
         .get("login_token")
         .is_some_and(|t| auth::login_token_valid(&state, t))
     {
-        return Ok(fail(
-            StatusCode::FORBIDDEN,
-            "The form expired. Please sign in again.",
-        ));
+        return Ok(fail(StatusCode::FORBIDDEN, pages::t(Say::SignInExpired)));
     }
     let name = form.get("name").unwrap_or("").trim();
     let password = form.get("password").unwrap_or("");
@@ -107,7 +105,7 @@ pub(super) async fn login(
             String::new(),
         )
         .await;
-        return Ok(fail(StatusCode::UNAUTHORIZED, "Wrong name or password."));
+        return Ok(fail(StatusCode::UNAUTHORIZED, pages::t(Say::WrongPassword)));
     }
     let token = auth::start_session(&state, name).await?;
     moderation::record(&state.services, name, "sign_in", String::new()).await;

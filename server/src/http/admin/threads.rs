@@ -3,6 +3,7 @@
 use super::forms::{Form, back_to, done_notice};
 use super::session::{render, signed_in, verified};
 use super::{AdminError, AdminResult, pages};
+use crate::words::Say;
 
 use crate::error::Error;
 use crate::http::state::AppState;
@@ -22,7 +23,14 @@ pub(super) async fn threads(
     let session = signed_in(&state, &headers).await?;
     let list = state.services.store.threads_overview(500, 0).await?;
     let content = pages::threads(&list, &session.csrf_token);
-    render(&state, &session, done_notice(&query), "Threads", content).await
+    render(
+        &state,
+        &session,
+        done_notice(&query),
+        pages::t(Say::ThreadsTitle),
+        content,
+    )
+    .await
 }
 
 pub(super) async fn thread_action(
@@ -35,9 +43,9 @@ pub(super) async fn thread_action(
     let action = form
         .get("action")
         .and_then(ThreadAction::parse)
-        .ok_or(AdminError::BadInput("Unknown action."))?;
+        .ok_or(AdminError::BadInput(Say::UnknownAction))?;
     let key = ThreadKey::parse(form.get("key").unwrap_or(""))
-        .map_err(|_| AdminError::BadInput("Invalid thread key."))?;
+        .map_err(|_| AdminError::BadInput(Say::InvalidThreadKey))?;
     if !moderation::thread(&state.services, &session.admin, &key, action).await? {
         return Err(AdminError::NotFound);
     }
@@ -56,7 +64,7 @@ pub(super) async fn blocks(
         &state,
         &session,
         done_notice(&query),
-        "Blocked emails and readers",
+        pages::t(Say::BlocksTitle),
         content,
     )
     .await
@@ -65,7 +73,7 @@ pub(super) async fn blocks(
 pub(super) fn block_kind(form: &Form) -> AdminResult<BlockKind> {
     form.get("kind")
         .and_then(BlockKind::parse)
-        .ok_or(AdminError::BadInput("Unknown kind of block."))
+        .ok_or(AdminError::BadInput(Say::UnknownBlockKind))
 }
 
 pub(super) async fn add_block(
@@ -84,7 +92,7 @@ pub(super) async fn add_block(
     )
     .await
     .map_err(|e| match e {
-        Error::Refused(_) => AdminError::BadInput("Give an email address or a reader hash."),
+        Error::Refused(_) => AdminError::BadInput(Say::GiveEmailOrHash),
         other => other.into(),
     })?;
     Ok(back_to(&form, "/admin/blocks", 1))
@@ -111,5 +119,12 @@ pub(super) async fn remove_block(
 pub(super) async fn log(State(state): State<AppState>, headers: HeaderMap) -> AdminResult {
     let session = signed_in(&state, &headers).await?;
     let entries = state.services.store.admin_log(200).await?;
-    render(&state, &session, None, "Admin log", pages::log(&entries)).await
+    render(
+        &state,
+        &session,
+        None,
+        pages::t(Say::LogTitle),
+        pages::log(&entries),
+    )
+    .await
 }

@@ -1,0 +1,66 @@
+//! `/api/v1/words/{lang}`: the widget's words in one language. The widget carries English
+//! only and fetches any other language here, alongside the thread, so that a language costs
+//! the readers of the others nothing. The same words for every site and reader: cached by
+//! browsers and proxies for a day, compressed once per process.
+
+use super::encoding::Encoded;
+use super::extract::{AcceptEncoding, Negotiated};
+use crate::error::Error;
+use crate::http::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use palabre_api::ErrorCode;
+use palabre_api::i18n::{Lang, Words};
+use std::sync::OnceLock;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/words/{lang}", get(words))
+}
+
+async fn words(
+    Path(tag): Path<String>,
+    accept: AcceptEncoding,
+) -> Result<impl IntoResponse, Error> {
+    // A language tag's shape (BCP 47 subtags), then one Palabre speaks.
+    let well_formed = tag.len() <= 35
+        && tag.split(['-', '_']).all(|sub| {
+            (1..=8).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+    let parsed = if well_formed {
+        tag.parse::<Lang>()
+    } else {
+        Err("not a language tag".to_owned())
+    };
+    let lang = parsed.map_err(|why| Error::Body {
+        code: ErrorCode::InvalidParameter,
+        // Echoes at most a short tag back (JSON-escaped like every message).
+        detail: why.chars().take(120).collect(),
+        field: Some("lang".into()),
+    })?;
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=86400")],
+        Negotiated::json(encoded(lang), accept),
+    ))
+}
+
+fn encoded(lang: Lang) -> Encoded {
+    static ALL: OnceLock<Vec<(Lang, Encoded)>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        Lang::ALL
+            .into_iter()
+            .map(|l| {
+                let json = serde_json::to_vec(&Words::builtin(l).to_list())
+                    .expect("a list of strings serializes");
+                (l, Encoded::compress(Bytes::from(json)))
+            })
+            .collect()
+    });
+    all.iter()
+        .find(|(l, _)| *l == lang)
+        .map(|(_, e)| e.clone())
+        .expect("every language is encoded")
+}

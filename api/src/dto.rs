@@ -126,6 +126,10 @@ pub struct NewComment {
     pub body: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+    /// The language the reader reads the widget in, a tag: their reply notifications are
+    /// written in it (one the server lacks gives the server's language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
     /// The honeypot: a form field hidden from people. Anything in it marks the post as a bot's,
     /// which is then answered as if accepted and silently dropped.
     #[serde(default, skip_serializing_if = "Option::is_none")]

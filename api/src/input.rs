@@ -369,6 +369,8 @@ pub struct ValidNewComment {
     pub website: Option<Website>,
     pub body: CommentBody,
     pub notify: bool,
+    /// The language of the reply notifications, when asked for and one we have.
+    pub notify_lang: Option<Lang>,
 }
 
 impl NewComment {
@@ -386,6 +388,11 @@ impl NewComment {
         let website = Website::parse(self.website.as_deref().unwrap_or(""))?;
         let body = CommentBody::parse(&self.body, rules.max_body_length)?;
         let notify = self.notify.unwrap_or(false) && email.is_some();
+        let lang = self.lang.as_deref().unwrap_or("");
+        if lang.len() > MAX_LANGUAGE_TAG_BYTES {
+            return Err(ValidationError::new(ErrorCode::InvalidField, "lang"));
+        }
+        let notify_lang = Lang::from_tag(lang).filter(|_| notify);
         Ok(ValidNewComment {
             thread,
             title: self.title.as_deref().and_then(Title::parse),
@@ -395,6 +402,7 @@ impl NewComment {
             website,
             body,
             notify,
+            notify_lang,
         })
     }
 }
@@ -627,6 +635,22 @@ mod tests {
             code(new_comment("12345678901").validate(&RULES)),
             ErrorCode::BodyTooLong
         );
+    }
+
+    #[test]
+    fn the_reply_language_is_kept_with_notifications_only() {
+        let mut c = new_comment("hi");
+        c.email = Some("a@b.org".into());
+        c.notify = Some(true);
+        c.lang = Some("pl-PL".into());
+        assert_eq!(c.validate(&RULES).unwrap().notify_lang, Some(Lang::Pl));
+        c.lang = Some("ja".into());
+        assert_eq!(c.validate(&RULES).unwrap().notify_lang, None);
+        c.lang = Some("fr".into());
+        c.notify = None;
+        assert_eq!(c.validate(&RULES).unwrap().notify_lang, None);
+        c.lang = Some("x".repeat(36));
+        assert_eq!(c.validate(&RULES).unwrap_err().field, "lang");
     }
 
     #[test]

@@ -193,6 +193,7 @@ pub async fn create(
         edit_token_hash,
         reader_hash,
         notify: valid.notify,
+        notify_lang: valid.notify_lang,
         challenge: Some(challenge),
     };
     let stored = services

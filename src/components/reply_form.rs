@@ -107,6 +107,8 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 return;
             }
             let optional = |s: String| (!s.trim().is_empty()).then_some(s);
+            let wants_replies =
+                notify.get_untracked() && !email.with_untracked(|e| e.trim().is_empty());
             let input = NewComment {
                 thread: thread_key.clone(),
                 title: title.clone(),
@@ -115,8 +117,9 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 email: optional(email.get_untracked()),
                 website: optional(website.get_untracked()),
                 body: body.get_untracked(),
-                notify: (notify.get_untracked() && !email.with_untracked(|e| e.trim().is_empty()))
-                    .then_some(true),
+                notify: wants_replies.then_some(true),
+                // Their reply notifications will be written in the language they read.
+                lang: wants_replies.then(|| ctx.words().lang().tag().to_owned()),
                 homepage: optional(honeypot.get_untracked()),
                 pow: None,
             };

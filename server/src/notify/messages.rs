@@ -1,7 +1,8 @@
 //! What each event tells whom: the admins of new and held comments (with signed approve and
 //! delete links), the author of a comment of its replies (with a signed unsubscribe link), a
 //! webhook of new comments. Email bodies are plain text built here; no comment HTML ever goes
-//! into an email. Emails speak the server's `language` setting.
+//! into an email. Emails speak the server's `language` setting; a reply notification, the
+//! language its reader read the widget in, when the widget said.
 
 use super::links::{LinkAction, action_link, unsubscribe_link};
 use crate::outbox::Email;
@@ -122,7 +123,8 @@ pub async fn comment_published(services: &Services, c: &CommentRecord) {
     if same_person || parent.status != CommentStatus::Published {
         return;
     }
-    let w = say(services.settings.language);
+    // In the language the parent's author read the widget in, else the server's.
+    let w = say(parent.notify_lang.unwrap_or(services.settings.language));
     let author = c.author.as_deref().unwrap_or(w.get(Say::MailSomeone));
     let unsubscribe = unsubscribe_link(&services.keys, &services.settings, parent.id);
     let thread_link = services

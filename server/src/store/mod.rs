@@ -9,6 +9,7 @@ pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use palabre_api::i18n::Lang;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -79,8 +80,15 @@ pub struct CommentRecord {
     pub edit_token_hash: Vec<u8>,
     pub reader_hash: String,
     pub notify: bool,
+    /// The language its reply notifications are written in; the server's when `None`.
+    pub notify_lang: Option<Lang>,
     /// Marked as spam by a moderator (status stays pending: never shown).
     pub spam: bool,
+}
+
+/// A stored language tag, read back (`None` for none, or one this release lacks).
+pub fn lang_of(tag: Option<String>) -> Option<Lang> {
+    tag.as_deref().and_then(Lang::from_tag)
 }
 
 /// The public view of a stored comment: no email, token hash or reader hash.
@@ -120,6 +128,7 @@ pub struct NewCommentRecord {
     pub edit_token_hash: Vec<u8>,
     pub reader_hash: String,
     pub notify: bool,
+    pub notify_lang: Option<Lang>,
     /// Recorded as spent with the comment, in the same transaction: both or neither.
     pub challenge: Option<SpentChallenge>,
 }
@@ -740,6 +749,7 @@ impl CommentRecord {
             edit_token_hash: new.edit_token_hash,
             reader_hash: new.reader_hash,
             notify: new.notify,
+            notify_lang: new.notify_lang,
             spam: false,
         }
     }

@@ -43,8 +43,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 const COMMENT_COLUMNS: &str = "SELECT c.id, t.key AS thread_key, c.parent_id, c.root_id, c.depth, \
      c.status, c.author, c.email, c.website, c.avatar, c.body, c.html, c.created_at, \
-     c.edited_at, c.likes, c.dislikes, c.edit_token_hash, c.reader_hash, c.notify, c.spam \
-     FROM comments c JOIN threads t ON t.id = c.thread_id";
+     c.edited_at, c.likes, c.dislikes, c.edit_token_hash, c.reader_hash, c.notify, c.notify_lang, \
+     c.spam FROM comments c JOIN threads t ON t.id = c.thread_id";
 
 const THREAD_COLUMNS: &str = "SELECT t.id, t.key, t.title, t.locked, t.hidden, \
      CASE WHEN t.hidden THEN 0 ELSE \
@@ -175,7 +175,8 @@ async fn delete_in(conn: &mut PgConnection, id: i64) -> Result<Option<Deletion>,
     let outcome = if has_replies(&mut *conn, id).await? {
         sqlx::query(
             "UPDATE comments SET status = 'deleted', author = NULL, email = NULL, \
-                 website = NULL, body = '', html = '', likes = 0, dislikes = 0, notify = FALSE \
+                 website = NULL, body = '', html = '', likes = 0, dislikes = 0, notify = FALSE, \
+                 notify_lang = NULL \
                  WHERE id = $1",
         )
         .bind(id)

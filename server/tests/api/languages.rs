@@ -73,7 +73,7 @@ async fn admin_pages_speak_the_visitors_language_else_the_servers() {
 }
 
 #[tokio::test]
-async fn emails_and_feeds_speak_the_servers_language() {
+async fn emails_and_feeds_speak_the_servers_language_reply_notices_the_readers() {
     let (port, inbox) = smtp_sink().await;
     let app = TestApp::spawn_with(|s| {
         with_smtp(s, port);
@@ -128,6 +128,43 @@ async fn emails_and_feeds_speak_the_servers_language() {
         reply
             .text
             .contains("Abbestellen: http://comments.test/unsubscribe?")
+    );
+
+    // A reader who read the widget in French gets their reply notifications in French.
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/post", "author": "Zoé", "email": "zoe@example.org",
+                    "body": "Et le levain ?", "notify": true, "lang": "fr-CA"}),
+        )
+        .await;
+    let zoe = res
+        .json::<palabre_api::CreatedComment>()
+        .await
+        .unwrap()
+        .comment
+        .id;
+    app.post_json(
+        "/api/v1/comments",
+        &json!({"thread": "/post", "parent": zoe, "author": "Ana", "body": "Oui."}),
+    )
+    .await;
+    let mails = wait_for_mail(&inbox, 6).await;
+    let reply = mails
+        .iter()
+        .find(|m| m.to == ["zoe@example.org"])
+        .expect("Zoé's reply notification");
+    assert!(
+        reply
+            .text
+            .contains("Ana a répondu à votre commentaire sur /post :"),
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply
+            .text
+            .contains("Arrêter : http://comments.test/unsubscribe?")
     );
 
     let feed = app.get("/api/v1/feed").await.text().await.unwrap();

@@ -46,6 +46,7 @@ pub(crate) fn new_comment(
         edit_token_hash: vec![7; 32],
         reader_hash: "r".into(),
         notify: false,
+        notify_lang: None,
         challenge: None,
     }
 }
@@ -86,6 +87,8 @@ async fn comments_round_trip_with_threads_created_on_demand() {
         assert_eq!(s.thread(&key("/t")).await.unwrap(), None, "{name}");
         let mut first = new_comment("/t", None, 1000);
         first.title = Some("Title".into());
+        first.notify = true;
+        first.notify_lang = Some(palabre_api::i18n::Lang::Pl);
         let root = s.insert_comment(first.clone()).await.unwrap();
         assert_eq!(
             root.root_id, root.id,
@@ -95,6 +98,11 @@ async fn comments_round_trip_with_threads_created_on_demand() {
         assert_eq!(root.thread_key, "/t");
         assert_eq!(root.email.as_deref(), Some("a@example.org"));
         assert_eq!(root.edit_token_hash, vec![7; 32]);
+        assert_eq!(
+            root.notify_lang,
+            Some(palabre_api::i18n::Lang::Pl),
+            "{name}"
+        );
         assert_eq!(
             s.comment(root.id).await.unwrap(),
             Some(root.clone()),
@@ -582,6 +590,9 @@ async fn concurrent_posts_succeed_or_fail_one_by_one() {
             if i == 3 {
                 post.parent = position(&parent);
             }
+            // Some posts of a batch have a reply language, some not.
+            post.notify = i % 3 == 0;
+            post.notify_lang = (i % 3 == 0).then_some(palabre_api::i18n::Lang::Ar);
             let s = Arc::clone(&s);
             posts.spawn(async move { (i, s.insert_comment(post).await) });
         }
@@ -592,6 +603,8 @@ async fn concurrent_posts_succeed_or_fail_one_by_one() {
                 (0 | 1, Err(store::StoreError::ChallengeSpent)) => spent += 1,
                 (2, Err(store::StoreError::ForeignKey)) => {}
                 (_, Ok(c)) => {
+                    let wanted = (i % 3 == 0).then_some(palabre_api::i18n::Lang::Ar);
+                    assert_eq!(c.notify_lang, wanted, "{name}: {i}");
                     assert_eq!(s.comment(c.id).await.unwrap(), Some(c), "{name}: {i}")
                 }
                 (i, other) => panic!("{name}: post {i}: {other:?}"),

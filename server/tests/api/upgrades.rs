@@ -100,6 +100,7 @@ async fn ids_freed_before_the_upgrade_are_not_given_again_and_nothing_is_lost() 
         edit_token_hash: vec![7; 32],
         reader_hash: "r".into(),
         notify: false,
+        notify_lang: None,
         challenge: None,
     };
     let fresh = s.insert_comment(new).await.unwrap();

@@ -5,6 +5,7 @@ use super::begin_write;
 use crate::store::post_batches::{BatchWriter, position};
 use crate::store::{NewCommentRecord, StoreError};
 use async_trait::async_trait;
+use palabre_api::i18n::Lang;
 use sqlx::{PgConnection, PgPool};
 
 pub(super) struct PgPosts(pub(super) PgPool);
@@ -101,6 +102,7 @@ async fn insert_all(
     let mut token = Vec::with_capacity(posts.len());
     let mut reader = Vec::with_capacity(posts.len());
     let mut notify = Vec::with_capacity(posts.len());
+    let mut notify_lang = Vec::with_capacity(posts.len());
     let mut nonce = Vec::with_capacity(posts.len());
     let mut expires = Vec::with_capacity(posts.len());
     for new in posts {
@@ -121,6 +123,7 @@ async fn insert_all(
         token.push(new.edit_token_hash.as_slice());
         reader.push(new.reader_hash.as_str());
         notify.push(new.notify);
+        notify_lang.push(new.notify_lang.map(Lang::tag));
         nonce.push(new.challenge.as_ref().map(|c| c.nonce.as_str()));
         expires.push(new.challenge.as_ref().map(|c| c.expires.as_millis()));
     }
@@ -129,9 +132,9 @@ async fn insert_all(
         "WITH post AS (SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], \
            $5::BIGINT[], $6::INTEGER[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], \
            $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::BYTEA[], $15::TEXT[], $16::BOOLEAN[], \
-           $17::TEXT[], $18::BIGINT[]) WITH ORDINALITY AS p(thread, title, created, parent, \
-           root, depth, status, author, email, website, avatar, body, html, token, reader, \
-           notify, nonce, expires, n)), \
+           $17::TEXT[], $18::BIGINT[], $19::TEXT[]) WITH ORDINALITY AS p(thread, title, \
+           created, parent, root, depth, status, author, email, website, avatar, body, html, \
+           token, reader, notify, nonce, expires, notify_lang, n)), \
          spent AS (INSERT INTO spent_challenges (nonce, expires_at) \
            SELECT nonce, expires FROM post WHERE nonce IS NOT NULL), \
          upsert AS (INSERT INTO threads (key, title, created_at) \
@@ -141,9 +144,11 @@ async fn insert_all(
            WHERE excluded.title IS NOT NULL AND threads.title IS DISTINCT FROM excluded.title \
            RETURNING id, key) \
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
-           website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify) \
+           website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
+           notify_lang) \
          SELECT COALESCE(u.id, t.id), p.parent, p.root, p.depth, p.status, p.author, p.email, \
-           p.website, p.avatar, p.body, p.html, p.created, p.token, p.reader, p.notify \
+           p.website, p.avatar, p.body, p.html, p.created, p.token, p.reader, p.notify, \
+           p.notify_lang \
          FROM post p LEFT JOIN upsert u ON u.key = p.thread LEFT JOIN threads t ON t.key = p.thread \
          ORDER BY p.n RETURNING id, edit_token_hash",
     )
@@ -165,6 +170,7 @@ async fn insert_all(
     .bind(notify)
     .bind(nonce)
     .bind(expires)
+    .bind(notify_lang)
     .fetch_all(&mut *conn)
     .await?;
     let ids: std::collections::HashMap<Vec<u8>, i64> =
@@ -186,7 +192,7 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
     // (no new row version, no change stamp), so `upsert` may return no row: the thread then
     // exists already, committed before this statement's snapshot (writers are serialised).
     let spend = if new.challenge.is_some() {
-        "spent AS (INSERT INTO spent_challenges (nonce, expires_at) VALUES ($17, $18)), "
+        "spent AS (INSERT INTO spent_challenges (nonce, expires_at) VALUES ($18, $19)), "
     } else {
         ""
     };
@@ -196,9 +202,10 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
          WHERE excluded.title IS NOT NULL AND threads.title IS DISTINCT FROM excluded.title \
          RETURNING id) \
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
-         website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify) \
+         website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
+         notify_lang) \
          VALUES (COALESCE((SELECT id FROM upsert), (SELECT id FROM threads WHERE key = $1)), \
-         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3, $14, $15, $16) RETURNING id"
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3, $14, $15, $16, $17) RETURNING id"
     );
     let (parent_id, root_id, depth) = position(new);
     let mut query = sqlx::query_scalar(&sql)
@@ -217,7 +224,8 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
         .bind(&new.html)
         .bind(&new.edit_token_hash)
         .bind(&new.reader_hash)
-        .bind(new.notify);
+        .bind(new.notify)
+        .bind(new.notify_lang.map(Lang::tag));
     if let Some(challenge) = &new.challenge {
         query = query
             .bind(&challenge.nonce)

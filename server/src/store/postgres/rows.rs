@@ -1,7 +1,7 @@
 //! Rows into records. PostgreSQL has no unsigned integers: counts and depths are INTEGER
 //! columns, read as `i32` and widened here.
 
-use crate::store::{CommentRecord, StoreError, ThreadRecord};
+use crate::store::{CommentRecord, StoreError, ThreadRecord, lang_of};
 use palabre_api::{CommentStatus, Timestamp};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -43,6 +43,7 @@ pub(super) fn comment_from_row(row: &PgRow) -> Result<CommentRecord, StoreError>
         edit_token_hash: row.try_get("edit_token_hash")?,
         reader_hash: row.try_get("reader_hash")?,
         notify: row.try_get("notify")?,
+        notify_lang: lang_of(row.try_get("notify_lang")?),
         spam: row.try_get("spam")?,
     })
 }

@@ -4,6 +4,7 @@
 use crate::store::post_batches::{BatchWriter, position};
 use crate::store::{NewCommentRecord, StoreError};
 use async_trait::async_trait;
+use palabre_api::i18n::Lang;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 pub(super) struct SqlitePosts(pub(super) SqlitePool);
@@ -52,9 +53,10 @@ async fn insert_one(
         "INSERT INTO threads (key, title, created_at) VALUES (?, ?, ?) \
          ON CONFLICT (key) DO UPDATE SET title = COALESCE(excluded.title, threads.title);\n\
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
-         website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify) \
+         website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
+         notify_lang) \
          VALUES ((SELECT id FROM threads WHERE key = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-         ?) RETURNING id;\n\
+         ?, ?) RETURNING id;\n\
          RELEASE post",
     );
     let (parent_id, root_id, depth) = position(new);
@@ -83,7 +85,8 @@ async fn insert_one(
         .bind(now)
         .bind(&new.edit_token_hash)
         .bind(&new.reader_hash)
-        .bind(new.notify);
+        .bind(new.notify)
+        .bind(new.notify_lang.map(Lang::tag));
     // fetch_all, not fetch_one: the latter stops at the first row, before RELEASE.
     let rows = query
         .fetch_all(&mut **tx)

@@ -1,6 +1,6 @@
 //! Rows into records.
 
-use crate::store::{CommentRecord, StoreError, ThreadRecord};
+use crate::store::{CommentRecord, StoreError, ThreadRecord, lang_of};
 use palabre_api::{CommentStatus, Timestamp};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -32,6 +32,7 @@ pub(super) fn comment_from_row(row: &SqliteRow) -> Result<CommentRecord, StoreEr
         edit_token_hash: row.try_get("edit_token_hash")?,
         reader_hash: row.try_get("reader_hash")?,
         notify: row.try_get("notify")?,
+        notify_lang: lang_of(row.try_get("notify_lang")?),
         spam: row.try_get("spam")?,
     })
 }

@@ -28,6 +28,8 @@ before(async () => {
   pages["/light-dark"] = article(server.url, { thread: "/audit", head: both });
   pages["/light-only"] = article(server.url, { thread: "/audit", head: BLOG_COLOURS });
   pages["/dark"] = article(server.url, { thread: "/audit", head: BLOG_COLOURS, attrs: 'data-theme="dark"' });
+  // A right-to-left blog: the page and the widget in Arabic.
+  pages["/arabic"] = article(server.url, { thread: "/audit", lang: "ar", head: '<style>html { direction: rtl; }</style>' });
   browser = await launch();
   // Held (--moderation all): approved, so that readers see a thread.
   const first = await seedComment(server.url, { thread: "/audit", author: "Ana", body: "A **first** comment" }, 202);
@@ -99,6 +101,33 @@ test("the widget has no serious violation in light or dark, in each of its state
     await audit(page, `${what}: a held comment`);
     await context.close();
   }
+});
+
+test("in Arabic, right to left: the widget and the admin pages have no serious violation, nothing overflows", async () => {
+  const context = await browser.newContext({ viewport: { width: 320, height: 640 }, bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(`${blog.origin}/arabic`);
+  const w = widget(page);
+  await w.locator("li.comment li.comment", { hasText: "A reply" }).waitFor();
+  assert.equal(await w.locator("section.palabre").getAttribute("dir"), "rtl");
+  await audit(page, "the widget in Arabic");
+  const overflow = await page.evaluate(() => {
+    const root = document.querySelector("div.palabre").shadowRoot;
+    const outside = [...root.querySelectorAll("*")].filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && (r.left < -1 || r.right > innerWidth + 1);
+    });
+    return { page: document.documentElement.scrollWidth - innerWidth, outside: outside.map((e) => e.className || e.tagName) };
+  });
+  assert.deepEqual(overflow, { page: 0, outside: [] });
+  const admin = await signIn(context);
+  await admin.setExtraHTTPHeaders({ "accept-language": "ar" });
+  for (const p of ["/admin/queue", "/admin/comments", "/admin/threads"]) {
+    await admin.goto(`${server.url}${p}`);
+    assert.equal(await admin.locator("html").getAttribute("dir"), "rtl", p);
+    await audit(admin, `${p} in Arabic`);
+  }
+  await context.close();
 });
 
 test("auto follows the page: light on a light-only blog whatever the system, dark where the page allows", async () => {

@@ -76,21 +76,6 @@ impl Lang {
         }
     }
 
-    /// The language's own name, for lists to choose from.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::En => "English",
-            Self::Fr => "Français",
-            Self::De => "Deutsch",
-            Self::Es => "Español",
-            Self::It => "Italiano",
-            Self::Pt => "Português",
-            Self::Nl => "Nederlands",
-            Self::Pl => "Polski",
-            Self::Ar => "العربية",
-        }
-    }
-
     /// The writing direction, for HTML's `dir`.
     pub fn dir(self) -> &'static str {
         match self {
@@ -126,6 +111,21 @@ impl Lang {
                 _ => 5,
             },
         }
+    }
+}
+
+impl Lang {
+    /// A tag exactly as a URL gives it: well formed (subtags of 1 to 8 letters or digits
+    /// joined by `-` or `_`, at most [`crate::MAX_LANGUAGE_TAG_BYTES`]) and one we have.
+    pub fn parse_exact(tag: &str) -> Result<Self, String> {
+        let well_formed = tag.len() <= crate::MAX_LANGUAGE_TAG_BYTES
+            && tag.split(['-', '_']).all(|sub| {
+                (1..=8).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        if !well_formed {
+            return Err("not a language tag".to_owned());
+        }
+        tag.parse()
     }
 }
 
@@ -223,8 +223,7 @@ pub const fn fnv1a(names: &[&str]) -> u32 {
 pub type Table<K> = &'static [(K, &'static str)];
 
 /// One language's texts. Cheap to copy. Its table lists the keys in their order (the
-/// translation test checks), so a text is found by its key's index; a table out of order
-/// is still searched.
+/// translation test checks), so a text is found by its key's index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Texts<K: 'static> {
     lang: Lang,
@@ -240,22 +239,22 @@ impl<K: Key> Texts<K> {
         self.lang
     }
 
+    // Not inlined: it is called from every view, and one copy keeps the widget smaller.
+    #[inline(never)]
     pub fn get(&self, key: K) -> &'static str {
-        match self.table.get(key.index()) {
-            Some((k, text)) if *k == key => text,
-            _ => find(self.table, key).unwrap_or(""),
-        }
+        self.table.get(key.index()).map_or("", |(_, text)| text)
     }
 
-    /// A plural text's form for `n`, with `{n}` replaced.
+    /// A plural text's form for `n`, with `{n}` filled in.
     pub fn plural(&self, key: K, n: u64) -> String {
         let text = self.get(key);
         let form = text
             .split('|')
             .nth(self.lang.plural_form(n))
             .unwrap_or(text);
-        // One `{n}` at most (the translation test checks). Split on a char rather than
-        // `str::replace`, whose substring search the widget would carry.
+        // One `{n}` at most (the translation test checks). Not through `fill`, which the
+        // widget would then carry (0.4 KB brotli): a split on a char, and no `str::replace`,
+        // whose substring search it would carry too.
         match form.split_once('{') {
             Some((before, after)) => {
                 let mut out = before.to_owned();
@@ -266,6 +265,34 @@ impl<K: Key> Texts<K> {
             None => form.to_owned(),
         }
     }
+}
+
+/// `text` with each `{name}` replaced by its value, in one pass: what a value brings (a
+/// reader's name holding `{email}`, say) is never replaced in turn. Values go in as they are:
+/// the caller escapes them for where they go. The server's; the widget fills only `{n}`
+/// ([`Texts::plural`]).
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let hole = rest[start + 1..].split_once('}').and_then(|(name, _)| {
+            let (_, value) = values.iter().find(|(n, _)| *n == name)?;
+            Some((name.len(), *value))
+        });
+        match hole {
+            Some((len, value)) => {
+                out.push_str(value);
+                rest = &rest[start + len + 2..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[start + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn find<K: Key>(table: Table<K>, key: K) -> Option<&'static str> {
@@ -698,6 +725,33 @@ mod tests {
         let pl = Words::builtin(Lang::Pl);
         assert_eq!(pl.relative_time(now, now - 5 * MINUTE), "5 minut temu");
         assert_eq!(pl.relative_time(now, now - 2 * MINUTE), "2 minuty temu");
+    }
+
+    #[test]
+    fn what_a_value_brings_is_not_filled_in_turn() {
+        let text = fill(
+            "{author} <{email}> on {place}: {unknown}",
+            &[("author", "{email}"), ("email", "a@b.c"), ("place", "/p")],
+        );
+        assert_eq!(text, "{email} <a@b.c> on /p: {unknown}");
+    }
+
+    #[test]
+    fn exact_tags() {
+        assert_eq!(Lang::parse_exact("pt-BR"), Ok(Lang::Pt));
+        assert_eq!(Lang::parse_exact("DE"), Ok(Lang::De));
+        for bad in [" de", "de-", "de-toolongsubtag", &"d".repeat(36)] {
+            assert_eq!(
+                Lang::parse_exact(bad),
+                Err("not a language tag".into()),
+                "{bad:?}"
+            );
+        }
+        assert!(
+            Lang::parse_exact("xx")
+                .unwrap_err()
+                .contains("Palabre speaks")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use palabre_api::i18n::Texts;
 use palabre_api::{ErrorCode, ThreadKey};
 use serde::Deserialize;
 
@@ -112,7 +113,7 @@ async fn feed(
     }
     xml.push_str("<generator>Palabre</generator>\n");
     for c in &comments {
-        entry(&state, &base, c, &mut xml);
+        entry(&state, w, &base, c, &mut xml);
     }
     xml.push_str("</feed>\n");
     let mut response = Negotiated {
@@ -128,8 +129,7 @@ async fn feed(
     Ok(response)
 }
 
-fn entry(state: &AppState, base: &str, c: &CommentRecord, xml: &mut String) {
-    let w = say(state.services.settings.language);
+fn entry(state: &AppState, w: Texts<Say>, base: &str, c: &CommentRecord, xml: &mut String) {
     let author = c.author.as_deref().unwrap_or(w.get(Say::Anonymous));
     xml.push_str("<entry>\n");
     xml.push_str(&format!("<id>{base}/api/v1/comments/{}</id>\n", c.id));

@@ -35,6 +35,7 @@ pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
     let more = page.next_cursor.is_some() && !cut;
     let draw = Draw {
         paint,
+        words,
         locked,
         now_ms,
     };
@@ -74,6 +75,7 @@ pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
 
 struct Draw<'a> {
     paint: &'a FirstPaint,
+    words: Words,
     locked: bool,
     now_ms: i64,
 }
@@ -82,7 +84,7 @@ impl Draw<'_> {
     /// One comment and its replies (`components/comment.rs`). Recursion is bounded by the
     /// server's own nesting limit, like the widget's.
     fn comment(&self, node: &Node<Comment>) -> Markup {
-        let words = Words::builtin(self.paint.lang);
+        let words = self.words;
         let t = |msg| words.get(msg);
         let c = &node.item;
         let name = c.author.as_deref().unwrap_or(t(Msg::Anonymous));
@@ -139,8 +141,7 @@ impl Draw<'_> {
 
     /// `components/vote_buttons.rs`, with no vote of the reader's (the widget learns those).
     fn votes(&self, c: &Comment) -> Markup {
-        let words = Words::builtin(self.paint.lang);
-        let (like, dislike) = (words.get(Msg::Like), words.get(Msg::Dislike));
+        let (like, dislike) = (self.words.get(Msg::Like), self.words.get(Msg::Dislike));
         html! {
             span class="votes" {
                 button class="vote like" type="button" aria-pressed="false" title=(like) {

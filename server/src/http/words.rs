@@ -25,17 +25,7 @@ async fn words(
     Path(tag): Path<String>,
     accept: AcceptEncoding,
 ) -> Result<impl IntoResponse, Error> {
-    // A language tag's shape (BCP 47 subtags), then one Palabre speaks.
-    let well_formed = tag.len() <= 35
-        && tag.split(['-', '_']).all(|sub| {
-            (1..=8).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_alphanumeric())
-        });
-    let parsed = if well_formed {
-        tag.parse::<Lang>()
-    } else {
-        Err("not a language tag".to_owned())
-    };
-    let lang = parsed.map_err(|why| Error::Body {
+    let lang = Lang::parse_exact(&tag).map_err(|why| Error::Body {
         code: ErrorCode::InvalidParameter,
         // Echoes at most a short tag back (JSON-escaped like every message).
         detail: why.chars().take(120).collect(),
@@ -47,20 +37,18 @@ async fn words(
     ))
 }
 
+/// Every language's words, in `Lang` order, serialised and compressed once.
 fn encoded(lang: Lang) -> Encoded {
-    static ALL: OnceLock<Vec<(Lang, Encoded)>> = OnceLock::new();
+    static ALL: OnceLock<Vec<Encoded>> = OnceLock::new();
     let all = ALL.get_or_init(|| {
         Lang::ALL
             .into_iter()
             .map(|l| {
                 let json = serde_json::to_vec(&Words::builtin(l).to_list())
                     .expect("a list of strings serializes");
-                (l, Encoded::compress(Bytes::from(json)))
+                Encoded::compress(Bytes::from(json))
             })
             .collect()
     });
-    all.iter()
-        .find(|(l, _)| *l == lang)
-        .map(|(_, e)| e.clone())
-        .expect("every language is encoded")
+    all[lang as usize].clone()
 }

@@ -3,6 +3,7 @@
 //! plural rules and translation test). The admin pages speak the admin's browser language;
 //! emails and feeds speak the server's `language` setting.
 
+pub use palabre_api::i18n::fill;
 use palabre_api::i18n::{Lang, Texts};
 
 mod ar;
@@ -159,33 +160,6 @@ pub fn say(lang: Lang) -> Texts<Say> {
     Texts::new(lang, table)
 }
 
-/// `text` with each `{name}` replaced by its value, in one pass: what a value brings (a
-/// reader's name holding `{email}`, say) is never replaced in turn. Values go in as they are:
-/// the caller escapes them for where they go, as maud does.
-pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let hole = rest[start + 1..].split_once('}').and_then(|(name, _)| {
-            let (_, value) = values.iter().find(|(n, _)| *n == name)?;
-            Some((name.len(), *value))
-        });
-        match hole {
-            Some((len, value)) => {
-                out.push_str(value);
-                rest = &rest[start + len + 2..];
-            }
-            None => {
-                out.push('{');
-                rest = &rest[start + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The language of a request's `Accept-Language` (the first we have, by the client's order
 /// of preference), else `fallback`.
 pub fn negotiate(accept_language: &str, fallback: Lang) -> Lang {
@@ -239,15 +213,6 @@ mod tests {
             say(Lang::Pl).plural(Say::ItemsUpdated, 5),
             "Zaktualizowano 5 pozycji."
         );
-    }
-
-    #[test]
-    fn what_a_value_brings_is_not_filled_in_turn() {
-        let text = fill(
-            "{author} <{email}> on {place}: {unknown}",
-            &[("author", "{email}"), ("email", "a@b.c"), ("place", "/p")],
-        );
-        assert_eq!(text, "{email} <a@b.c> on /p: {unknown}");
     }
 
     #[test]

@@ -3,10 +3,11 @@
 
 use crate::admin::sign_in;
 use crate::helpers::*;
-use crate::notifications::{smtp_sink, wait_for_mail, with_smtp};
+use crate::notifications::{Mail, smtp_sink, wait_for_mail, with_smtp};
 use palabre_api::ModerationMode;
 use palabre_api::i18n::Lang;
 use serde_json::json;
+use std::sync::{Arc, Mutex};
 
 #[tokio::test]
 async fn admin_pages_speak_the_visitors_language_else_the_servers() {
@@ -107,16 +108,7 @@ async fn emails_and_feeds_speak_the_servers_language_reply_notices_the_readers()
     );
     assert!(mail.text.contains("Artikel: https://blog.example/post"));
 
-    app.post_json(
-        "/api/v1/comments",
-        &json!({"thread": "/post", "parent": parent, "author": "Ana", "body": "Ja!"}),
-    )
-    .await;
-    let mails = wait_for_mail(&inbox, 3).await;
-    let reply = mails
-        .iter()
-        .find(|m| m.to == ["ines@example.org"])
-        .expect("the reply notification");
+    let reply = reply_notice(&app, &inbox, parent, 3, "ines@example.org").await;
     assert!(
         reply
             .text
@@ -144,16 +136,7 @@ async fn emails_and_feeds_speak_the_servers_language_reply_notices_the_readers()
         .unwrap()
         .comment
         .id;
-    app.post_json(
-        "/api/v1/comments",
-        &json!({"thread": "/post", "parent": zoe, "author": "Ana", "body": "Oui."}),
-    )
-    .await;
-    let mails = wait_for_mail(&inbox, 6).await;
-    let reply = mails
-        .iter()
-        .find(|m| m.to == ["zoe@example.org"])
-        .expect("Zoé's reply notification");
+    let reply = reply_notice(&app, &inbox, zoe, 6, "zoe@example.org").await;
     assert!(
         reply
             .text
@@ -178,4 +161,24 @@ async fn emails_and_feeds_speak_the_servers_language_reply_notices_the_readers()
         .await
         .unwrap();
     assert!(feed.contains("<title>Kommentare zu Brot</title>"), "{feed}");
+}
+
+/// Ana answers comment `parent`; the notification of it among the first `mails` sent.
+async fn reply_notice(
+    app: &TestApp,
+    inbox: &Arc<Mutex<Vec<Mail>>>,
+    parent: i64,
+    mails: usize,
+    to: &str,
+) -> Mail {
+    app.post_json(
+        "/api/v1/comments",
+        &json!({"thread": "/post", "parent": parent, "author": "Ana", "body": "Ja!"}),
+    )
+    .await;
+    wait_for_mail(inbox, mails)
+        .await
+        .into_iter()
+        .find(|m| m.to == [to])
+        .unwrap_or_else(|| panic!("no reply notification to {to}"))
 }

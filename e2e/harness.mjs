@@ -14,13 +14,15 @@ export const ARTIFACTS = path.join(ROOT, "target", "e2e-artifacts");
 const BINARY = process.env.PALABRE_BIN || path.join(ROOT, "target", "debug", "palabre");
 const BUNDLE = path.join(ROOT, "target", "bundle");
 
-/** Starts `palabre serve`; resolves once it listens. `port` 0 picks a free one. `database`
+/** Starts `palabre serve`; resolves once it listens. `blogOrigin`: the one blog's origin. `port` 0 picks a free one. `database`
  * defaults to a SQLite file in `dataDir`. */
 export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(path.join(tmpdir(), "palabre-e2e-")), database = `sqlite://${dataDir}/palabre.db`, args = [] }) {
   const child = spawn(BINARY, [
     "serve", "--listen", `127.0.0.1:${port}`,
     "--database", database,
-    "--widget-dir", BUNDLE, "--origin", blogOrigin,
+    "--widget-dir", BUNDLE,
+    // Without a blog origin, the sites come from `args` (a --config file's [[site]] tables).
+    ...(blogOrigin ? ["--origin", blogOrigin] : []),
     // The default 16-bit proof of work, but a shorter wait than the default 3 s between the
     // form opening and the post, to keep the suite quick.
     "--min-post-delay", "1s",

@@ -55,6 +55,8 @@ pub enum ErrorCode {
     ChallengeInvalid,
     /// Posted sooner after the form opened than a person could have written it.
     TooFast,
+    /// The request's `Origin` is not one of the sites this server serves.
+    UnknownSite,
     /// The server cannot reach its database for now; nothing was written.
     Unavailable,
     Internal,
@@ -94,6 +96,7 @@ impl ErrorCode {
         Self::ChallengeRequired,
         Self::ChallengeInvalid,
         Self::TooFast,
+        Self::UnknownSite,
         Self::Unavailable,
         Self::Internal,
     ];
@@ -132,6 +135,7 @@ impl ErrorCode {
             Self::ChallengeRequired => "challenge_required",
             Self::ChallengeInvalid => "challenge_invalid",
             Self::TooFast => "too_fast",
+            Self::UnknownSite => "unknown_site",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -148,7 +152,8 @@ impl ErrorCode {
             | Self::ThreadLocked
             | Self::Blocked
             | Self::ChallengeRequired
-            | Self::ChallengeInvalid => 403,
+            | Self::ChallengeInvalid
+            | Self::UnknownSite => 403,
             Self::NotFound | Self::CommentNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::CommentDeleted => 409,
@@ -209,6 +214,7 @@ impl ErrorCode {
             Self::ChallengeRequired => "Posting requires a solved proof-of-work challenge.",
             Self::ChallengeInvalid => "The proof-of-work solution is invalid, expired or used.",
             Self::TooFast => "Posted too soon after the form opened; wait a few seconds.",
+            Self::UnknownSite => "This page's origin is not one of the sites this server serves.",
             Self::Unavailable => {
                 "The database cannot be reached for now; nothing was written. Retry shortly."
             }

@@ -8,7 +8,9 @@ use crate::render::render;
 use crate::services::Services;
 use crate::spam;
 use crate::store::CommentRecord;
-use crate::store::{Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, StoreError};
+use crate::store::{
+    Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, SiteName, StoreError, ThreadRef,
+};
 use palabre_api::i18n::{Lang, Words};
 use palabre_api::{
     Comment, CommentBody, CommentRules, CommentStatus, CountsResponse, CreatedComment,
@@ -20,7 +22,8 @@ use std::net::IpAddr;
 
 use palabre_api::MAX_PAGE_SIZE;
 
-pub fn server_config(services: &Services) -> ServerConfig {
+/// What the widget of this site is told of the rules.
+pub fn server_config(services: &Services, site: &SiteName) -> ServerConfig {
     let s = &services.settings;
     ServerConfig {
         require_author: s.require_author,
@@ -28,19 +31,19 @@ pub fn server_config(services: &Services) -> ServerConfig {
         edit_window_secs: s.edit_window.as_secs(),
         max_body_length: s.max_body_length,
         max_depth: s.max_depth,
-        moderation: s.moderation,
+        moderation: s.moderation_of(site),
         max_page_size: MAX_PAGE_SIZE,
         feeds: s.feeds,
     }
 }
 
-fn rules(services: &Services) -> CommentRules {
-    CommentRules::from(&server_config(services))
+fn rules(services: &Services, site: &SiteName) -> CommentRules {
+    CommentRules::from(&server_config(services, site))
 }
 
 pub async fn thread_page(
     services: &Services,
-    thread: ThreadKey,
+    thread: ThreadRef,
     sort: SortOrder,
     limit: u32,
     cursor: Option<Cursor>,
@@ -58,7 +61,7 @@ pub async fn thread_page(
         let locked = exists;
         return Ok(ThreadPage {
             thread: Thread {
-                key: query.thread.into_string(),
+                key: query.thread.key.into_string(),
                 title: None,
                 count: 0,
                 locked,
@@ -84,12 +87,18 @@ pub async fn thread_page(
 /// leaves room under the depth cap (`None`: top level).
 async fn place_reply(
     services: &Services,
-    thread: &ThreadKey,
+    thread: &ThreadRef,
     parent_id: i64,
 ) -> Result<Option<ParentPosition>> {
     let not_found = ValidationError::new(ErrorCode::ParentNotFound, "parent");
     let parent = match services.store.comment(parent_id).await? {
-        Some(p) if p.thread_key == thread.as_str() && p.status == CommentStatus::Published => p,
+        Some(p)
+            if p.site == thread.site
+                && p.thread_key == thread.key.as_str()
+                && p.status == CommentStatus::Published =>
+        {
+            p
+        }
         _ => return Err(not_found.into()),
     };
     let max_depth = services.settings.max_depth;
@@ -109,24 +118,29 @@ async fn place_reply(
 
 async fn initial_status(
     services: &Services,
+    site: &SiteName,
     email: Option<&str>,
     suspicious: bool,
 ) -> Result<CommentStatus> {
     if suspicious {
         return Ok(CommentStatus::Pending);
     }
-    Ok(match services.settings.moderation {
+    Ok(match services.settings.moderation_of(site) {
         ModerationMode::None => CommentStatus::Published,
         ModerationMode::All => CommentStatus::Pending,
         ModerationMode::First => match email {
-            Some(e) if services.store.published_by_email(e).await? > 0 => CommentStatus::Published,
+            Some(e) if services.store.published_by_email(site, e).await? > 0 => {
+                CommentStatus::Published
+            }
             _ => CommentStatus::Pending,
         },
     })
 }
 
+/// Posts `input` on a thread of `site`.
 pub async fn create(
     services: &Services,
+    site: &SiteName,
     input: NewComment,
     client: IpAddr,
 ) -> Result<CreatedComment> {
@@ -137,18 +151,19 @@ pub async fn create(
     {
         return Ok(decoy(services, &input));
     }
-    let valid = input.validate(&rules(services))?;
+    let valid = input.validate(&rules(services, site))?;
+    let thread = ThreadRef::new(site.clone(), valid.thread);
     let reader_hash = services.keys.reader_hash(client);
     let email_str = valid.email.as_ref().map(|e| e.as_str());
     let gate = services
         .store
-        .post_gate(&valid.thread, email_str, &reader_hash)
+        .post_gate(&thread, email_str, &reader_hash)
         .await?;
     if gate.thread_closed {
         return Err(Error::Refused(ErrorCode::ThreadLocked));
     }
     let parent = match valid.parent {
-        Some(id) => place_reply(services, &valid.thread, id).await?,
+        Some(id) => place_reply(services, &thread, id).await?,
         None => None,
     };
     if gate.blocked {
@@ -176,11 +191,11 @@ pub async fn create(
         (None, None) => format!("reader:{reader_hash}"),
     };
     let email = valid.email.map(|e| e.into_string());
-    let status = initial_status(services, email.as_deref(), suspicious).await?;
+    let status = initial_status(services, site, email.as_deref(), suspicious).await?;
     let (edit_token, edit_token_hash) = crypto::new_edit_token();
     let record = NewCommentRecord {
         html,
-        thread: valid.thread,
+        thread,
         title: valid.title.map(|t| t.into_string()),
         parent,
         status,
@@ -237,17 +252,29 @@ fn decoy(services: &Services, input: &NewComment) -> CreatedComment {
     }
 }
 
-/// One comment: published ones for anyone, a pending one only for its author (by edit
-/// token), so a reader sees their own comment "awaiting moderation" after a reload.
-pub async fn one(services: &Services, id: i64, token: Option<&str>) -> Result<Comment> {
-    let comment = services
+/// A comment of this site (another site's is not found: ids are server-wide).
+async fn of_site(services: &Services, site: &SiteName, id: i64) -> Result<CommentRecord> {
+    services
         .store
         .comment(id)
         .await?
-        .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
+        .filter(|c| &c.site == site)
+        .ok_or(Error::Refused(ErrorCode::CommentNotFound))
+}
+
+/// One comment: published ones for anyone, a pending one only for its author (by edit
+/// token), so a reader sees their own comment "awaiting moderation" after a reload.
+pub async fn one(
+    services: &Services,
+    site: &SiteName,
+    id: i64,
+    token: Option<&str>,
+) -> Result<Comment> {
+    let comment = of_site(services, site, id).await?;
+    let thread = ThreadRef::new(site.clone(), ThreadKey::parse(&comment.thread_key)?);
     let hidden = services
         .store
-        .thread(&ThreadKey::parse(&comment.thread_key)?)
+        .thread(&thread)
         .await?
         .is_none_or(|t| t.hidden);
     let is_author = token.is_some_and(|t| crypto::edit_token_matches(t, &comment.edit_token_hash));
@@ -263,12 +290,13 @@ pub async fn one(services: &Services, id: i64, token: Option<&str>) -> Result<Co
 }
 
 /// Loads a comment and checks that `token` proves authorship within the edit window.
-async fn authorize(services: &Services, id: i64, token: &str) -> Result<CommentRecord> {
-    let comment = services
-        .store
-        .comment(id)
-        .await?
-        .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
+async fn authorize(
+    services: &Services,
+    site: &SiteName,
+    id: i64,
+    token: &str,
+) -> Result<CommentRecord> {
+    let comment = of_site(services, site, id).await?;
     if !crypto::edit_token_matches(token, &comment.edit_token_hash) {
         return Err(Error::Refused(ErrorCode::TokenInvalid));
     }
@@ -282,9 +310,15 @@ async fn authorize(services: &Services, id: i64, token: &str) -> Result<CommentR
     Ok(comment)
 }
 
-pub async fn edit(services: &Services, id: i64, token: &str, body: &str) -> Result<Comment> {
+pub async fn edit(
+    services: &Services,
+    site: &SiteName,
+    id: i64,
+    token: &str,
+    body: &str,
+) -> Result<Comment> {
     let body = CommentBody::parse(body, services.settings.max_body_length as usize)?;
-    authorize(services, id, token).await?;
+    authorize(services, site, id, token).await?;
     let html = render(&body);
     let updated = services
         .store
@@ -294,8 +328,13 @@ pub async fn edit(services: &Services, id: i64, token: &str, body: &str) -> Resu
     Ok(updated.into())
 }
 
-pub async fn delete(services: &Services, id: i64, token: &str) -> Result<DeleteResult> {
-    authorize(services, id, token).await?;
+pub async fn delete(
+    services: &Services,
+    site: &SiteName,
+    id: i64,
+    token: &str,
+) -> Result<DeleteResult> {
+    authorize(services, site, id, token).await?;
     match services.store.delete_comment(id).await? {
         None => Err(Error::Refused(ErrorCode::CommentNotFound)),
         Some(Deletion::Removed) => Ok(DeleteResult { placeholder: None }),
@@ -307,15 +346,12 @@ pub async fn delete(services: &Services, id: i64, token: &str) -> Result<DeleteR
 
 pub async fn vote(
     services: &Services,
+    site: &SiteName,
     id: i64,
     client: IpAddr,
     value: VoteValue,
 ) -> Result<VoteCounts> {
-    let comment = services
-        .store
-        .comment(id)
-        .await?
-        .ok_or(Error::Refused(ErrorCode::CommentNotFound))?;
+    let comment = of_site(services, site, id).await?;
     match comment.status {
         CommentStatus::Published => {}
         CommentStatus::Deleted => return Err(Error::Refused(ErrorCode::CommentDeleted)),
@@ -341,10 +377,11 @@ pub async fn vote(
 /// so a page of badges needs none of the widget's code).
 pub async fn counts(
     services: &Services,
+    site: &SiteName,
     keys: &[ThreadKey],
     lang: Option<Lang>,
 ) -> Result<CountsResponse> {
-    let found = services.store.threads(keys).await?;
+    let found = services.store.threads(site, keys).await?;
     let counts: BTreeMap<String, u64> = keys
         .iter()
         .map(|k| {

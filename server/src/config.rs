@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::rate_limit::RateLimit;
+use crate::store::SiteName;
 
 /// Everything the server runs with.
 #[derive(Debug, Clone)]
@@ -25,8 +26,9 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     /// Scheduled backups, when `--backup-dir` is set.
     pub backup: Option<BackupSchedule>,
-    /// Normalised `scheme://host[:port]`.
-    pub origins: Vec<String>,
+    /// The blogs served, never none: without `[[site]]` tables, one named `default` with
+    /// the `--origin`s. Their origins are what CORS allows.
+    pub sites: Vec<Site>,
     pub secret: Option<SecretString>,
     pub edit_window: Duration,
     pub max_body_length: u32,
@@ -135,13 +137,51 @@ pub const MAX_POW_DIFFICULTY: u8 = 24;
 
 impl Settings {
     /// Where a thread's article is: its key if that is a URL, else the key (the widget's
-    /// default key is the article's path) on the first blog origin.
-    pub fn article_url(&self, key: &str) -> Option<String> {
+    /// default key is the article's path) on its site's first origin.
+    pub fn article_url(&self, site: &SiteName, key: &str) -> Option<String> {
         if key.starts_with("https://") || key.starts_with("http://") {
             return Some(key.to_owned());
         }
-        let origin = self.origins.first()?;
+        let origin = self.site(site)?.origins.first()?;
         key.starts_with('/').then(|| format!("{origin}{key}"))
+    }
+
+    /// Every blog origin, of every site (CORS).
+    pub fn origins(&self) -> impl Iterator<Item = &str> {
+        self.sites
+            .iter()
+            .flat_map(|s| s.origins.iter().map(String::as_str))
+    }
+
+    pub fn site(&self, name: &SiteName) -> Option<&Site> {
+        self.sites.iter().find(|s| &s.name == name)
+    }
+
+    /// The site of requests that name none (no `Origin`, no `site` parameter): the first.
+    pub fn first_site(&self) -> &Site {
+        // `ServeArgs::resolve` and `Default` never leave it empty.
+        &self.sites[0]
+    }
+
+    /// The site a request from `origin` (normalised) is for, if any lists it.
+    pub fn site_for_origin(&self, origin: &str) -> Option<&Site> {
+        self.sites
+            .iter()
+            .find(|s| s.origins.iter().any(|o| o.eq_ignore_ascii_case(origin)))
+    }
+
+    /// Which new comments of this site wait for a moderator.
+    pub fn moderation_of(&self, site: &SiteName) -> ModerationMode {
+        self.site(site)
+            .and_then(|s| s.moderation)
+            .unwrap_or(self.moderation)
+    }
+
+    /// Who is told of this site's new and held comments.
+    pub fn admin_emails_of(&self, site: &SiteName) -> &[String] {
+        self.site(site)
+            .and_then(|s| s.admin_emails.as_deref())
+            .unwrap_or(&self.notify.admin_emails)
     }
 
     /// Where the server is reached from outside: `--public-url`, else its listen address.
@@ -162,7 +202,7 @@ impl Default for Settings {
             backup: None,
             metrics_listen: None,
             log_format: crate::logs::LogFormat::Text,
-            origins: Vec::new(),
+            sites: vec![Site::single(Vec::new())],
             secret: None,
             edit_window: Duration::from_secs(palabre_api::DEFAULT_EDIT_WINDOW_SECS),
             max_body_length: palabre_api::DEFAULT_MAX_BODY_LENGTH,
@@ -185,6 +225,31 @@ impl Default for Settings {
             notify: NotifySettings::default(),
             feeds: true,
             response_cache_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// One blog on this server (`[[site]]` in the configuration file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub name: SiteName,
+    /// Normalised `scheme://host[:port]`; a request's `Origin` among them names this site.
+    pub origins: Vec<String>,
+    /// Its own moderation mode; the server's (`moderation`) when `None`.
+    pub moderation: Option<ModerationMode>,
+    /// Its own admin emails; the server's (`admin_emails`) when `None`.
+    pub admin_emails: Option<Vec<String>>,
+}
+
+impl Site {
+    /// The one site of a server without `[[site]]` tables: `default`, with the server's
+    /// origins, moderation and admin emails.
+    pub fn single(origins: Vec<String>) -> Self {
+        Self {
+            name: SiteName::default_site(),
+            origins,
+            moderation: None,
+            admin_emails: None,
         }
     }
 }

@@ -13,7 +13,7 @@
 //! catches up from the table. The hub queries nothing while no stream is open.
 
 use crate::config::LiveLimits;
-use crate::store::{ChangeEvent, EventKind, Store, StoreError};
+use crate::store::{ChangeEvent, EventKind, SiteName, Store, StoreError, ThreadRef};
 use palabre_api::{CommentStatus, LiveEvent, ThreadKey, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,6 +37,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(600);
 pub struct Message {
     /// The SSE `id`; `None` for [`LiveEvent::Reload`], which replaces no change.
     pub seq: Option<i64>,
+    /// The thread it is about (which site's, too: the event names only the key).
+    pub thread: Option<ThreadRef>,
     pub event: LiveEvent,
     /// `event` as JSON, written once for all the streams it goes to.
     pub json: String,
@@ -46,7 +48,19 @@ impl Message {
     pub fn new(seq: Option<i64>, event: LiveEvent) -> Self {
         // A derived Serialize of strings and numbers: it cannot fail.
         let json = serde_json::to_string(&event).unwrap_or_default();
-        Self { seq, event, json }
+        Self {
+            seq,
+            thread: None,
+            event,
+            json,
+        }
+    }
+
+    fn of_thread(seq: i64, thread: ThreadRef, event: LiveEvent) -> Self {
+        Self {
+            thread: Some(thread),
+            ..Self::new(Some(seq), event)
+        }
     }
 }
 
@@ -71,7 +85,7 @@ struct Inner {
     streams: HashMap<u64, Stream>,
     /// The streams of each thread: an event is handed to those only, not checked against
     /// every open stream (10,000 streams took 0.4 ms more CPU per post that way).
-    by_thread: HashMap<String, Vec<u64>>,
+    by_thread: HashMap<ThreadRef, Vec<u64>>,
     per_client: HashMap<String, usize>,
     next_id: u64,
     /// The last event handed out; `None` while no stream is open (nothing is read then).
@@ -80,7 +94,7 @@ struct Inner {
 }
 
 struct Stream {
-    threads: HashSet<String>,
+    threads: HashSet<ThreadRef>,
     /// The last id the reader has: a replica behind the one it came from must not hand it
     /// those events again.
     after: i64,
@@ -147,7 +161,7 @@ impl LiveHub {
     /// [`LiveEvent::Reload`] if they are no longer all kept.
     pub async fn subscribe(
         self: &Arc<Self>,
-        threads: &[ThreadKey],
+        threads: &[ThreadRef],
         client: String,
         after: Option<i64>,
     ) -> Result<Result<Subscription, Refusal>, StoreError> {
@@ -165,7 +179,7 @@ impl LiveHub {
             *inner.per_client.entry(client.clone()).or_default() += 1;
             let id = inner.next_id;
             inner.next_id += 1;
-            let threads: HashSet<String> = threads.iter().map(|t| t.as_str().to_owned()).collect();
+            let threads: HashSet<ThreadRef> = threads.iter().cloned().collect();
             for thread in &threads {
                 inner.by_thread.entry(thread.clone()).or_default().push(id);
             }
@@ -292,8 +306,7 @@ impl LiveHub {
             }
             let mut slow = Vec::new();
             for message in messages.into_iter().map(Arc::new) {
-                let Some(ids) = thread_of(&message.event).and_then(|t| inner.by_thread.get(t))
-                else {
+                let Some(ids) = message.thread.as_ref().and_then(|t| inner.by_thread.get(t)) else {
                     continue;
                 };
                 for id in ids {
@@ -320,15 +333,6 @@ impl LiveHub {
     }
 }
 
-fn thread_of(event: &LiveEvent) -> Option<&str> {
-    match event {
-        LiveEvent::Comment { thread, .. }
-        | LiveEvent::Removed { thread, .. }
-        | LiveEvent::Thread { thread, .. } => Some(thread),
-        LiveEvent::Reload => None,
-    }
-}
-
 /// What readers are told of `events`: each comment and thread once, as it is now (its last
 /// event's id), held comments left out, in the order of the changes.
 pub async fn messages(
@@ -336,20 +340,19 @@ pub async fn messages(
     events: Vec<ChangeEvent>,
 ) -> Result<Vec<Message>, StoreError> {
     // The last event of each comment or thread stands for the earlier ones.
-    let mut last: HashMap<(String, Option<i64>, bool), i64> = HashMap::new();
+    let mut last: HashMap<(&ThreadRef, Option<i64>, bool), i64> = HashMap::new();
     for e in &events {
         let of_thread = e.kind == EventKind::Thread;
-        last.insert((e.thread_key.clone(), e.comment_id, of_thread), e.seq);
+        last.insert((&e.thread, e.comment_id, of_thread), e.seq);
     }
+    let keep: Vec<bool> = events
+        .iter()
+        .map(|e| last.get(&(&e.thread, e.comment_id, e.kind == EventKind::Thread)) == Some(&e.seq))
+        .collect();
     let events: Vec<ChangeEvent> = events
         .into_iter()
-        .filter(|e| {
-            last.get(&(
-                e.thread_key.clone(),
-                e.comment_id,
-                e.kind == EventKind::Thread,
-            )) == Some(&e.seq)
-        })
+        .zip(keep)
+        .filter_map(|(e, keep)| keep.then_some(e))
         .collect();
     let ids: Vec<i64> = events
         .iter()
@@ -362,22 +365,30 @@ pub async fn messages(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    // One query for all the threads of the batch.
-    let mut keys: Vec<ThreadKey> = events
-        .iter()
-        .filter_map(|e| ThreadKey::parse(&e.thread_key).ok())
-        .collect();
-    keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    keys.dedup();
-    let threads = store.threads(&keys).await?;
+    // One query per site for all the threads of the batch (nearly always one site).
+    let mut by_site: HashMap<&SiteName, Vec<ThreadKey>> = HashMap::new();
+    for e in &events {
+        let keys = by_site.entry(&e.thread.site).or_default();
+        if !keys.contains(&e.thread.key) {
+            keys.push(e.thread.key.clone());
+        }
+    }
+    let mut threads = HashMap::new();
+    for (site, keys) in by_site {
+        for (key, record) in store.threads(site, &keys).await? {
+            threads.insert((site.clone(), key), record);
+        }
+    }
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let Some(thread) = threads.get(&e.thread_key) else {
+        let Some(thread) = threads.get(&(e.thread.site.clone(), e.thread.key.as_str().to_owned()))
+        else {
             continue;
         };
+        let thread_key = e.thread.key.as_str().to_owned();
         let event = match e.kind {
             EventKind::Thread => LiveEvent::Thread {
-                thread: e.thread_key,
+                thread: thread_key,
                 locked: thread.locked,
                 hidden: thread.hidden,
                 count: thread.count,
@@ -385,7 +396,7 @@ pub async fn messages(
             // A hidden thread shows readers nothing.
             _ if thread.hidden => continue,
             EventKind::Removed => LiveEvent::Removed {
-                thread: e.thread_key,
+                thread: thread_key,
                 id: e.comment_id.unwrap_or_default(),
             },
             EventKind::Comment => {
@@ -395,12 +406,12 @@ pub async fn messages(
                 };
                 match (c.status, c.spam) {
                     (CommentStatus::Published | CommentStatus::Deleted, _) => LiveEvent::Comment {
-                        thread: e.thread_key,
+                        thread: thread_key,
                         comment: palabre_api::Comment::from(c.clone()),
                     },
                     // Taken down by a moderator: readers who saw it drop it.
                     (CommentStatus::Pending, true) => LiveEvent::Removed {
-                        thread: e.thread_key,
+                        thread: thread_key,
                         id: c.id,
                     },
                     // Held: never broadcast (its author sees it as before).
@@ -408,7 +419,7 @@ pub async fn messages(
                 }
             }
         };
-        out.push(Message::new(Some(e.seq), event));
+        out.push(Message::of_thread(e.seq, e.thread, event));
     }
     Ok(out)
 }

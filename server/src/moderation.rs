@@ -5,8 +5,8 @@ use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::render::render;
 use crate::services::Services;
-use crate::store::{AuditEntry, BlockKind, CommentChange, CommentRecord};
-use palabre_api::{CommentBody, CommentStatus, ErrorCode, ThreadKey};
+use crate::store::{AuditEntry, BlockKind, CommentChange, CommentRecord, ThreadRef};
+use palabre_api::{CommentBody, CommentStatus, ErrorCode};
 
 /// An action on one or several comments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +119,7 @@ pub async fn apply(
             actor: actor.to_owned(),
             action: action.as_str().to_owned(),
             target: format!("comment {}", c.id),
-            detail: format!("thread {}", c.thread_key),
+            detail: format!("thread {}", c.thread_label()),
         })
     };
     let changed = services
@@ -163,7 +163,7 @@ async fn block_each(
             actor,
             action.as_str(),
             format!("comment {id}"),
-            format!("thread {}", comment.thread_key),
+            format!("thread {}", comment.thread_label()),
         )
         .await;
     }
@@ -194,22 +194,22 @@ pub async fn edit(services: &Services, actor: &str, id: i64, body: &str) -> Resu
 pub async fn thread(
     services: &Services,
     actor: &str,
-    key: &ThreadKey,
+    thread: &ThreadRef,
     action: ThreadAction,
 ) -> Result<bool> {
     let store = &services.store;
     let done = match action {
-        ThreadAction::Lock => store.set_thread_locked(key, true).await?,
-        ThreadAction::Unlock => store.set_thread_locked(key, false).await?,
-        ThreadAction::Hide => store.set_thread_hidden(key, true).await?,
-        ThreadAction::Show => store.set_thread_hidden(key, false).await?,
+        ThreadAction::Lock => store.set_thread_locked(thread, true).await?,
+        ThreadAction::Unlock => store.set_thread_locked(thread, false).await?,
+        ThreadAction::Hide => store.set_thread_hidden(thread, true).await?,
+        ThreadAction::Show => store.set_thread_hidden(thread, false).await?,
     };
     if done {
         log(
             services,
             actor,
             action.as_str(),
-            format!("thread {}", key.as_str()),
+            format!("thread {thread}"),
             String::new(),
         )
         .await;

@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::moderation;
 use crate::services::Services;
-use crate::store::{BlockKind, ListedStatus};
+use crate::store::{BlockKind, ListedStatus, SiteName};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,6 +25,8 @@ pub struct ReaderData {
 
 #[derive(Debug, Serialize)]
 pub struct ReaderComment {
+    /// The blog it was posted on.
+    pub site: String,
     pub thread: String,
     /// published, pending, spam or deleted.
     pub status: &'static str,
@@ -36,9 +38,14 @@ pub struct ReaderComment {
     pub public: palabre_api::Comment,
 }
 
-pub async fn export(services: &Services, email: &str) -> Result<ReaderData> {
+/// Everything stored about `email`, on one site or (`None`) on every site of the server.
+pub async fn export(
+    services: &Services,
+    email: &str,
+    site: Option<&SiteName>,
+) -> Result<ReaderData> {
     let email = email.trim().to_lowercase();
-    let comments = services.store.comments_by_email(&email).await?;
+    let comments = services.store.comments_by_email(&email, site).await?;
     let blocked = services
         .store
         .blocks()
@@ -50,6 +57,7 @@ pub async fn export(services: &Services, email: &str) -> Result<ReaderData> {
         comments: comments
             .into_iter()
             .map(|c| ReaderComment {
+                site: c.site.to_string(),
                 thread: c.thread_key.clone(),
                 status: ListedStatus::of(&c).as_str(),
                 body: c.body.clone(),
@@ -61,16 +69,18 @@ pub async fn export(services: &Services, email: &str) -> Result<ReaderData> {
     })
 }
 
-/// Erases every comment carrying `email`; returns how many of theirs were erased.
+/// Erases every comment carrying `email`, on one site or (`None`) on every site; returns how
+/// many of theirs were erased.
 pub async fn forget(
     services: &Services,
     actor: &str,
     email: &str,
+    site: Option<&SiteName>,
     mode: ForgetMode,
 ) -> Result<usize> {
     let email = email.trim().to_lowercase();
     // Newest first: a reader's replies to themselves go before what they reply to.
-    let mut comments = services.store.comments_by_email(&email).await?;
+    let mut comments = services.store.comments_by_email(&email, site).await?;
     comments.reverse();
     let mut erased = 0;
     for c in &comments {
@@ -85,11 +95,12 @@ pub async fn forget(
         ForgetMode::Remove => "removed with replies",
     };
     // The log names the erasure, not the address: that would keep what was just erased.
+    let on = site.map_or_else(|| "every site".to_owned(), |s| format!("site {s}"));
     moderation::record(
         services,
         actor,
         "reader_erased",
-        format!("{erased} comments, {mode_name}"),
+        format!("{erased} comments, {mode_name}, {on}"),
     )
     .await;
     Ok(erased)

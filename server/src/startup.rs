@@ -21,6 +21,26 @@ pub struct Application {
     state: AppState,
 }
 
+/// Threads of a site no `[[site]]` names are kept but served to no blog: say so at start
+/// (typically `default`'s, after a single blog's server gets `[[site]]` tables).
+async fn warn_of_unserved_sites(store: &dyn store::Store, settings: &Settings) {
+    match store.sites_in_use().await {
+        Ok(sites) => {
+            for (site, threads) in sites {
+                if settings.site(&site).is_none() {
+                    tracing::warn!(
+                        site = %site,
+                        threads,
+                        "threads of a site no [[site]] table names: no blog shows them \
+                         (name a [[site]] so to serve them; the admin pages list them)"
+                    );
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot list the sites in the database"),
+    }
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = store::connect_with(&settings.database, settings.pool)
@@ -32,6 +52,7 @@ impl Application {
             })?;
         }
         let secret = load_secret(store.as_ref(), &settings).await?;
+        warn_of_unserved_sites(store.as_ref(), &settings).await;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("listening on {}", settings.listen))?;

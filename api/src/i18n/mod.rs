@@ -461,9 +461,8 @@ impl Texts<Msg> {
             CommentNotFound => Msg::ErrCommentNotFound,
             ThreadInvalid => Msg::ErrThreadInvalid,
             MalformedJson | InvalidField | InvalidParameter | InvalidCursor
-            | UnsupportedMediaType | VoteInvalid | TooManyThreads | NotFound | MethodNotAllowed => {
-                Msg::ErrBadRequest
-            }
+            | UnsupportedMediaType | VoteInvalid | TooManyThreads | NotFound | MethodNotAllowed
+            | UnknownSite => Msg::ErrBadRequest,
             Unavailable => Msg::ErrUnavailable,
             Internal => Msg::ErrInternal,
         })

@@ -56,6 +56,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         mappings: mappings(&args)?,
         strict: args.strict,
+        site: args.site.clone(),
     };
     let services = args.db.clone().services().await?;
     let path = args.file.as_path();
@@ -184,18 +185,22 @@ fn print_report(report: &Report, dry_run: bool, path: &Path) {
     }
 }
 
-pub async fn export(file: &Path, db: DatabaseArgs) -> anyhow::Result<()> {
+pub async fn export(
+    file: &Path,
+    site: Option<crate::store::SiteName>,
+    db: DatabaseArgs,
+) -> anyhow::Result<()> {
     let services = db.services().await?;
     let (threads, comments) = if file.as_os_str() == "-" {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        crate::import::export::export(&services, &mut out).await?
+        crate::import::export::export(&services, site.as_ref(), &mut out).await?
     } else {
         // Written next to the target, then renamed: a failed export never leaves half a file.
         let tmp = file.with_extension("partial");
         let mut out = std::io::BufWriter::new(
             std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
         );
-        let counts = crate::import::export::export(&services, &mut out).await?;
+        let counts = crate::import::export::export(&services, site.as_ref(), &mut out).await?;
         drop(out);
         std::fs::rename(&tmp, file).with_context(|| format!("writing {}", file.display()))?;
         counts

@@ -52,6 +52,9 @@ pub enum Command {
     Export {
         /// Where to write; `-` for standard output.
         file: PathBuf,
+        /// Only this site's threads (a `[[site]]` name) [default: every site].
+        #[arg(long, value_parser = site_name)]
+        site: Option<store::SiteName>,
         #[command(flatten)]
         db: DatabaseArgs,
     },
@@ -64,6 +67,9 @@ pub enum ReaderCommand {
     Export {
         #[arg(long)]
         email: String,
+        /// Only on this site (a `[[site]]` name) [default: every site].
+        #[arg(long, value_parser = site_name)]
+        site: Option<store::SiteName>,
         #[command(flatten)]
         db: DatabaseArgs,
     },
@@ -74,6 +80,9 @@ pub enum ReaderCommand {
         /// placeholder: replies stay under an empty placeholder; remove: replies go too.
         #[arg(long, value_enum, default_value = "placeholder")]
         mode: crate::readers::ForgetMode,
+        /// Only on this site (a `[[site]]` name) [default: every site].
+        #[arg(long, value_parser = site_name)]
+        site: Option<store::SiteName>,
         #[command(flatten)]
         db: DatabaseArgs,
     },
@@ -124,6 +133,10 @@ pub struct ImportArgs {
     /// A file of OLD=NEW lines (blank lines and # comments ignored).
     #[arg(long)]
     pub map_file: Option<PathBuf>,
+    /// The site (a `[[site]]` name) the threads go to [default: default, or for a Palabre
+    /// export, the site each thread was exported from].
+    #[arg(long, value_parser = site_name)]
+    pub site: Option<store::SiteName>,
     #[command(flatten)]
     pub db: DatabaseArgs,
 }
@@ -169,12 +182,17 @@ pub async fn run(matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 Command::Serve(_) => unreachable!("served above"),
                 Command::Admin(command) => admin::run(command).await,
                 Command::Import(args) => import::import(args).await,
-                Command::Export { file, db } => import::export(&file, db).await,
+                Command::Export { file, site, db } => import::export(&file, site, db).await,
                 Command::Backup { file, db } => backup(&file, db).await,
                 Command::Reader(command) => reader::run(command).await,
             }
         }
     }
+}
+
+/// `--site NAME`.
+fn site_name(raw: &str) -> Result<store::SiteName, String> {
+    store::SiteName::parse(raw)
 }
 
 /// The database a command names, else the server's default.

@@ -6,13 +6,13 @@
 
 use crate::config::{
     BackupSchedule, HumanDuration, LiveLimits, MAX_POW_DIFFICULTY, MIN_SECRET_CHARS,
-    NotifySettings, Settings, SmtpSettings, SmtpTls, SpamRules, WebhookSettings, parse_origin,
-    parse_public_url,
+    NotifySettings, Settings, Site, SmtpSettings, SmtpTls, SpamRules, WebhookSettings,
+    parse_origin, parse_public_url,
 };
 use crate::logs::LogFormat;
 use crate::rate_limit::RateLimit;
 use crate::startup::{Application, shutdown_signal};
-use crate::store::{DatabaseUrl, PoolSettings};
+use crate::store::{DatabaseUrl, PoolSettings, SiteName};
 use anyhow::{Context, bail};
 use clap::{Args, FromArgMatches};
 use palabre_api::ModerationMode;
@@ -272,18 +272,40 @@ pub struct ServeArgs {
     /// for no limit [default: 5s].
     #[arg(long, env = "PALABRE_DB_STATEMENT_TIMEOUT")]
     pub db_statement_timeout: Option<HumanDuration>,
+
+    /// Several blogs on one server: `[[site]]` tables of the file only (a name, its origins,
+    /// and its own moderation and admin emails where they differ).
+    #[arg(skip)]
+    #[serde(rename = "site")]
+    pub sites: Vec<SiteArgs>,
+}
+
+/// One `[[site]]` table of the configuration file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteArgs {
+    pub name: String,
+    #[serde(default)]
+    pub origins: Vec<String>,
+    pub moderation: Option<ModerationMode>,
+    pub admin_emails: Option<Vec<String>>,
 }
 
 impl ServeArgs {
     /// Checks the values and fills in the defaults.
     pub fn resolve(self) -> anyhow::Result<Settings> {
         let d = Settings::default();
-        let origins = self
-            .origins
-            .iter()
-            .filter(|o| !o.trim().is_empty())
-            .map(|o| parse_origin(o))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let origins = parse_origins(&self.origins)?;
+        let sites = if self.sites.is_empty() {
+            vec![Site::single(origins)]
+        } else if !origins.is_empty() {
+            bail!(
+                "origins: with [[site]] tables, each site lists its own origins (move {} into one)",
+                origins.join(", ")
+            );
+        } else {
+            resolve_sites(&self.sites)?
+        };
         if let Some(s) = &self.secret
             && s.expose_secret().chars().count() < MIN_SECRET_CHARS
         {
@@ -344,10 +366,7 @@ impl ServeArgs {
                     .map(|e| e.trim().to_owned())
                     .filter(|e| !e.is_empty())
                     .collect();
-                for e in &list {
-                    e.parse::<lettre::Address>()
-                        .with_context(|| format!("admin email {e:?} is not an address"))?;
-                }
+                check_emails(&list)?;
                 list
             },
             webhook: match self.webhook_url {
@@ -405,7 +424,7 @@ impl ServeArgs {
                 },
                 statement_timeout: or(self.db_statement_timeout, d.pool.statement_timeout),
             },
-            origins,
+            sites,
             secret: self.secret,
             edit_window: or(self.edit_window, d.edit_window),
             max_body_length,
@@ -449,6 +468,65 @@ impl ServeArgs {
     }
 }
 
+fn parse_origins(raw: &[String]) -> anyhow::Result<Vec<String>> {
+    raw.iter()
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| parse_origin(o))
+        .collect()
+}
+
+fn check_emails(list: &[String]) -> anyhow::Result<()> {
+    for e in list {
+        e.parse::<lettre::Address>()
+            .with_context(|| format!("admin email {e:?} is not an address"))?;
+    }
+    Ok(())
+}
+
+/// The `[[site]]` tables, checked: names unique, each site at least one origin, no origin
+/// in two sites (it could not tell them apart).
+fn resolve_sites(tables: &[SiteArgs]) -> anyhow::Result<Vec<Site>> {
+    let mut sites: Vec<Site> = Vec::with_capacity(tables.len());
+    for (n, table) in tables.iter().enumerate() {
+        let at = || format!("[[site]] number {} ({:?})", n + 1, table.name);
+        let name = SiteName::parse(table.name.trim())
+            .map_err(anyhow::Error::msg)
+            .with_context(at)?;
+        if sites.iter().any(|s| s.name == name) {
+            bail!("{}: another site has the name {name}", at());
+        }
+        let origins = parse_origins(&table.origins).with_context(at)?;
+        if origins.is_empty() {
+            bail!("{}: a site needs at least one origin", at());
+        }
+        for origin in &origins {
+            if let Some(other) = sites.iter().find(|s| s.origins.contains(origin)) {
+                bail!("{}: origin {origin} is also site {}'s", at(), other.name);
+            }
+        }
+        let admin_emails = table
+            .admin_emails
+            .as_ref()
+            .map(|list| -> anyhow::Result<Vec<String>> {
+                let list: Vec<String> = list
+                    .iter()
+                    .map(|e| e.trim().to_owned())
+                    .filter(|e| !e.is_empty())
+                    .collect();
+                check_emails(&list).with_context(at)?;
+                Ok(list)
+            })
+            .transpose()?;
+        sites.push(Site {
+            name,
+            origins,
+            moderation: table.moderation,
+            admin_emails,
+        });
+    }
+    Ok(sites)
+}
+
 fn or(given: Option<HumanDuration>, default: Duration) -> Duration {
     given.map_or(default, |h| h.0)
 }
@@ -474,7 +552,8 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(&*s.database, "sqlite://palabre.db");
         assert_eq!(s.edit_window, Duration::from_secs(900));
-        assert!(s.origins.is_empty());
+        assert_eq!(s.origins().count(), 0);
+        assert_eq!(s.sites.len(), 1);
     }
 
     #[test]
@@ -491,7 +570,7 @@ mod tests {
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(s.edit_window, Duration::from_secs(3600));
         assert_eq!(s.max_depth, 2);
-        assert_eq!(s.origins, vec!["https://a.example"]);
+        assert_eq!(s.origins().collect::<Vec<_>>(), vec!["https://a.example"]);
         assert!(s.require_email);
         assert!(!s.require_author);
     }
@@ -590,7 +669,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            s.origins,
+            s.origins().collect::<Vec<_>>(),
             vec!["https://blog.example.org", "http://localhost:4000"]
         );
         assert!(s.require_author);
@@ -617,6 +696,88 @@ mod tests {
         ] {
             let err = serve(args).unwrap_err();
             assert!(format!("{err:#}").contains(needle), "{args:?}: {err:#}");
+        }
+    }
+
+    #[test]
+    fn sites_come_from_the_file_with_their_own_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("palabre.toml");
+        std::fs::write(
+            &path,
+            "moderation = \"first\"\nadmin_emails = [\"owner@example.org\"]\n\n\
+             [[site]]\nname = \"default\"\norigins = [\"https://Blog.Example.org/\"]\n\n\
+             [[site]]\nname = \"cooking\"\norigins = [\"https://cook.example\", \"http://localhost:4000\"]\n\
+             moderation = \"all\"\nadmin_emails = [\"chef@example.org\"]\n",
+        )
+        .unwrap();
+        let s = serve(&["--config", path.to_str().unwrap()]).unwrap();
+        let names: Vec<&str> = s.sites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["default", "cooking"]);
+        assert_eq!(
+            s.origins().collect::<Vec<_>>(),
+            [
+                "https://blog.example.org",
+                "https://cook.example",
+                "http://localhost:4000"
+            ]
+        );
+        let cooking = s
+            .site_for_origin("http://localhost:4000")
+            .unwrap()
+            .name
+            .clone();
+        assert_eq!(s.moderation_of(&cooking), ModerationMode::All);
+        assert_eq!(s.admin_emails_of(&cooking), ["chef@example.org"]);
+        let first = s.first_site().name.clone();
+        assert_eq!(s.moderation_of(&first), ModerationMode::First);
+        assert_eq!(s.admin_emails_of(&first), ["owner@example.org"]);
+        assert_eq!(
+            s.article_url(&cooking, "/soup").as_deref(),
+            Some("https://cook.example/soup")
+        );
+    }
+
+    #[test]
+    fn a_malformed_site_is_refused_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("palabre.toml");
+        let site = |name: &str, origins: &str| {
+            format!("[[site]]\nname = \"{name}\"\norigins = [{origins}]\n")
+        };
+        let a = "\"https://a.example\"";
+        let b = "\"https://b.example\"";
+        for (text, needle) in [
+            (site("Blog One", a), "site name \"Blog One\" must be"),
+            (site("", a), "site name \"\" must be"),
+            (site("one", ""), "needs at least one origin"),
+            (site("one", "\"a.example\""), "must look like"),
+            (
+                site("one", a) + &site("one", b),
+                "another site has the name one",
+            ),
+            (
+                site("one", a) + &site("two", a),
+                "origin https://a.example is also site one's",
+            ),
+            (
+                format!("origins = [{b}]\n") + &site("one", a),
+                "each site lists its own origins",
+            ),
+            (site("one", a) + "colour = \"red\"\n", "colour"),
+            (site("one", a) + "moderation = \"some\"\n", "moderation"),
+            (
+                site("one", a) + "admin_emails = [\"not an address\"]\n",
+                "admin email \"not an address\" is not an address",
+            ),
+            (
+                "[[site]]\norigins = [\"https://a.example\"]\n".into(),
+                "name",
+            ),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            let err = serve(&["--config", path.to_str().unwrap()]).unwrap_err();
+            assert!(format!("{err:#}").contains(needle), "{text}: {err:#}");
         }
     }
 

@@ -11,7 +11,7 @@
 //! backend have none (SQLite).
 
 use crate::http::encoding::{Encoded, Upgrades};
-use crate::store::Store;
+use crate::store::{SiteName, Store, ThreadRef};
 use axum::body::Bytes;
 use palabre_api::{SortOrder, ThreadKey};
 use std::collections::HashMap;
@@ -52,10 +52,11 @@ pub struct ResponseCache {
 
 #[derive(Default)]
 struct Entries {
-    threads: HashMap<String, ThreadEntry>,
-    /// Whole counts responses by request body: a blog's index page asks for the same threads
-    /// for every visitor. Each is listed in the entries of its threads, which drop it.
-    count_responses: HashMap<Bytes, Encoded>,
+    threads: HashMap<ThreadRef, ThreadEntry>,
+    /// Whole counts responses by site and request body: a blog's index page asks for the
+    /// same threads for every visitor. Each is listed in the entries of its threads, which
+    /// drop it.
+    count_responses: HashMap<CountsRequest, Encoded>,
     bytes: usize,
     /// Bumped whenever a sync drops something.
     generation: u64,
@@ -70,9 +71,12 @@ struct ThreadEntry {
     /// in (two levels, so a lookup borrows its keys).
     first_paints: HashMap<PageKey, HashMap<String, (i64, Encoded)>>,
     /// Keys of `count_responses` that include this thread.
-    count_requests: Vec<Bytes>,
+    count_requests: Vec<CountsRequest>,
     bytes: usize,
 }
+
+/// A counts request: the site it came for, and its body.
+type CountsRequest = (SiteName, Bytes);
 
 /// A rough size of what an entry holds besides its bodies (keys, map slots).
 const ENTRY_OVERHEAD: usize = 128;
@@ -106,7 +110,7 @@ impl ResponseCache {
         ReadTicket(self.entries().generation)
     }
 
-    pub fn page(&self, thread: &str, key: &PageKey) -> Option<Encoded> {
+    pub fn page(&self, thread: &ThreadRef, key: &PageKey) -> Option<Encoded> {
         let found = self
             .entries()
             .threads
@@ -133,16 +137,17 @@ impl ResponseCache {
         )
     }
 
-    pub fn put_page(&self, ticket: ReadTicket, thread: &str, key: PageKey, body: Encoded) {
+    pub fn put_page(&self, ticket: ReadTicket, thread: &ThreadRef, key: PageKey, body: Encoded) {
         let size = body.size() + ENTRY_OVERHEAD + key.cursor.as_ref().map_or(0, String::len);
         let Some(mut entries) = self.admit(ticket, size) else {
             return;
         };
         self.upgrades.schedule(&body);
         let entry = entries.thread_mut(thread);
+        let key_bytes = thread.key.as_str().len() + thread.site.as_str().len();
         if entry.pages.insert(key, body).is_none() {
-            entry.bytes += size + thread.len();
-            entries.bytes += size + thread.len();
+            entry.bytes += size + key_bytes;
+            entries.bytes += size + key_bytes;
         }
     }
 
@@ -152,7 +157,7 @@ impl ResponseCache {
     /// widget corrects when it takes over.
     pub fn first_paint(
         &self,
-        thread: &str,
+        thread: &ThreadRef,
         key: &PageKey,
         signature: &str,
         minute: i64,
@@ -173,7 +178,7 @@ impl ResponseCache {
     pub fn put_first_paint(
         &self,
         ticket: ReadTicket,
-        thread: &str,
+        thread: &ThreadRef,
         key: PageKey,
         signature: String,
         minute: i64,
@@ -201,29 +206,33 @@ impl ResponseCache {
         entries.bytes = entries.bytes + added - replaced;
     }
 
-    /// A counts response cached for exactly this request body.
-    pub fn counts_response(&self, request: &[u8]) -> Option<Encoded> {
-        let found = self.entries().count_responses.get(request).cloned();
+    /// A counts response cached for exactly this request body, on this site.
+    pub fn counts_response(&self, site: &SiteName, request: &Bytes) -> Option<Encoded> {
+        // A clone of the key is two reference counts and a short name: no body copied.
+        let key = (site.clone(), request.clone());
+        let found = self.entries().count_responses.get(&key).cloned();
         self.count(found)
     }
 
-    /// Keeps a counts response for its request body, until one of `threads` changes.
+    /// Keeps a counts response for its site and request body, until one of `threads` changes.
     pub fn put_counts_response(
         &self,
         ticket: ReadTicket,
+        site: &SiteName,
         request: Bytes,
         threads: &[ThreadKey],
         response: Encoded,
     ) {
         let size = request.len() + response.size() + ENTRY_OVERHEAD * (1 + threads.len());
+        let request = (site.clone(), request);
         let Some(mut entries) = self.admit(ticket, size) else {
             return;
         };
         if entries.count_responses.contains_key(&request) {
             return;
         }
-        for thread in threads {
-            let entry = entries.thread_mut(thread.as_str());
+        for key in threads {
+            let entry = entries.thread_mut(&ThreadRef::new(site.clone(), key.clone()));
             entry.count_requests.push(request.clone());
             entry.bytes += ENTRY_OVERHEAD;
         }
@@ -321,10 +330,9 @@ impl ResponseCache {
 
 impl Entries {
     /// The thread's entry, made if missing (the key is copied only then).
-    fn thread_mut(&mut self, thread: &str) -> &mut ThreadEntry {
+    fn thread_mut(&mut self, thread: &ThreadRef) -> &mut ThreadEntry {
         if !self.threads.contains_key(thread) {
-            self.threads
-                .insert(thread.to_owned(), ThreadEntry::default());
+            self.threads.insert(thread.clone(), ThreadEntry::default());
         }
         self.threads.get_mut(thread).expect("inserted above")
     }
@@ -336,7 +344,7 @@ impl Entries {
     }
 
     /// Drops a thread's entry and the counts responses that include it.
-    fn drop_thread(&mut self, key: &str) -> bool {
+    fn drop_thread(&mut self, key: &ThreadRef) -> bool {
         let Some(entry) = self.threads.remove(key) else {
             return false;
         };
@@ -345,7 +353,7 @@ impl Entries {
             if let Some(response) = self.count_responses.remove(request) {
                 // What put_counts_response added but the per-thread parts, which every
                 // thread's entry holds and gives back when it goes.
-                self.bytes -= request.len() + response.size() + ENTRY_OVERHEAD;
+                self.bytes -= request.1.len() + response.size() + ENTRY_OVERHEAD;
             }
         }
         true
@@ -353,7 +361,7 @@ impl Entries {
 
     /// Drops whole threads (in no particular order) until at most `target` bytes remain.
     fn shrink(&mut self, target: usize) {
-        let keys: Vec<String> = self.threads.keys().cloned().collect();
+        let keys: Vec<ThreadRef> = self.threads.keys().cloned().collect();
         for key in keys {
             if self.bytes <= target {
                 break;
@@ -372,11 +380,30 @@ mod tests {
         crate::store::connect("sqlite::memory:").await.unwrap()
     }
 
+    /// A thread of the default site.
+    fn t(key: &str) -> ThreadRef {
+        on("default", key)
+    }
+
+    fn on(site: &str, key: &str) -> ThreadRef {
+        ThreadRef::new(
+            SiteName::parse(site).unwrap(),
+            ThreadKey::parse(key).unwrap(),
+        )
+    }
+
+    fn default_site() -> SiteName {
+        SiteName::default_site()
+    }
+
     async fn change(store: &dyn Store, thread: &str) {
+        change_on(store, &t(thread)).await;
+    }
+
+    async fn change_on(store: &dyn Store, thread: &ThreadRef) {
         let mut tx = store.begin_import().await.unwrap();
-        let key = ThreadKey::parse(thread).unwrap();
         tx.thread(
-            &key,
+            thread,
             Some("a title"),
             Timestamp::from_millis(1),
             false,
@@ -408,20 +435,51 @@ mod tests {
         let store = store().await;
         let cache = ResponseCache::new(1 << 20);
         let ticket = cache.ticket(store.as_ref()).await;
-        cache.put_page(ticket, "/a", first_page(), body("a"));
-        cache.put_page(ticket, "/b", first_page(), body("b"));
+        cache.put_page(ticket, &t("/a"), first_page(), body("a"));
+        cache.put_page(ticket, &t("/b"), first_page(), body("b"));
         let a = [ThreadKey::parse("/a").unwrap()];
         let request = request(r#"{"threads":["/a"]}"#);
-        cache.put_counts_response(ticket, request.clone(), &a, body("3"));
-        assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
+        cache.put_counts_response(ticket, &default_site(), request.clone(), &a, body("3"));
+        assert_eq!(cache.page(&t("/a"), &first_page()), Some(body("a")));
 
         change(store.as_ref(), "/a").await;
         // Not seen until a sync asks the store.
-        assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
+        assert_eq!(cache.page(&t("/a"), &first_page()), Some(body("a")));
         cache.sync(store.as_ref()).await;
-        assert_eq!(cache.page("/a", &first_page()), None);
-        assert_eq!(cache.counts_response(&request), None);
-        assert_eq!(cache.page("/b", &first_page()), Some(body("b")));
+        assert_eq!(cache.page(&t("/a"), &first_page()), None);
+        assert_eq!(cache.counts_response(&default_site(), &request), None);
+        assert_eq!(cache.page(&t("/b"), &first_page()), Some(body("b")));
+    }
+
+    #[tokio::test]
+    async fn one_key_on_two_sites_is_two_threads() {
+        let store = store().await;
+        let cache = ResponseCache::new(1 << 20);
+        let ticket = cache.ticket(store.as_ref()).await;
+        let (one, two) = (on("one", "/about"), on("two", "/about"));
+        cache.put_page(ticket, &one, first_page(), body("one's"));
+        cache.put_page(ticket, &two, first_page(), body("two's"));
+        let request = request(r#"{"threads":["/about"]}"#);
+        let about = [ThreadKey::parse("/about").unwrap()];
+        let site = |s: &str| SiteName::parse(s).unwrap();
+        cache.put_counts_response(ticket, &site("one"), request.clone(), &about, body("1"));
+        cache.put_counts_response(ticket, &site("two"), request.clone(), &about, body("2"));
+        assert_eq!(cache.page(&one, &first_page()), Some(body("one's")));
+        assert_eq!(cache.page(&two, &first_page()), Some(body("two's")));
+        assert_eq!(
+            cache.counts_response(&site("two"), &request),
+            Some(body("2"))
+        );
+
+        change_on(store.as_ref(), &one).await;
+        cache.sync(store.as_ref()).await;
+        assert_eq!(cache.page(&one, &first_page()), None);
+        assert_eq!(cache.counts_response(&site("one"), &request), None);
+        assert_eq!(cache.page(&two, &first_page()), Some(body("two's")));
+        assert_eq!(
+            cache.counts_response(&site("two"), &request),
+            Some(body("2"))
+        );
     }
 
     #[tokio::test]
@@ -430,26 +488,33 @@ mod tests {
         let cache = ResponseCache::new(1 << 20);
         let ticket = cache.ticket(store.as_ref()).await;
         let put = |minute, text| {
-            cache.put_first_paint(ticket, "/a", first_page(), "en".into(), minute, body(text))
+            cache.put_first_paint(
+                ticket,
+                &t("/a"),
+                first_page(),
+                "en".into(),
+                minute,
+                body(text),
+            )
         };
         put(7, "drawn in minute 7");
         assert_eq!(
-            cache.first_paint("/a", &first_page(), "en", 7),
+            cache.first_paint(&t("/a"), &first_page(), "en", 7),
             Some(body("drawn in minute 7"))
         );
-        assert_eq!(cache.first_paint("/a", &first_page(), "en", 8), None);
-        assert_eq!(cache.first_paint("/a", &first_page(), "fr", 7), None);
+        assert_eq!(cache.first_paint(&t("/a"), &first_page(), "en", 8), None);
+        assert_eq!(cache.first_paint(&t("/a"), &first_page(), "fr", 7), None);
         let before = cache.bytes();
         put(8, "drawn in minute 8");
         assert_eq!(cache.bytes(), before, "replaced, not added");
         assert_eq!(
-            cache.first_paint("/a", &first_page(), "en", 8),
+            cache.first_paint(&t("/a"), &first_page(), "en", 8),
             Some(body("drawn in minute 8"))
         );
 
         change(store.as_ref(), "/a").await;
         cache.sync(store.as_ref()).await;
-        assert_eq!(cache.first_paint("/a", &first_page(), "en", 8), None);
+        assert_eq!(cache.first_paint(&t("/a"), &first_page(), "en", 8), None);
         assert_eq!(cache.bytes(), 0);
     }
 
@@ -463,12 +528,21 @@ mod tests {
             ThreadKey::parse("/b").unwrap(),
         ];
         let request = request(r#"{"threads":["/a","/b"]}"#);
-        cache.put_counts_response(ticket, request.clone(), &threads, body("counts"));
-        assert_eq!(cache.counts_response(&request), Some(body("counts")));
+        cache.put_counts_response(
+            ticket,
+            &default_site(),
+            request.clone(),
+            &threads,
+            body("counts"),
+        );
+        assert_eq!(
+            cache.counts_response(&default_site(), &request),
+            Some(body("counts"))
+        );
 
         change(store.as_ref(), "/b").await;
         cache.sync(store.as_ref()).await;
-        assert_eq!(cache.counts_response(&request), None);
+        assert_eq!(cache.counts_response(&default_site(), &request), None);
         // What is left is /a's (now empty) entry; dropping it gives everything back.
         change(store.as_ref(), "/a").await;
         cache.sync(store.as_ref()).await;
@@ -480,18 +554,18 @@ mod tests {
         let store = store().await;
         let cache = ResponseCache::new(1 << 20);
         let before = cache.ticket(store.as_ref()).await;
-        cache.put_page(before, "/a", first_page(), body("old"));
+        cache.put_page(before, &t("/a"), first_page(), body("old"));
         // A slow reader takes its ticket, reads the old thread, and is overtaken by a change
         // that the cache syncs before the reader stores what it read.
         let slow_reader = cache.ticket(store.as_ref()).await;
         change(store.as_ref(), "/a").await;
         cache.sync(store.as_ref()).await;
-        cache.put_page(slow_reader, "/a", first_page(), body("stale"));
-        assert_eq!(cache.page("/a", &first_page()), None);
+        cache.put_page(slow_reader, &t("/a"), first_page(), body("stale"));
+        assert_eq!(cache.page(&t("/a"), &first_page()), None);
 
         let after = cache.ticket(store.as_ref()).await;
-        cache.put_page(after, "/a", first_page(), body("new"));
-        assert_eq!(cache.page("/a", &first_page()), Some(body("new")));
+        cache.put_page(after, &t("/a"), first_page(), body("new"));
+        assert_eq!(cache.page(&t("/a"), &first_page()), Some(body("new")));
     }
 
     #[tokio::test]
@@ -500,9 +574,9 @@ mod tests {
         change(store.as_ref(), "/a").await;
         let cache = ResponseCache::new(1 << 20);
         let ticket = cache.ticket(store.as_ref()).await;
-        cache.put_page(ticket, "/a", first_page(), body("a"));
+        cache.put_page(ticket, &t("/a"), first_page(), body("a"));
         cache.sync(store.as_ref()).await;
-        assert_eq!(cache.page("/a", &first_page()), Some(body("a")));
+        assert_eq!(cache.page(&t("/a"), &first_page()), Some(body("a")));
     }
 
     #[tokio::test]
@@ -511,18 +585,23 @@ mod tests {
         let cache = ResponseCache::new(10_000);
         let ticket = cache.ticket(store.as_ref()).await;
         for i in 0..200 {
-            cache.put_page(ticket, &format!("/t{i}"), first_page(), body("0123456789"));
+            cache.put_page(
+                ticket,
+                &t(&format!("/t{i}")),
+                first_page(),
+                body("0123456789"),
+            );
         }
         assert!(cache.bytes() <= 10_000, "{} bytes", cache.bytes());
         assert!(cache.bytes() > 0);
         // Too big for the budget: not kept at all.
         cache.put_page(
             ticket,
-            "/big",
+            &t("/big"),
             first_page(),
             Encoded::identity(Bytes::from(vec![b'x'; 5_000])),
         );
-        assert_eq!(cache.page("/big", &first_page()), None);
+        assert_eq!(cache.page(&t("/big"), &first_page()), None);
     }
 
     #[tokio::test]
@@ -530,11 +609,11 @@ mod tests {
         let store = store().await;
         let cache = ResponseCache::new(0);
         let ticket = cache.ticket(store.as_ref()).await;
-        cache.put_page(ticket, "/a", first_page(), body("a"));
+        cache.put_page(ticket, &t("/a"), first_page(), body("a"));
         let a = [ThreadKey::parse("/a").unwrap()];
-        cache.put_counts_response(ticket, request("{}"), &a, body("1"));
-        assert_eq!(cache.page("/a", &first_page()), None);
-        assert_eq!(cache.counts_response(b"{}"), None);
+        cache.put_counts_response(ticket, &default_site(), request("{}"), &a, body("1"));
+        assert_eq!(cache.page(&t("/a"), &first_page()), None);
+        assert_eq!(cache.counts_response(&default_site(), &request("{}")), None);
         assert_eq!(cache.bytes(), 0);
     }
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/comments`: read a thread, post, edit, delete, vote.
 
 use super::extract::{
-    AcceptEncoding, ApiJson, CommentId, EditToken, Negotiated, WriteQuota, bearer_token,
+    AcceptEncoding, ApiJson, CommentId, EditToken, Negotiated, Site, WriteQuota, bearer_token,
     encoded_json,
 };
 use crate::clock::now;
@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::http::cache::PageKey;
 use crate::http::encoding::Encoded;
 use crate::http::state::AppState;
-use crate::store::Cursor;
+use crate::store::{Cursor, SiteName, ThreadRef};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -45,14 +45,15 @@ struct ListParams {
 
 /// A thread page's query, parsed.
 struct PageRequest {
-    thread: ThreadKey,
+    thread: ThreadRef,
     key: PageKey,
     cursor: Option<Cursor>,
 }
 
 impl PageRequest {
-    fn parse(params: &ListParams) -> Result<Self> {
-        let thread = ThreadKey::parse(params.thread.as_deref().unwrap_or(""))?;
+    fn parse(site: SiteName, params: &ListParams) -> Result<Self> {
+        let key = ThreadKey::parse(params.thread.as_deref().unwrap_or(""))?;
+        let thread = ThreadRef::new(site, key);
         let sort = match params.sort.as_deref() {
             None => SortOrder::default(),
             Some(s) => SortOrder::parse(s)?,
@@ -95,10 +96,11 @@ fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T> {
 
 async fn list(
     State(state): State<AppState>,
+    Site(site): Site,
     accept: AcceptEncoding,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Negotiated> {
-    let request = PageRequest::parse(&query(params)?)?;
+    let request = PageRequest::parse(site, &query(params)?)?;
     Ok(Negotiated::json(page_json(&state, request).await?, accept))
 }
 
@@ -109,16 +111,14 @@ async fn page_json(state: &AppState, request: PageRequest) -> Result<Encoded> {
         key,
         cursor,
     } = request;
-    if let Some(body) = state.cache.page(thread.as_str(), &key) {
+    if let Some(body) = state.cache.page(&thread, &key) {
         return Ok(body);
     }
     let ticket = state.cache.ticket(state.services.store.as_ref()).await;
     let page: ThreadPage =
         comments::thread_page(&state.services, thread.clone(), key.sort, key.limit, cursor).await?;
     let body = encoded_json(&page)?;
-    state
-        .cache
-        .put_page(ticket, thread.as_str(), key, body.clone());
+    state.cache.put_page(ticket, &thread, key, body.clone());
     Ok(body)
 }
 
@@ -138,6 +138,7 @@ struct FirstPaintParams {
 /// it would draw in the same terms (`FirstPaint::signature`), drops a first paint that differs.
 async fn first_paint(
     State(state): State<AppState>,
+    Site(site): Site,
     accept: AcceptEncoding,
     params: Result<Query<FirstPaintParams>, QueryRejection>,
 ) -> Result<Response> {
@@ -145,12 +146,12 @@ async fn first_paint(
     if params.page.cursor.is_some() {
         return Err(ValidationError::new(ErrorCode::InvalidParameter, "cursor").into());
     }
-    let request = PageRequest::parse(&params.page)?;
+    let request = PageRequest::parse(site, &params.page)?;
     fn raw(v: &Option<String>) -> &str {
         v.as_deref().unwrap_or("")
     }
     let paint = FirstPaint {
-        thread: request.thread.clone(),
+        thread: request.thread.key.clone(),
         sort: request.key.sort,
         limit: request.key.limit,
         lang: Lang::from_tag(raw(&params.lang)).unwrap_or(Lang::En),
@@ -163,12 +164,12 @@ async fn first_paint(
     let minute = now_ms.div_euclid(60_000);
     let cached = state
         .cache
-        .first_paint(request.thread.as_str(), &request.key, &signature, minute);
+        .first_paint(&request.thread, &request.key, &signature, minute);
     let html = match cached {
         Some(html) => html,
         None => {
             // Copied only here: a cache hit, the common case, borrows them.
-            let (thread, key) = (request.thread.as_str().to_owned(), request.key.clone());
+            let (thread, key) = (request.thread.clone(), request.key.clone());
             let ticket = state.cache.ticket(state.services.store.as_ref()).await;
             // Through the JSON cache: the widget asks for the same page right after.
             let page: ThreadPage = serde_json::from_slice(page_json(&state, request).await?.raw())
@@ -205,10 +206,11 @@ async fn first_paint(
 
 async fn create(
     State(state): State<AppState>,
+    Site(site): Site,
     WriteQuota(client): WriteQuota,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, ApiJson<CreatedComment>)> {
-    let created = comments::create(&state.services, input, client).await?;
+    let created = comments::create(&state.services, &site, input, client).await?;
     let status = match created.comment.status {
         CommentStatus::Pending => StatusCode::ACCEPTED,
         _ => StatusCode::CREATED,
@@ -219,45 +221,49 @@ async fn create(
 /// One comment; a pending one only with its edit token (its author).
 async fn one(
     State(state): State<AppState>,
+    Site(site): Site,
     CommentId(id): CommentId,
     headers: axum::http::HeaderMap,
 ) -> Result<ApiJson<Comment>> {
     Ok(ApiJson(
-        comments::one(&state.services, id, bearer_token(&headers)).await?,
+        comments::one(&state.services, &site, id, bearer_token(&headers)).await?,
     ))
 }
 
 async fn edit(
     State(state): State<AppState>,
+    Site(site): Site,
     _: WriteQuota,
     CommentId(id): CommentId,
     EditToken(token): EditToken,
     ApiJson(input): ApiJson<EditComment>,
 ) -> Result<ApiJson<Comment>> {
     Ok(ApiJson(
-        comments::edit(&state.services, id, &token, &input.body).await?,
+        comments::edit(&state.services, &site, id, &token, &input.body).await?,
     ))
 }
 
 async fn remove(
     State(state): State<AppState>,
+    Site(site): Site,
     _: WriteQuota,
     CommentId(id): CommentId,
     EditToken(token): EditToken,
 ) -> Result<ApiJson<DeleteResult>> {
     Ok(ApiJson(
-        comments::delete(&state.services, id, &token).await?,
+        comments::delete(&state.services, &site, id, &token).await?,
     ))
 }
 
 async fn vote(
     State(state): State<AppState>,
+    Site(site): Site,
     WriteQuota(client): WriteQuota,
     CommentId(id): CommentId,
     ApiJson(input): ApiJson<VoteRequest>,
 ) -> Result<ApiJson<VoteCounts>> {
     let value = VoteValue::parse(input.value)?;
     Ok(ApiJson(
-        comments::vote(&state.services, id, client, value).await?,
+        comments::vote(&state.services, &site, id, client, value).await?,
     ))
 }

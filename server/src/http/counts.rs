@@ -1,6 +1,6 @@
 //! `/api/v1/counts`: comment counts of many threads in one request (blog index pages).
 
-use super::extract::{AcceptEncoding, JsonBody, Negotiated, encoded_json};
+use super::extract::{AcceptEncoding, JsonBody, Negotiated, Site, encoded_json};
 use crate::comments;
 use crate::error::Result;
 use crate::http::state::AppState;
@@ -17,11 +17,12 @@ pub fn router() -> Router<AppState> {
 
 async fn counts(
     State(state): State<AppState>,
+    Site(site): Site,
     accept: AcceptEncoding,
     body: JsonBody,
 ) -> Result<Negotiated> {
     // Index pages send the same request for every visitor: answer it before parsing it.
-    if let Some(cached) = state.cache.counts_response(&body.0) {
+    if let Some(cached) = state.cache.counts_response(&site, &body.0) {
         return Ok(Negotiated::json(cached, accept));
     }
     let input: CountsRequest = body.parse()?;
@@ -40,9 +41,9 @@ async fn counts(
     keys.dedup();
     let lang = count_labels_lang(input.languages.as_deref())?;
     let ticket = state.cache.ticket(state.services.store.as_ref()).await;
-    let response = encoded_json(&comments::counts(&state.services, &keys, lang).await?)?;
+    let response = encoded_json(&comments::counts(&state.services, &site, &keys, lang).await?)?;
     state
         .cache
-        .put_counts_response(ticket, body.0, &keys, response.clone());
+        .put_counts_response(ticket, &site, body.0, &keys, response.clone());
     Ok(Negotiated::json(response, accept))
 }

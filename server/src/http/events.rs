@@ -4,10 +4,11 @@
 //! from closing a quiet stream; a stream with nothing to say for the idle timeout ends, and
 //! every stream ends when the server stops.
 
-use super::extract::ClientIp;
+use super::extract::{ClientIp, Site};
 use crate::error::{Error, Result};
 use crate::http::state::AppState;
 use crate::live::{Message, Refusal};
+use crate::store::ThreadRef;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -63,6 +64,7 @@ fn parse_query(raw: Option<&str>) -> Result<Query> {
 
 async fn events(
     State(state): State<AppState>,
+    Site(site): Site,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -79,7 +81,12 @@ async fn events(
         None => query.after,
     };
     let client = crate::crypto::network_identity(ip);
-    let subscription = match state.live.subscribe(&query.threads, client, after).await? {
+    let threads: Vec<ThreadRef> = query
+        .threads
+        .into_iter()
+        .map(|key| ThreadRef::new(site.clone(), key))
+        .collect();
+    let subscription = match state.live.subscribe(&threads, client, after).await? {
         Ok(s) => s,
         Err(Refusal::Full | Refusal::TooMany) => {
             return Err(Error::RateLimited {

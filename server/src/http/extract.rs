@@ -1,9 +1,11 @@
 //! Extractors whose rejections are our [`Error`], so malformed requests get the same
 //! `{code, message, field}` shape as everything else.
 
+use crate::config::Settings;
 use crate::error::Error;
 use crate::http::encoding::{Encoded, Encoding};
 use crate::http::state::AppState;
+use crate::store::SiteName;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
@@ -247,5 +249,116 @@ impl<S: Send + Sync> FromRequestParts<S> for CommentId {
             .await
             .map(|Path(id)| Self(id))
             .map_err(|_| Error::Refused(ErrorCode::CommentNotFound))
+    }
+}
+
+/// The blog a request is for. With one site, that one. With several, the site listing the
+/// request's `Origin`; without one (a same-origin read, a script), the site of its `Referer`,
+/// else the first site. An origin no site lists is refused (`unknown_site`), as CORS refuses
+/// it in a browser.
+pub struct Site(pub SiteName);
+
+impl FromRequestParts<AppState> for Site {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        site_of(&parts.headers, &state.services.settings).map(Self)
+    }
+}
+
+pub fn site_of(headers: &axum::http::HeaderMap, settings: &Settings) -> Result<SiteName, Error> {
+    let first = || settings.first_site().name.clone();
+    if settings.sites.len() == 1 {
+        return Ok(first());
+    }
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(origin) = header(header::ORIGIN).or_else(|| header(header::REFERER).map(origin_of))
+    else {
+        return Ok(first());
+    };
+    settings
+        .site_for_origin(origin.trim_end_matches('/'))
+        .map(|s| s.name.clone())
+        .ok_or(Error::Refused(ErrorCode::UnknownSite))
+}
+
+/// `https://blog.example/a/b?c` -> `https://blog.example`.
+fn origin_of(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    &url[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Site as SiteConfig;
+
+    fn settings() -> Settings {
+        let site = |name: &str, origin: &str| SiteConfig {
+            name: SiteName::parse(name).unwrap(),
+            origins: vec![origin.to_owned()],
+            moderation: None,
+            admin_emails: None,
+        };
+        Settings {
+            sites: vec![
+                site("one", "https://one.example"),
+                site("two", "http://two.example:8080"),
+            ],
+            ..Settings::default()
+        }
+    }
+
+    fn site(pairs: &[(header::HeaderName, &str)]) -> Result<String, Error> {
+        let mut headers = axum::http::HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(name, HeaderValue::from_str(value).unwrap());
+        }
+        site_of(&headers, &settings()).map(|s| s.to_string())
+    }
+
+    #[test]
+    fn the_origin_names_the_site_then_the_referer_then_the_first_site() {
+        assert_eq!(
+            site(&[(header::ORIGIN, "https://one.example")]).unwrap(),
+            "one"
+        );
+        assert_eq!(
+            site(&[(header::ORIGIN, "http://two.example:8080")]).unwrap(),
+            "two"
+        );
+        assert_eq!(
+            site(&[(header::REFERER, "http://two.example:8080/blog/post?x=1")]).unwrap(),
+            "two"
+        );
+        assert_eq!(site(&[]).unwrap(), "one");
+        for unknown in [
+            &[(header::ORIGIN, "https://evil.example")][..],
+            &[(header::ORIGIN, "null")],
+            &[(header::ORIGIN, "http://two.example")],
+            &[(header::REFERER, "https://one.example.evil/x")],
+        ] {
+            assert!(
+                matches!(site(unknown), Err(Error::Refused(ErrorCode::UnknownSite))),
+                "{unknown:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_site_takes_every_request() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://any.example"),
+        );
+        let name = site_of(&headers, &Settings::default()).unwrap();
+        assert_eq!(name.as_str(), SiteName::DEFAULT);
     }
 }

@@ -1,12 +1,13 @@
 //! `/api/v1/feed`: Atom feeds of recent published comments, for one thread
 //! (`?thread=KEY`) or the whole site. Content is the sanitized HTML every reader sees,
-//! escaped once more as Atom `type="html"` text; hidden threads never appear.
+//! escaped once more as Atom `type="html"` text; hidden threads never appear. Feed readers
+//! send no `Origin`: with several sites, `?site=NAME` says whose (else the first site's).
 
-use super::extract::{AcceptEncoding, Negotiated};
+use super::extract::{AcceptEncoding, Negotiated, site_of};
 use crate::error::{Error, Result};
 use crate::http::encoding::Encoded;
 use crate::http::state::AppState;
-use crate::store::CommentRecord;
+use crate::store::{CommentRecord, SiteName, ThreadRef};
 use crate::words::{Say, fill, say};
 use axum::Router;
 use axum::extract::{Query, State};
@@ -14,7 +15,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use palabre_api::i18n::Texts;
-use palabre_api::{ErrorCode, ThreadKey};
+use palabre_api::{ErrorCode, ThreadKey, ValidationError};
 use serde::Deserialize;
 
 /// Entries per feed.
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct FeedParams {
     thread: Option<String>,
+    site: Option<String>,
 }
 
 /// Text for XML content and attributes.
@@ -49,6 +51,7 @@ fn xml_escape(s: &str) -> String {
 
 async fn feed(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     AcceptEncoding(accept): AcceptEncoding,
     params: std::result::Result<Query<FeedParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
@@ -56,6 +59,14 @@ async fn feed(
         return Err(Error::Refused(ErrorCode::NotFound));
     }
     let Query(params) = params.map_err(|_| Error::Refused(ErrorCode::InvalidParameter))?;
+    let settings = &state.services.settings;
+    let site = match params.site.as_deref() {
+        None | Some("") => site_of(&headers, settings)?,
+        Some(name) => SiteName::parse(name)
+            .ok()
+            .filter(|s| settings.site(s).is_some())
+            .ok_or(ValidationError::new(ErrorCode::InvalidParameter, "site"))?,
+    };
     let key = match params.thread.as_deref() {
         None | Some("") => None,
         Some(k) => Some(ThreadKey::parse(k)?),
@@ -63,19 +74,30 @@ async fn feed(
     let comments = state
         .services
         .store
-        .recent_comments(key.as_ref(), ENTRIES)
+        .recent_comments(&site, key.as_ref(), ENTRIES)
         .await?;
     let thread = match &key {
-        Some(k) => state.services.store.thread(k).await?.filter(|t| !t.hidden),
+        Some(k) => state
+            .services
+            .store
+            .thread(&ThreadRef::new(site.clone(), k.clone()))
+            .await?
+            .filter(|t| !t.hidden),
         None => None,
     };
-    let base = state.services.settings.base_url();
-    let self_url = match &key {
-        Some(k) => format!(
-            "{base}/api/v1/feed?thread={}",
-            form_urlencoded::byte_serialize(k.as_str().as_bytes()).collect::<String>()
-        ),
-        None => format!("{base}/api/v1/feed"),
+    let base = settings.base_url();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if settings.sites.len() > 1 {
+        query.append_pair("site", site.as_str());
+    }
+    if let Some(k) = &key {
+        query.append_pair("thread", k.as_str());
+    }
+    let query = query.finish();
+    let self_url = if query.is_empty() {
+        format!("{base}/api/v1/feed")
+    } else {
+        format!("{base}/api/v1/feed?{query}")
     };
     let w = say(state.services.settings.language);
     let title = match (&key, &thread) {
@@ -104,7 +126,7 @@ async fn feed(
     ));
     if let Some(url) = key
         .as_ref()
-        .and_then(|k| state.services.settings.article_url(k.as_str()))
+        .and_then(|k| settings.article_url(&site, k.as_str()))
     {
         xml.push_str(&format!(
             "<link rel=\"alternate\" href=\"{}\"/>\n",
@@ -152,7 +174,7 @@ fn entry(state: &AppState, w: Texts<Say>, base: &str, c: &CommentRecord, xml: &m
         "<author><name>{}</name></author>\n",
         xml_escape(author)
     ));
-    if let Some(url) = state.services.settings.article_url(&c.thread_key) {
+    if let Some(url) = state.services.settings.article_url(&c.site, &c.thread_key) {
         // No fragment: the comment lives in the widget's shadow root, out of anchors' reach.
         xml.push_str(&format!(
             "<link rel=\"alternate\" href=\"{}\"/>\n",

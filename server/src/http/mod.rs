@@ -69,7 +69,7 @@ pub fn router(state: AppState) -> Router {
 /// others so that its 500 is counted, logged, readable cross-origin and `nosniff` like any
 /// other answer.
 pub fn every_answer(app: Router<AppState>, state: AppState) -> Router {
-    let cors = cors(&state.services.settings.origins);
+    let cors = cors(state.services.settings.origins());
     app.layer(DefaultBodyLimit::max(
         state.services.settings.max_request_bytes,
     ))
@@ -157,10 +157,9 @@ pub fn metrics_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Browsers may call the API only from the configured blog origins.
-fn cors(origins: &[String]) -> CorsLayer {
+/// Browsers may call the API only from the configured blog origins, of every site.
+fn cors<'a>(origins: impl Iterator<Item = &'a str>) -> CorsLayer {
     let origins: Vec<HeaderValue> = origins
-        .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
     CorsLayer::new()

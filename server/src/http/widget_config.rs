@@ -1,6 +1,6 @@
 //! `/api/v1/config`: the server's rules, so the widget validates exactly as the server does.
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, Site};
 use crate::comments;
 use crate::http::state::AppState;
 use axum::Router;
@@ -12,6 +12,6 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/config", get(config))
 }
 
-async fn config(State(state): State<AppState>) -> ApiJson<ServerConfig> {
-    ApiJson(comments::server_config(&state.services))
+async fn config(State(state): State<AppState>, Site(site): Site) -> ApiJson<ServerConfig> {
+    ApiJson(comments::server_config(&state.services, &site))
 }

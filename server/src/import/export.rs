@@ -4,7 +4,7 @@
 //! byte-identical to the original.
 
 use crate::services::Services;
-use crate::store::StoreError;
+use crate::store::{SiteName, StoreError, ThreadRef};
 use palabre_api::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,6 +23,10 @@ pub struct Header {
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ThreadLine {
+    /// The site it belongs to; absent for the default site (and in exports made before
+    /// sites existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
     pub key: String,
     pub title: Option<String>,
     pub locked: bool,
@@ -77,8 +81,12 @@ pub enum ExportError {
     Store(#[from] StoreError),
 }
 
-/// Writes the whole database to `out`; returns (threads, comments).
-pub async fn export(services: &Services, out: &mut impl Write) -> Result<(u64, u64), ExportError> {
+/// Writes the whole database, or one site's threads, to `out`; returns (threads, comments).
+pub async fn export(
+    services: &Services,
+    site: Option<&SiteName>,
+    out: &mut impl Write,
+) -> Result<(u64, u64), ExportError> {
     let write = |out: &mut dyn Write, value: &dyn erased::Json| -> std::io::Result<()> {
         out.write_all(value.json().as_bytes())?;
         out.write_all(b"\n")
@@ -91,11 +99,12 @@ pub async fn export(services: &Services, out: &mut impl Write) -> Result<(u64, u
         },
     )?;
     let (mut threads, mut comments) = (0, 0);
-    for t in services.store.export_threads().await? {
-        let key = t.key.clone();
+    for t in services.store.export_threads(site).await? {
+        let thread = ThreadRef::stored_export(&t)?;
         write(
             out,
             &Line::Thread(ThreadLine {
+                site: (t.site.as_str() != SiteName::DEFAULT).then(|| t.site.to_string()),
                 key: t.key,
                 title: t.title,
                 locked: t.locked,
@@ -105,10 +114,10 @@ pub async fn export(services: &Services, out: &mut impl Write) -> Result<(u64, u
         )?;
         threads += 1;
         let mut votes: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
-        for (id, voter, value) in services.store.export_votes(&key).await? {
+        for (id, voter, value) in services.store.export_votes(&thread).await? {
             votes.entry(id).or_default().insert(voter, value);
         }
-        for c in services.store.export_comments(&key).await? {
+        for c in services.store.export_comments(&thread).await? {
             write(
                 out,
                 &Line::Comment(Box::new(CommentLine {

@@ -18,6 +18,7 @@ use crate::crypto;
 use crate::render::render;
 use crate::services::Services;
 use crate::store::{ImportTx, ImportedComment, LinkReport, StoreError};
+use crate::store::{SiteName, ThreadRef};
 use palabre_api::{CommentBody, CommentStatus, ThreadKey, Timestamp};
 use std::collections::{BTreeMap, HashMap};
 
@@ -79,6 +80,9 @@ pub struct Options {
     /// Any anomaly in an item (a post naming a thread the file lacks, a date that does not
     /// parse) stops the import instead of skipping that item.
     pub strict: bool,
+    /// The site the threads go to; `None`: the default site (or, for a Palabre export, the
+    /// site each thread was exported from).
+    pub site: Option<SiteName>,
 }
 
 /// What an import did (or, dry, would do), per thread key.
@@ -175,10 +179,14 @@ impl SourceComment {
 pub struct Importer<'a> {
     services: &'a Services,
     tx: Box<dyn ImportTx>,
+    /// The format read (`disqus`, `palabre`, ...).
+    format: String,
+    /// What the imported items are remembered under: the format, and the site when it is
+    /// not the default one, so that one file imported into two blogs is imported twice.
     source: String,
     options: Options,
     report: Report,
-    /// Thread key -> id, for the threads met so far.
+    /// Thread (as [`ThreadRef`]'s label) -> id, for the threads met so far.
     threads: HashMap<String, i64>,
 }
 
@@ -188,10 +196,15 @@ impl<'a> Importer<'a> {
         source: &str,
         options: Options,
     ) -> Result<Self, ImportError> {
+        let ledger = match &options.site {
+            Some(site) if site.as_str() != SiteName::DEFAULT => format!("{source}@{site}"),
+            _ => source.to_owned(),
+        };
         Ok(Self {
             tx: services.store.begin_import().await?,
             services,
-            source: source.to_owned(),
+            format: source.to_owned(),
+            source: ledger,
             options,
             report: Report::default(),
             threads: HashMap::new(),
@@ -215,7 +228,7 @@ impl<'a> Importer<'a> {
         // pages' URLs and paths.
         let page =
             key.starts_with("https://") || key.starts_with("http://") || key.starts_with('/');
-        if page && self.source != "palabre" {
+        if page && self.format != "palabre" {
             key = palabre_api::page_thread_key(&key);
         }
         ThreadKey::parse(&key)
@@ -230,22 +243,41 @@ impl<'a> Importer<'a> {
         locked: bool,
         hidden: bool,
     ) -> Result<(i64, String), ImportError> {
-        let key = self.thread_key(url)?;
-        if let Some(&id) = self.threads.get(key.as_str()) {
-            return Ok((id, key.into_string()));
+        self.thread_of_site(None, url, title, created, locked, hidden)
+            .await
+    }
+
+    /// [`Importer::thread`], of the site the source names (a Palabre export's), unless the
+    /// import was given one.
+    pub async fn thread_of_site(
+        &mut self,
+        site: Option<&str>,
+        url: &str,
+        title: Option<&str>,
+        created: Timestamp,
+        locked: bool,
+        hidden: bool,
+    ) -> Result<(i64, String), ImportError> {
+        let site = match (&self.options.site, site) {
+            (Some(given), _) => given.clone(),
+            (None, Some(named)) => SiteName::parse(named)
+                .map_err(|e| ImportError::malformed(None, format!("thread {url:?}: {e}")))?,
+            (None, None) => SiteName::default_site(),
+        };
+        let thread = ThreadRef::new(site, self.thread_key(url)?);
+        let label = thread.to_string();
+        if let Some(&id) = self.threads.get(&label) {
+            return Ok((id, label));
         }
         let title = title.map(str::trim).filter(|t| !t.is_empty());
         let title = title.map(|t| t.chars().take(200).collect::<String>());
         let id = self
             .tx
-            .thread(&key, title.as_deref(), created, locked, hidden)
+            .thread(&thread, title.as_deref(), created, locked, hidden)
             .await?;
-        self.threads.insert(key.as_str().to_owned(), id);
-        self.report
-            .threads
-            .entry(key.as_str().to_owned())
-            .or_default();
-        Ok((id, key.into_string()))
+        self.threads.insert(label.clone(), id);
+        self.report.threads.entry(label.clone()).or_default();
+        Ok((id, label))
     }
 
     /// An item with an anomaly of its own: left out and counted, or with `strict` the end of

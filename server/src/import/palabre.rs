@@ -43,7 +43,14 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
             Line::Thread(t) => {
                 thread = Some(
                     importer
-                        .thread(&t.key, t.title.as_deref(), t.created, t.locked, t.hidden)
+                        .thread_of_site(
+                            t.site.as_deref(),
+                            &t.key,
+                            t.title.as_deref(),
+                            t.created,
+                            t.locked,
+                            t.hidden,
+                        )
                         .await?,
                 );
             }

@@ -14,8 +14,8 @@ use serde_json::json;
 
 fn where_(c: &CommentRecord, title: Option<&str>) -> String {
     match title {
-        Some(t) => format!("{t} ({})", c.thread_key),
-        None => c.thread_key.clone(),
+        Some(t) => format!("{t} ({})", c.thread_label()),
+        None => c.thread_label(),
     }
 }
 
@@ -25,10 +25,10 @@ pub async fn comment_created(services: &Services, c: &CommentRecord) {
     if !n.enabled() {
         return;
     }
-    let title = match palabre_api::ThreadKey::parse(&c.thread_key) {
-        Ok(key) => services
+    let title = match c.thread() {
+        Ok(thread) => services
             .store
-            .thread(&key)
+            .thread(&thread)
             .await
             .ok()
             .flatten()
@@ -65,11 +65,17 @@ pub async fn comment_created(services: &Services, c: &CommentRecord) {
             w.get(Say::MailDelete),
             action_link(&services.keys, &services.settings, c.id, LinkAction::Delete)
         ));
-        if let Some(url) = services.settings.article_url(&c.thread_key) {
+        if let Some(url) = services.settings.article_url(&c.site, &c.thread_key) {
             body.push_str(&format!("{} {url}\n", w.get(Say::MailArticle)));
         }
+        // With several blogs, the queue of this one.
+        let site_filter = if services.settings.sites.len() > 1 {
+            format!("?site={}", c.site)
+        } else {
+            String::new()
+        };
         body.push_str(&format!(
-            "\n{} {}/admin/queue\n",
+            "\n{} {}/admin/queue{site_filter}\n",
             w.get(Say::MailAllComments),
             services.settings.base_url()
         ));
@@ -81,7 +87,7 @@ pub async fn comment_created(services: &Services, c: &CommentRecord) {
             }),
             &values,
         );
-        for to in &services.settings.notify.admin_emails {
+        for to in services.settings.admin_emails_of(&c.site) {
             n.email(Email {
                 to: to.clone(),
                 subject: subject.clone(),
@@ -93,6 +99,7 @@ pub async fn comment_created(services: &Services, c: &CommentRecord) {
     if services.settings.notify.webhook.is_some() {
         let payload = json!({
             "event": "comment.created",
+            "site": c.site.as_str(),
             "thread": { "key": c.thread_key, "title": title },
             "comment": palabre_api::Comment::from(c.clone()),
         });
@@ -129,10 +136,11 @@ pub async fn comment_published(services: &Services, c: &CommentRecord) {
     let unsubscribe = unsubscribe_link(&services.keys, &services.settings, parent.id);
     let thread_link = services
         .settings
-        .article_url(&c.thread_key)
+        .article_url(&c.site, &c.thread_key)
         .map(|url| format!("\n{} {url}\n", w.get(Say::MailReadThread)))
         .unwrap_or_default();
-    let values = [("author", author), ("thread", c.thread_key.as_str())];
+    let thread = c.thread_label();
+    let values = [("author", author), ("thread", thread.as_str())];
     services.notifier.email(Email {
         to: to.to_owned(),
         subject: fill(w.get(Say::MailReplySubject), &values),

@@ -38,9 +38,99 @@ pub enum StoreError {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// A blog's name as the configuration declares it (`[[site]]`): lowercase ASCII letters,
+/// digits and `-`, at most 40. Stored with every thread: `/about` on two blogs is two threads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SiteName(String);
+
+impl SiteName {
+    pub const MAX_CHARS: usize = 40;
+    /// The site of a server without `[[site]]` tables, and of every thread stored before
+    /// sites existed.
+    pub const DEFAULT: &'static str = "default";
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let ok = !raw.is_empty()
+            && raw.len() <= Self::MAX_CHARS
+            && !raw.starts_with('-')
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(format!(
+                "site name {raw:?} must be 1 to {} lowercase letters, digits or '-', not starting with '-'",
+                Self::MAX_CHARS
+            ))
+        }
+    }
+
+    pub fn default_site() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
+
+    /// A name read back from the database (written by [`SiteName::parse`]'s values).
+    fn stored(name: String) -> Self {
+        Self(name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SiteName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How logs, emails and admin pages name a thread: its key, followed by ` @site` unless it
+/// is the default site's (so a single-blog server's names are its keys).
+pub fn thread_label(site: &SiteName, key: &str) -> String {
+    if site.as_str() == SiteName::DEFAULT {
+        key.to_owned()
+    } else {
+        format!("{key} @{site}")
+    }
+}
+
+/// A thread: its key within one site.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadRef {
+    pub site: SiteName,
+    pub key: ThreadKey,
+}
+
+impl std::fmt::Display for ThreadRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&thread_label(&self.site, self.key.as_str()))
+    }
+}
+
+impl ThreadRef {
+    pub fn new(site: SiteName, key: ThreadKey) -> Self {
+        Self { site, key }
+    }
+
+    /// An exported thread's identity.
+    pub fn stored_export(t: &ExportedThread) -> Result<Self, StoreError> {
+        Self::stored(t.site.as_str().to_owned(), &t.key)
+    }
+
+    /// A thread as the database names it (the key was parsed before it was stored).
+    fn stored(site: String, key: &str) -> Result<Self, StoreError> {
+        let key = ThreadKey::parse(key)
+            .map_err(|_| StoreError::Backend(format!("stored thread key {key:?}").into()))?;
+        Ok(Self::new(SiteName::stored(site), key))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThreadRecord {
     pub id: i64,
+    pub site: SiteName,
     pub key: String,
     pub title: Option<String>,
     pub locked: bool,
@@ -62,6 +152,7 @@ pub struct PostGate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentRecord {
     pub id: i64,
+    pub site: SiteName,
     pub thread_key: String,
     pub parent_id: Option<i64>,
     pub root_id: i64,
@@ -84,6 +175,18 @@ pub struct CommentRecord {
     pub notify_lang: Option<Lang>,
     /// Marked as spam by a moderator (status stays pending: never shown).
     pub spam: bool,
+}
+
+impl CommentRecord {
+    /// The comment's thread, as logs and emails name it ([`thread_label`]).
+    pub fn thread_label(&self) -> String {
+        thread_label(&self.site, &self.thread_key)
+    }
+
+    /// The comment's thread.
+    pub fn thread(&self) -> Result<ThreadRef, StoreError> {
+        ThreadRef::stored(self.site.as_str().to_owned(), &self.thread_key)
+    }
 }
 
 /// A stored language tag, read back (`None` for none, or one this release lacks).
@@ -113,7 +216,7 @@ impl From<CommentRecord> for palabre_api::Comment {
 /// A comment ready to be stored: every field parsed, rendered and placed in the tree.
 #[derive(Debug, Clone)]
 pub struct NewCommentRecord {
-    pub thread: ThreadKey,
+    pub thread: ThreadRef,
     pub title: Option<String>,
     /// The parent and its position, already clamped to the maximum depth by the caller.
     pub parent: Option<ParentPosition>,
@@ -219,7 +322,7 @@ impl Cursor {
 
 #[derive(Debug, Clone)]
 pub struct PageQuery {
-    pub thread: ThreadKey,
+    pub thread: ThreadRef,
     pub sort: SortOrder,
     /// Top-level comments per page.
     pub limit: u32,
@@ -274,6 +377,8 @@ impl ListedStatus {
 /// Filters of the admin comment list; every one optional.
 #[derive(Debug, Clone, Default)]
 pub struct CommentFilter {
+    /// Every site's when `None`.
+    pub site: Option<SiteName>,
     pub thread: Option<String>,
     pub status: Option<ListedStatus>,
     /// Substring of the author's name or email, case-insensitive.
@@ -288,6 +393,7 @@ pub struct CommentFilter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThreadSummary {
+    pub site: SiteName,
     pub key: String,
     pub title: Option<String>,
     pub locked: bool,
@@ -387,7 +493,7 @@ pub trait ImportTx: Send {
     /// The thread's id, creating it (or filling a missing title) as needed.
     async fn thread(
         &mut self,
-        key: &ThreadKey,
+        thread: &ThreadRef,
         title: Option<&str>,
         created: Timestamp,
         locked: bool,
@@ -464,6 +570,7 @@ fn import_placement(rows: &[(i64, Option<i64>, i64, i64)]) -> Placement {
 /// A thread as exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportedThread {
+    pub site: SiteName,
     pub key: String,
     pub title: Option<String>,
     pub locked: bool,
@@ -487,19 +594,22 @@ pub trait Store: Send + Sync + 'static {
     /// Race-free, so replicas starting together agree.
     async fn init_setting(&self, key: &str, value: &str) -> Result<String, StoreError>;
 
-    async fn thread(&self, key: &ThreadKey) -> Result<Option<ThreadRecord>, StoreError>;
+    async fn thread(&self, thread: &ThreadRef) -> Result<Option<ThreadRecord>, StoreError>;
     /// Returns false if the thread does not exist.
-    async fn set_thread_locked(&self, key: &ThreadKey, locked: bool) -> Result<bool, StoreError>;
-    /// The known threads among `keys`, by key (with their published comments' count);
+    async fn set_thread_locked(&self, thread: &ThreadRef, locked: bool)
+    -> Result<bool, StoreError>;
+    /// The site's known threads among `keys`, by key (with their published comments' count);
     /// unknown keys are absent.
     async fn threads(
         &self,
+        site: &SiteName,
         keys: &[ThreadKey],
     ) -> Result<HashMap<String, ThreadRecord>, StoreError>;
 
     async fn comment(&self, id: i64) -> Result<Option<CommentRecord>, StoreError>;
-    /// Published comments carrying this email (moderation of first-time commenters).
-    async fn published_by_email(&self, email: &str) -> Result<u64, StoreError>;
+    /// The site's published comments carrying this email (moderation of first-time
+    /// commenters: a blog trusts those it has published).
+    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError>;
     /// Creates the thread if needed (or updates its title) and inserts the comment.
     async fn insert_comment(&self, new: NewCommentRecord) -> Result<CommentRecord, StoreError>;
     async fn update_comment_body(
@@ -521,10 +631,12 @@ pub trait Store: Send + Sync + 'static {
 
     // Moderation.
 
-    async fn set_thread_hidden(&self, key: &ThreadKey, hidden: bool) -> Result<bool, StoreError>;
-    /// Threads with their counts, most recently commented first.
+    async fn set_thread_hidden(&self, thread: &ThreadRef, hidden: bool)
+    -> Result<bool, StoreError>;
+    /// Threads (of one site, or of all) with their counts, most recently commented first.
     async fn threads_overview(
         &self,
+        site: Option<&SiteName>,
         limit: u32,
         offset: u32,
     ) -> Result<Vec<ThreadSummary>, StoreError>;
@@ -571,7 +683,7 @@ pub trait Store: Send + Sync + 'static {
     /// insert rather than two.
     async fn post_gate(
         &self,
-        thread: &ThreadKey,
+        thread: &ThreadRef,
         email: Option<&str>,
         reader: &str,
     ) -> Result<PostGate, StoreError>;
@@ -605,26 +717,37 @@ pub trait Store: Send + Sync + 'static {
 
     // Feeds and readers' data.
 
-    /// Published comments, newest first, of one thread or (None) of every visible thread.
+    /// Published comments, newest first, of one thread or (None) of every visible thread
+    /// of the site.
     async fn recent_comments(
         &self,
+        site: &SiteName,
         thread: Option<&ThreadKey>,
         limit: u32,
     ) -> Result<Vec<CommentRecord>, StoreError>;
-    /// Every comment carrying this email (case-insensitive), oldest first.
-    async fn comments_by_email(&self, email: &str) -> Result<Vec<CommentRecord>, StoreError>;
+    /// Every comment carrying this email (case-insensitive), of one site or of all, oldest
+    /// first.
+    async fn comments_by_email(
+        &self,
+        email: &str,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<CommentRecord>, StoreError>;
     /// Removes a comment and every reply below it; returns how many rows went.
     async fn delete_subtree(&self, id: i64) -> Result<u64, StoreError>;
 
     // Import and export.
 
     async fn begin_import(&self) -> Result<Box<dyn ImportTx>, StoreError>;
-    /// Every thread, in creation order.
-    async fn export_threads(&self) -> Result<Vec<ExportedThread>, StoreError>;
+    /// Every thread (of one site, or of all), in creation order.
+    async fn export_threads(
+        &self,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<ExportedThread>, StoreError>;
     /// Every comment of a thread (all statuses), by id.
-    async fn export_comments(&self, key: &str) -> Result<Vec<CommentRecord>, StoreError>;
+    async fn export_comments(&self, thread: &ThreadRef) -> Result<Vec<CommentRecord>, StoreError>;
     /// Every vote on the thread's comments: (comment id, voter, value), ordered.
-    async fn export_votes(&self, key: &str) -> Result<Vec<(i64, String, i64)>, StoreError>;
+    async fn export_votes(&self, thread: &ThreadRef)
+    -> Result<Vec<(i64, String, i64)>, StoreError>;
 
     /// A page of a thread; `None` for a thread that does not exist.
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError>;
@@ -641,6 +764,9 @@ pub trait Store: Send + Sync + 'static {
         None
     }
 
+    /// Every site that holds threads, with how many, by name.
+    async fn sites_in_use(&self) -> Result<Vec<(SiteName, u64)>, StoreError>;
+
     /// Whether the database answers now (the health check).
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -654,7 +780,7 @@ pub trait Store: Send + Sync + 'static {
     async fn events_since(
         &self,
         after: i64,
-        threads: &[ThreadKey],
+        threads: &[ThreadRef],
         limit: u32,
     ) -> Result<Vec<ChangeEvent>, StoreError>;
     /// Which events can still be replayed: those after `pruned_through`, up to `now`.
@@ -695,7 +821,7 @@ impl EventKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeEvent {
     pub seq: i64,
-    pub thread_key: String,
+    pub thread: ThreadRef,
     pub kind: EventKind,
     pub comment_id: Option<i64>,
 }
@@ -709,13 +835,13 @@ pub struct EventWindow {
     pub now: i64,
 }
 
-/// An `events` row as both backends select it: (seq, thread key, kind, comment id).
+/// An `events` row as both backends select it: (seq, site, thread key, kind, comment id).
 fn change_event(
-    (seq, thread_key, kind, comment_id): (i64, String, String, Option<i64>),
+    (seq, site, key, kind, comment_id): (i64, String, String, String, Option<i64>),
 ) -> Result<ChangeEvent, StoreError> {
     Ok(ChangeEvent {
         seq,
-        thread_key,
+        thread: ThreadRef::stored(site, &key)?,
         kind: EventKind::parse(&kind)
             .ok_or_else(|| StoreError::Backend(format!("unknown event kind {kind:?}").into()))?,
         comment_id,
@@ -731,7 +857,8 @@ impl CommentRecord {
         let (parent_id, root_id, depth) = post_batches::position(&new);
         Self {
             id,
-            thread_key: new.thread.into_string(),
+            site: new.thread.site,
+            thread_key: new.thread.key.into_string(),
             parent_id,
             root_id: if parent_id.is_some() { root_id } else { id },
             depth,
@@ -772,7 +899,7 @@ pub async fn next_change(signal: &mut Option<tokio::sync::watch::Receiver<u64>>)
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
     pub seq: i64,
-    pub threads: Vec<String>,
+    pub threads: Vec<ThreadRef>,
 }
 
 /// How the store talks to a database server (PostgreSQL); SQLite, embedded, ignores them.

@@ -17,8 +17,8 @@ use super::post_batches::PostBatches;
 use super::{
     AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentChange, CommentFilter,
     CommentRecord, Cursor, Deletion, EventWindow, ExportedThread, ImportTx, ImportedComment,
-    LinkReport, ListedStatus, NewCommentRecord, Page, PageQuery, PoolSettings, PostGate, Store,
-    StoreError, ThreadRecord, ThreadSummary, Totals,
+    LinkReport, ListedStatus, NewCommentRecord, Page, PageQuery, PoolSettings, PostGate, SiteName,
+    Store, StoreError, ThreadRecord, ThreadRef, ThreadSummary, Totals,
 };
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
@@ -41,12 +41,12 @@ const CHANGES_CHANNEL: &str = "palabre_changes";
 /// after this, rather than holding readers for the driver's default 30 s.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-const COMMENT_COLUMNS: &str = "SELECT c.id, t.key AS thread_key, c.parent_id, c.root_id, c.depth, \
+const COMMENT_COLUMNS: &str = "SELECT c.id, t.site, t.key AS thread_key, c.parent_id, c.root_id, c.depth, \
      c.status, c.author, c.email, c.website, c.avatar, c.body, c.html, c.created_at, \
      c.edited_at, c.likes, c.dislikes, c.edit_token_hash, c.reader_hash, c.notify, c.notify_lang, \
      c.spam FROM comments c JOIN threads t ON t.id = c.thread_id";
 
-const THREAD_COLUMNS: &str = "SELECT t.id, t.key, t.title, t.locked, t.hidden, \
+const THREAD_COLUMNS: &str = "SELECT t.id, t.site, t.key, t.title, t.locked, t.hidden, \
      CASE WHEN t.hidden THEN 0 ELSE \
      (SELECT COUNT(*) FROM comments c WHERE c.thread_id = t.id AND c.status = 'published') END AS count \
      FROM threads t";
@@ -291,19 +291,27 @@ impl Store for PostgresStore {
         )
     }
 
-    async fn thread(&self, key: &ThreadKey) -> Result<Option<ThreadRecord>, StoreError> {
-        let row = sqlx::query(&format!("{THREAD_COLUMNS} WHERE t.key = $1"))
-            .bind(key.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+    async fn thread(&self, thread: &ThreadRef) -> Result<Option<ThreadRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{THREAD_COLUMNS} WHERE t.site = $1 AND t.key = $2"
+        ))
+        .bind(thread.site.as_str())
+        .bind(thread.key.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(thread_from_row).transpose()
     }
 
-    async fn set_thread_locked(&self, key: &ThreadKey, locked: bool) -> Result<bool, StoreError> {
+    async fn set_thread_locked(
+        &self,
+        thread: &ThreadRef,
+        locked: bool,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("UPDATE threads SET locked = $1 WHERE key = $2")
+        let done = sqlx::query("UPDATE threads SET locked = $1 WHERE site = $2 AND key = $3")
             .bind(locked)
-            .bind(key.as_str())
+            .bind(thread.site.as_str())
+            .bind(thread.key.as_str())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -312,16 +320,20 @@ impl Store for PostgresStore {
 
     async fn threads(
         &self,
+        site: &SiteName,
         keys: &[ThreadKey],
     ) -> Result<HashMap<String, ThreadRecord>, StoreError> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
         let keys: Vec<&str> = keys.iter().map(ThreadKey::as_str).collect();
-        let rows = sqlx::query(&format!("{THREAD_COLUMNS} WHERE t.key = ANY($1)"))
-            .bind(keys)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{THREAD_COLUMNS} WHERE t.site = $1 AND t.key = ANY($2)"
+        ))
+        .bind(site.as_str())
+        .bind(keys)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|row| thread_from_row(row).map(|t| (t.key.clone(), t)))
             .collect()
@@ -332,11 +344,13 @@ impl Store for PostgresStore {
         comment_in(&mut conn, id).await
     }
 
-    async fn published_by_email(&self, email: &str) -> Result<u64, StoreError> {
+    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM comments WHERE status = 'published' AND lower(email) = lower($1)",
+            "SELECT COUNT(*) FROM comments c JOIN threads t ON t.id = c.thread_id \
+             WHERE c.status = 'published' AND lower(c.email) = lower($1) AND t.site = $2",
         )
         .bind(email)
+        .bind(site.as_str())
         .fetch_one(&self.pool)
         .await?;
         Ok(count(n))
@@ -446,11 +460,16 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn set_thread_hidden(&self, key: &ThreadKey, hidden: bool) -> Result<bool, StoreError> {
+    async fn set_thread_hidden(
+        &self,
+        thread: &ThreadRef,
+        hidden: bool,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("UPDATE threads SET hidden = $1 WHERE key = $2")
+        let done = sqlx::query("UPDATE threads SET hidden = $1 WHERE site = $2 AND key = $3")
             .bind(hidden)
-            .bind(key.as_str())
+            .bind(thread.site.as_str())
+            .bind(thread.key.as_str())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -459,25 +478,29 @@ impl Store for PostgresStore {
 
     async fn threads_overview(
         &self,
+        site: Option<&SiteName>,
         limit_: u32,
         offset: u32,
     ) -> Result<Vec<ThreadSummary>, StoreError> {
         let rows = sqlx::query(
-            "SELECT t.key, t.title, t.locked, t.hidden, \
+            "SELECT t.site, t.key, t.title, t.locked, t.hidden, \
              COUNT(*) FILTER (WHERE c.status = 'published') AS published, \
              COUNT(*) FILTER (WHERE c.status = 'pending' AND NOT c.spam) AS pending, \
              MAX(c.created_at) AS last_comment \
              FROM threads t LEFT JOIN comments c ON c.thread_id = t.id \
+             WHERE $3::TEXT IS NULL OR t.site = $3 \
              GROUP BY t.id ORDER BY COALESCE(MAX(c.created_at), t.created_at) DESC, t.id DESC \
              LIMIT $1 OFFSET $2",
         )
         .bind(limit(limit_))
         .bind(limit(offset))
+        .bind(site.map(SiteName::as_str))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
                 Ok(ThreadSummary {
+                    site: SiteName::stored(row.try_get("site")?),
                     key: row.try_get("key")?,
                     title: row.try_get("title")?,
                     locked: row.try_get("locked")?,
@@ -543,6 +566,9 @@ impl Store for PostgresStore {
     ) -> Result<Vec<CommentRecord>, StoreError> {
         let mut q = QueryBuilder::<Postgres>::new(COMMENT_COLUMNS);
         q.push(" WHERE TRUE");
+        if let Some(site) = &filter.site {
+            q.push(" AND t.site = ").push_bind(site.as_str().to_owned());
+        }
         if let Some(thread) = &filter.thread {
             q.push(" AND t.key = ").push_bind(thread.clone());
         }
@@ -649,19 +675,20 @@ impl Store for PostgresStore {
 
     async fn post_gate(
         &self,
-        thread: &ThreadKey,
+        thread: &ThreadRef,
         email: Option<&str>,
         reader: &str,
     ) -> Result<PostGate, StoreError> {
         // Blocked emails are stored lowercased by Rust, which folds every script.
         let (thread_closed, blocked) = sqlx::query_as(
-            "SELECT COALESCE((SELECT locked OR hidden FROM threads WHERE key = $1), FALSE), \
-             EXISTS (SELECT 1 FROM blocks WHERE (kind = 'reader' AND value = $2) \
+            "SELECT COALESCE((SELECT locked OR hidden FROM threads WHERE site = $4 AND key = $1), \
+             FALSE), EXISTS (SELECT 1 FROM blocks WHERE (kind = 'reader' AND value = $2) \
              OR (kind = 'email' AND value = $3))",
         )
-        .bind(thread.as_str())
+        .bind(thread.key.as_str())
         .bind(reader)
         .bind(email.map(palabre_api::unicode::lowercase))
+        .bind(thread.site.as_str())
         .fetch_one(&self.pool)
         .await?;
         Ok(PostGate {
@@ -802,11 +829,13 @@ impl Store for PostgresStore {
 
     async fn recent_comments(
         &self,
+        site: &SiteName,
         thread: Option<&ThreadKey>,
         limit_: u32,
     ) -> Result<Vec<CommentRecord>, StoreError> {
         let mut q = QueryBuilder::<Postgres>::new(COMMENT_COLUMNS);
-        q.push(" WHERE c.status = 'published' AND NOT t.hidden");
+        q.push(" WHERE c.status = 'published' AND NOT t.hidden AND t.site = ")
+            .push_bind(site.as_str().to_owned());
         if let Some(key) = thread {
             q.push(" AND t.key = ").push_bind(key.as_str().to_owned());
         }
@@ -820,11 +849,17 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn comments_by_email(&self, email: &str) -> Result<Vec<CommentRecord>, StoreError> {
+    async fn comments_by_email(
+        &self,
+        email: &str,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<CommentRecord>, StoreError> {
         sqlx::query(&format!(
-            "{COMMENT_COLUMNS} WHERE lower(c.email) = lower($1) ORDER BY c.created_at, c.id"
+            "{COMMENT_COLUMNS} WHERE lower(c.email) = lower($1) \
+             AND ($2::TEXT IS NULL OR t.site = $2) ORDER BY c.created_at, c.id"
         ))
         .bind(email)
+        .bind(site.map(SiteName::as_str))
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -859,60 +894,76 @@ impl Store for PostgresStore {
         }))
     }
 
-    async fn export_threads(&self) -> Result<Vec<ExportedThread>, StoreError> {
-        let rows: Vec<(String, Option<String>, bool, bool, i64)> = sqlx::query_as(
-            "SELECT key, title, locked, hidden, created_at FROM threads ORDER BY id",
+    async fn export_threads(
+        &self,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<ExportedThread>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, bool, bool, i64)> = sqlx::query_as(
+            "SELECT site, key, title, locked, hidden, created_at FROM threads \
+             WHERE $1::TEXT IS NULL OR site = $1 ORDER BY id",
         )
+        .bind(site.map(SiteName::as_str))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(key, title, locked, hidden, created)| ExportedThread {
-                key,
-                title,
-                locked,
-                hidden,
-                created: Timestamp::from_millis(created),
-            })
+            .map(
+                |(site, key, title, locked, hidden, created)| ExportedThread {
+                    site: SiteName::stored(site),
+                    key,
+                    title,
+                    locked,
+                    hidden,
+                    created: Timestamp::from_millis(created),
+                },
+            )
             .collect())
     }
 
-    async fn export_comments(&self, key: &str) -> Result<Vec<CommentRecord>, StoreError> {
-        sqlx::query(&format!("{COMMENT_COLUMNS} WHERE t.key = $1 ORDER BY c.id"))
-            .bind(key)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(comment_from_row)
-            .collect()
+    async fn export_comments(&self, thread: &ThreadRef) -> Result<Vec<CommentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "{COMMENT_COLUMNS} WHERE t.site = $1 AND t.key = $2 ORDER BY c.id"
+        ))
+        .bind(thread.site.as_str())
+        .bind(thread.key.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(comment_from_row)
+        .collect()
     }
 
-    async fn export_votes(&self, key: &str) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    async fn export_votes(
+        &self,
+        thread: &ThreadRef,
+    ) -> Result<Vec<(i64, String, i64)>, StoreError> {
         // COLLATE "C": byte order, as SQLite sorts, so both backends export the same bytes.
         Ok(sqlx::query_as(
             "SELECT v.comment_id, v.voter, v.value::BIGINT FROM votes v \
              JOIN comments c ON c.id = v.comment_id JOIN threads t ON t.id = c.thread_id \
-             WHERE t.key = $1 ORDER BY v.comment_id, v.voter COLLATE \"C\"",
+             WHERE t.site = $1 AND t.key = $2 ORDER BY v.comment_id, v.voter COLLATE \"C\"",
         )
-        .bind(key)
+        .bind(thread.site.as_str())
+        .bind(thread.key.as_str())
         .fetch_all(&self.pool)
         .await?)
     }
 
     async fn changes_since(&self, seen: i64) -> Result<Changes, StoreError> {
         // One statement, so the sequence and the keys come from the same snapshot.
-        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT s.seq, t.key FROM change_sequence s \
+        let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT s.seq, t.site, t.key FROM change_sequence s \
              LEFT JOIN threads t ON t.changed_seq > $1 AND t.changed_seq <= s.seq",
         )
         .bind(seen)
         .fetch_all(&self.pool)
         .await?;
-        let seq = rows.first().map_or(seen, |(seq, _)| *seq);
-        Ok(Changes {
-            seq,
-            threads: rows.into_iter().filter_map(|(_, key)| key).collect(),
-        })
+        let seq = rows.first().map_or(seen, |(seq, _, _)| *seq);
+        let threads = rows
+            .into_iter()
+            .filter_map(|(_, site, key)| Some(ThreadRef::stored(site?, &key?)))
+            .collect::<Result<_, _>>()?;
+        Ok(Changes { seq, threads })
     }
 
     fn change_signal(&self) -> Option<watch::Receiver<u64>> {
@@ -926,6 +977,17 @@ impl Store for PostgresStore {
         )
     }
 
+    async fn sites_in_use(&self) -> Result<Vec<(SiteName, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT site, COUNT(*) FROM threads GROUP BY site ORDER BY site")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(site, n)| (SiteName::stored(site), u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -934,19 +996,22 @@ impl Store for PostgresStore {
     async fn events_since(
         &self,
         after: i64,
-        threads: &[ThreadKey],
+        threads: &[ThreadRef],
         limit_: u32,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
-        let keys: Vec<&str> = threads.iter().map(ThreadKey::as_str).collect();
-        let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT e.seq, t.key, e.kind, e.comment_id FROM events e \
+        let sites: Vec<&str> = threads.iter().map(|t| t.site.as_str()).collect();
+        let keys: Vec<&str> = threads.iter().map(|t| t.key.as_str()).collect();
+        let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT e.seq, t.site, t.key, e.kind, e.comment_id FROM events e \
              JOIN threads t ON t.id = e.thread_id \
-             WHERE e.seq > $1 AND (cardinality($2::TEXT[]) = 0 OR t.key = ANY($2)) \
+             WHERE e.seq > $1 AND (cardinality($2::TEXT[]) = 0 \
+             OR (t.site, t.key) IN (SELECT * FROM unnest($4::TEXT[], $2::TEXT[]))) \
              ORDER BY e.seq LIMIT $3",
         )
         .bind(after)
         .bind(keys)
         .bind(limit(limit_))
+        .bind(sites)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(super::change_event).collect()
@@ -1015,10 +1080,13 @@ impl Store for PostgresStore {
 
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let row = sqlx::query(&format!("{THREAD_COLUMNS} WHERE t.key = $1"))
-            .bind(query.thread.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let row = sqlx::query(&format!(
+            "{THREAD_COLUMNS} WHERE t.site = $1 AND t.key = $2"
+        ))
+        .bind(query.thread.site.as_str())
+        .bind(query.thread.key.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
         let Some(thread) = row.as_ref().map(thread_from_row).transpose()? else {
             return Ok(None);
         };
@@ -1106,7 +1174,7 @@ struct PgImport {
 impl ImportTx for PgImport {
     async fn thread(
         &mut self,
-        key: &ThreadKey,
+        thread: &ThreadRef,
         title: Option<&str>,
         created: Timestamp,
         locked: bool,
@@ -1114,16 +1182,17 @@ impl ImportTx for PgImport {
     ) -> Result<i64, StoreError> {
         // An existing thread keeps its settings; it only gains a title it lacked.
         Ok(sqlx::query_scalar(
-            "INSERT INTO threads (key, title, created_at, locked, hidden) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (key) DO UPDATE SET title = COALESCE(threads.title, excluded.title) \
+            "INSERT INTO threads (site, key, title, created_at, locked, hidden) \
+             VALUES ($6, $1, $2, $3, $4, $5) \
+             ON CONFLICT (site, key) DO UPDATE SET title = COALESCE(threads.title, excluded.title) \
              RETURNING id",
         )
-        .bind(key.as_str())
+        .bind(thread.key.as_str())
         .bind(title)
         .bind(created.as_millis())
         .bind(locked)
         .bind(hidden)
+        .bind(thread.site.as_str())
         .fetch_one(&mut *self.tx)
         .await?)
     }

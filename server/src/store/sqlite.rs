@@ -7,7 +7,7 @@
 use super::{
     AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentChange, CommentFilter,
     CommentRecord, Cursor, Deletion, ExportedThread, ImportTx, ListedStatus, NewCommentRecord,
-    Page, PageQuery, PostGate, Store, StoreError, ThreadRecord, ThreadSummary,
+    Page, PageQuery, PostGate, SiteName, Store, StoreError, ThreadRecord, ThreadRef, ThreadSummary,
 };
 mod import;
 mod posts;
@@ -27,12 +27,12 @@ use std::time::Duration;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-const COMMENT_COLUMNS: &str = "SELECT c.id, t.key AS thread_key, c.parent_id, c.root_id, c.depth, \
+const COMMENT_COLUMNS: &str = "SELECT c.id, t.site, t.key AS thread_key, c.parent_id, c.root_id, c.depth, \
      c.status, c.author, c.email, c.website, c.avatar, c.body, c.html, c.created_at, \
      c.edited_at, c.likes, c.dislikes, c.edit_token_hash, c.reader_hash, c.notify, c.notify_lang, \
      c.spam FROM comments c JOIN threads t ON t.id = c.thread_id";
 
-const THREAD_COLUMNS: &str = "SELECT t.id, t.key, t.title, t.locked, t.hidden, \
+const THREAD_COLUMNS: &str = "SELECT t.id, t.site, t.key, t.title, t.locked, t.hidden, \
      CASE WHEN t.hidden THEN 0 ELSE \
      (SELECT COUNT(*) FROM comments c WHERE c.thread_id = t.id AND c.status = 'published') END AS count \
      FROM threads t";
@@ -207,18 +207,24 @@ impl Store for SqliteStore {
         Ok(stored)
     }
 
-    async fn thread(&self, key: &ThreadKey) -> Result<Option<ThreadRecord>, StoreError> {
-        let row = sqlx::query(&format!("{THREAD_COLUMNS} WHERE t.key = ?"))
-            .bind(key.as_str())
+    async fn thread(&self, thread: &ThreadRef) -> Result<Option<ThreadRecord>, StoreError> {
+        let row = sqlx::query(&format!("{THREAD_COLUMNS} WHERE t.site = ? AND t.key = ?"))
+            .bind(thread.site.as_str())
+            .bind(thread.key.as_str())
             .fetch_optional(&self.reader)
             .await?;
         row.as_ref().map(thread_from_row).transpose()
     }
 
-    async fn set_thread_locked(&self, key: &ThreadKey, locked: bool) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE threads SET locked = ? WHERE key = ?")
+    async fn set_thread_locked(
+        &self,
+        thread: &ThreadRef,
+        locked: bool,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE threads SET locked = ? WHERE site = ? AND key = ?")
             .bind(locked)
-            .bind(key.as_str())
+            .bind(thread.site.as_str())
+            .bind(thread.key.as_str())
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
@@ -226,13 +232,16 @@ impl Store for SqliteStore {
 
     async fn threads(
         &self,
+        site: &SiteName,
         keys: &[ThreadKey],
     ) -> Result<HashMap<String, ThreadRecord>, StoreError> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
         let mut q = QueryBuilder::<Sqlite>::new(THREAD_COLUMNS);
-        q.push(" WHERE t.key IN (");
+        q.push(" WHERE t.site = ")
+            .push_bind(site.as_str())
+            .push(" AND t.key IN (");
         let mut list = q.separated(", ");
         for key in keys {
             list.push_bind(key.as_str());
@@ -249,12 +258,14 @@ impl Store for SqliteStore {
         comment_in(&mut conn, id).await
     }
 
-    async fn published_by_email(&self, email: &str) -> Result<u64, StoreError> {
+    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError> {
         // Emails are compared case-insensitively: that is how people type them.
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM comments WHERE status = 'published' AND lower(email) = lower(?)",
+            "SELECT COUNT(*) FROM comments c JOIN threads t ON t.id = c.thread_id \
+             WHERE c.status = 'published' AND lower(c.email) = lower(?) AND t.site = ?",
         )
         .bind(email)
+        .bind(site.as_str())
         .fetch_one(&self.reader)
         .await?;
         Ok(n.try_into().unwrap_or(0))
@@ -366,10 +377,15 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn set_thread_hidden(&self, key: &ThreadKey, hidden: bool) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE threads SET hidden = ? WHERE key = ?")
+    async fn set_thread_hidden(
+        &self,
+        thread: &ThreadRef,
+        hidden: bool,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE threads SET hidden = ? WHERE site = ? AND key = ?")
             .bind(hidden)
-            .bind(key.as_str())
+            .bind(thread.site.as_str())
+            .bind(thread.key.as_str())
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
@@ -377,18 +393,22 @@ impl Store for SqliteStore {
 
     async fn threads_overview(
         &self,
+        site: Option<&SiteName>,
         limit: u32,
         offset: u32,
     ) -> Result<Vec<ThreadSummary>, StoreError> {
         let rows = sqlx::query(
-            "SELECT t.key, t.title, t.locked, t.hidden, \
+            "SELECT t.site, t.key, t.title, t.locked, t.hidden, \
              SUM(c.status = 'published') AS published, \
              SUM(c.status = 'pending' AND c.spam = 0) AS pending, \
              MAX(c.created_at) AS last_comment \
              FROM threads t LEFT JOIN comments c ON c.thread_id = t.id \
+             WHERE ? IS NULL OR t.site = ? \
              GROUP BY t.id ORDER BY COALESCE(MAX(c.created_at), t.created_at) DESC, t.id DESC \
              LIMIT ? OFFSET ?",
         )
+        .bind(site.map(SiteName::as_str))
+        .bind(site.map(SiteName::as_str))
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.reader)
@@ -403,6 +423,7 @@ impl Store for SqliteStore {
                         .unwrap_or(0))
                 };
                 Ok(ThreadSummary {
+                    site: SiteName::stored(row.try_get("site")?),
                     key: row.try_get("key")?,
                     title: row.try_get("title")?,
                     locked: row.try_get("locked")?,
@@ -468,6 +489,9 @@ impl Store for SqliteStore {
     ) -> Result<Vec<CommentRecord>, StoreError> {
         let mut q = QueryBuilder::<Sqlite>::new(COMMENT_COLUMNS);
         q.push(" WHERE 1 = 1");
+        if let Some(site) = &filter.site {
+            q.push(" AND t.site = ").push_bind(site.as_str().to_owned());
+        }
         if let Some(thread) = &filter.thread {
             q.push(" AND t.key = ").push_bind(thread.clone());
         }
@@ -574,18 +598,19 @@ impl Store for SqliteStore {
 
     async fn post_gate(
         &self,
-        thread: &ThreadKey,
+        thread: &ThreadRef,
         email: Option<&str>,
         reader: &str,
     ) -> Result<PostGate, StoreError> {
         // Not THREAD_COLUMNS: its count scans the thread's comments, which a post does not need.
         // Blocked emails are stored lowercased by Rust; SQL's lower() folds ASCII only.
         let (thread_closed, blocked) = sqlx::query_as(
-            "SELECT COALESCE((SELECT locked OR hidden FROM threads WHERE key = ?), 0), \
+            "SELECT COALESCE((SELECT locked OR hidden FROM threads WHERE site = ? AND key = ?), 0), \
              EXISTS (SELECT 1 FROM blocks WHERE (kind = 'reader' AND value = ?) \
              OR (kind = 'email' AND value = ?))",
         )
-        .bind(thread.as_str())
+        .bind(thread.site.as_str())
+        .bind(thread.key.as_str())
         .bind(reader)
         .bind(email.map(palabre_api::unicode::lowercase))
         .fetch_one(&self.reader)
@@ -728,11 +753,13 @@ impl Store for SqliteStore {
 
     async fn recent_comments(
         &self,
+        site: &SiteName,
         thread: Option<&ThreadKey>,
         limit: u32,
     ) -> Result<Vec<CommentRecord>, StoreError> {
         let mut q = QueryBuilder::<Sqlite>::new(COMMENT_COLUMNS);
-        q.push(" WHERE c.status = 'published' AND t.hidden = 0");
+        q.push(" WHERE c.status = 'published' AND t.hidden = 0 AND t.site = ")
+            .push_bind(site.as_str().to_owned());
         if let Some(key) = thread {
             q.push(" AND t.key = ").push_bind(key.as_str().to_owned());
         }
@@ -746,11 +773,18 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn comments_by_email(&self, email: &str) -> Result<Vec<CommentRecord>, StoreError> {
+    async fn comments_by_email(
+        &self,
+        email: &str,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<CommentRecord>, StoreError> {
         sqlx::query(&format!(
-            "{COMMENT_COLUMNS} WHERE lower(c.email) = lower(?) ORDER BY c.created_at, c.id"
+            "{COMMENT_COLUMNS} WHERE lower(c.email) = lower(?) AND (? IS NULL OR t.site = ?) \
+             ORDER BY c.created_at, c.id"
         ))
         .bind(email)
+        .bind(site.map(SiteName::as_str))
+        .bind(site.map(SiteName::as_str))
         .fetch_all(&self.reader)
         .await?
         .iter()
@@ -785,41 +819,57 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn export_threads(&self) -> Result<Vec<ExportedThread>, StoreError> {
-        let rows: Vec<(String, Option<String>, bool, bool, i64)> = sqlx::query_as(
-            "SELECT key, title, locked, hidden, created_at FROM threads ORDER BY id",
+    async fn export_threads(
+        &self,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<ExportedThread>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, bool, bool, i64)> = sqlx::query_as(
+            "SELECT site, key, title, locked, hidden, created_at FROM threads \
+             WHERE ? IS NULL OR site = ? ORDER BY id",
         )
+        .bind(site.map(SiteName::as_str))
+        .bind(site.map(SiteName::as_str))
         .fetch_all(&self.reader)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(key, title, locked, hidden, created)| ExportedThread {
-                key,
-                title,
-                locked,
-                hidden,
-                created: Timestamp::from_millis(created),
-            })
+            .map(
+                |(site, key, title, locked, hidden, created)| ExportedThread {
+                    site: SiteName::stored(site),
+                    key,
+                    title,
+                    locked,
+                    hidden,
+                    created: Timestamp::from_millis(created),
+                },
+            )
             .collect())
     }
 
-    async fn export_comments(&self, key: &str) -> Result<Vec<CommentRecord>, StoreError> {
-        sqlx::query(&format!("{COMMENT_COLUMNS} WHERE t.key = ? ORDER BY c.id"))
-            .bind(key)
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(comment_from_row)
-            .collect()
+    async fn export_comments(&self, thread: &ThreadRef) -> Result<Vec<CommentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "{COMMENT_COLUMNS} WHERE t.site = ? AND t.key = ? ORDER BY c.id"
+        ))
+        .bind(thread.site.as_str())
+        .bind(thread.key.as_str())
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(comment_from_row)
+        .collect()
     }
 
-    async fn export_votes(&self, key: &str) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    async fn export_votes(
+        &self,
+        thread: &ThreadRef,
+    ) -> Result<Vec<(i64, String, i64)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT v.comment_id, v.voter, v.value FROM votes v \
              JOIN comments c ON c.id = v.comment_id JOIN threads t ON t.id = c.thread_id \
-             WHERE t.key = ? ORDER BY v.comment_id, v.voter",
+             WHERE t.site = ? AND t.key = ? ORDER BY v.comment_id, v.voter",
         )
-        .bind(key)
+        .bind(thread.site.as_str())
+        .bind(thread.key.as_str())
         .fetch_all(&self.reader)
         .await?)
     }
@@ -832,6 +882,17 @@ impl Store for SqliteStore {
         )
     }
 
+    async fn sites_in_use(&self) -> Result<Vec<(SiteName, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT site, COUNT(*) FROM threads GROUP BY site ORDER BY site")
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(site, n)| (SiteName::stored(site), u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
@@ -840,24 +901,28 @@ impl Store for SqliteStore {
     async fn events_since(
         &self,
         after: i64,
-        threads: &[ThreadKey],
+        threads: &[ThreadRef],
         limit: u32,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT e.seq, t.key, e.kind, e.comment_id FROM events e \
+            "SELECT e.seq, t.site, t.key, e.kind, e.comment_id FROM events e \
              JOIN threads t ON t.id = e.thread_id WHERE e.seq > ",
         );
         q.push_bind(after);
         if !threads.is_empty() {
-            q.push(" AND t.key IN (");
+            q.push(" AND (t.site, t.key) IN (");
             let mut list = q.separated(", ");
-            for key in threads {
-                list.push_bind(key.as_str());
+            for thread in threads {
+                list.push("(")
+                    .push_bind_unseparated(thread.site.as_str())
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(thread.key.as_str())
+                    .push_unseparated(")");
             }
             q.push(")");
         }
         q.push(" ORDER BY e.seq LIMIT ").push_bind(limit);
-        let rows: Vec<(i64, String, String, Option<i64>)> =
+        let rows: Vec<(i64, String, String, String, Option<i64>)> =
             q.build_query_as().fetch_all(&self.reader).await?;
         rows.into_iter().map(super::change_event).collect()
     }
@@ -933,24 +998,26 @@ impl Store for SqliteStore {
 
     async fn changes_since(&self, seen: i64) -> Result<Changes, StoreError> {
         // One statement, so the sequence and the keys come from the same snapshot.
-        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT s.seq, t.key FROM change_sequence s \
+        let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT s.seq, t.site, t.key FROM change_sequence s \
              LEFT JOIN threads t ON t.changed_seq > ? AND t.changed_seq <= s.seq",
         )
         .bind(seen)
         .fetch_all(&self.reader)
         .await?;
-        let seq = rows.first().map_or(seen, |(seq, _)| *seq);
-        Ok(Changes {
-            seq,
-            threads: rows.into_iter().filter_map(|(_, key)| key).collect(),
-        })
+        let seq = rows.first().map_or(seen, |(seq, _, _)| *seq);
+        let threads = rows
+            .into_iter()
+            .filter_map(|(_, site, key)| Some(ThreadRef::stored(site?, &key?)))
+            .collect::<Result<_, _>>()?;
+        Ok(Changes { seq, threads })
     }
 
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError> {
         let mut conn = self.reader.acquire().await?;
-        let row = sqlx::query(&format!("{THREAD_COLUMNS} WHERE t.key = ?"))
-            .bind(query.thread.as_str())
+        let row = sqlx::query(&format!("{THREAD_COLUMNS} WHERE t.site = ? AND t.key = ?"))
+            .bind(query.thread.site.as_str())
+            .bind(query.thread.key.as_str())
             .fetch_optional(&mut *conn)
             .await?;
         let Some(thread) = row.as_ref().map(thread_from_row).transpose()? else {

@@ -4,7 +4,7 @@
 
 use crate::admin::sign_in;
 use crate::helpers::*;
-use palabre_api::{CountsResponse, ThreadKey};
+use palabre_api::CountsResponse;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -120,7 +120,7 @@ async fn changes_by_another_process_reach_readers_within_the_sync_interval() {
     let other = palabre_server::store::connect(&app.state.services.settings.database)
         .await
         .unwrap();
-    let key = ThreadKey::parse("/t").unwrap();
+    let key = crate::helpers::default_thread("/t");
     assert!(other.set_thread_hidden(&key, true).await.unwrap());
 
     let deadline = Instant::now() + palabre_server::http::cache::SYNC_INTERVAL * 3;

@@ -244,7 +244,7 @@ async fn comments_awaiting_moderation_get_202_and_stay_out_of_the_thread() {
 async fn a_locked_thread_refuses_new_comments() {
     let app = TestApp::spawn().await;
     app.comment("/t", "before the lock", None).await;
-    let key = palabre_api::ThreadKey::parse("/t").unwrap();
+    let key = crate::helpers::default_thread("/t");
     assert!(
         app.state
             .services

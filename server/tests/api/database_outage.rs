@@ -118,7 +118,7 @@ async fn a_database_that_goes_away_and_comes_back_loses_nothing_acknowledged() {
         );
     }
     let bodies: Vec<String> = store
-        .export_comments("/t")
+        .export_comments(&crate::helpers::default_thread("/t"))
         .await
         .unwrap()
         .into_iter()

@@ -8,7 +8,8 @@ use serde_json::json;
 
 #[tokio::test]
 async fn thread_and_site_feeds_carry_sanitized_published_comments() {
-    let app = TestApp::spawn_with(|s| s.origins = vec!["https://blog.example".into()]).await;
+    let app =
+        TestApp::spawn_with(|s| s.sites[0].origins = vec!["https://blog.example".into()]).await;
     app.post_json(
         "/api/v1/comments",
         &json!({"thread": "/a", "title": "Art & <Craft>", "author": "Inès <b>", "body": "Hi **there** <script>x</script>"}),
@@ -59,7 +60,7 @@ async fn thread_and_site_feeds_carry_sanitized_published_comments() {
     app.state
         .services
         .store
-        .set_thread_hidden(&palabre_api::ThreadKey::parse("/b").unwrap(), true)
+        .set_thread_hidden(&crate::helpers::default_thread("/b"), true)
         .await
         .unwrap();
     let site = app.get("/api/v1/feed").await.text().await.unwrap();
@@ -112,7 +113,7 @@ async fn a_reader_exports_then_erases_their_comments() {
     post("/u", "Alone", Some("ana@example.org"), None).await;
     post("/u", "Someone else", Some("cy@example.org"), None).await;
 
-    let data = readers::export(&app.state.services, "ANA@example.org")
+    let data = readers::export(&app.state.services, "ANA@example.org", None)
         .await
         .unwrap();
     assert_eq!(data.comments.len(), 2);
@@ -123,13 +124,14 @@ async fn a_reader_exports_then_erases_their_comments() {
         &app.state.services,
         "test",
         "ana@example.org",
+        None,
         ForgetMode::Placeholder,
     )
     .await
     .unwrap();
     assert_eq!(n, 2);
     assert!(
-        readers::export(&app.state.services, "ana@example.org")
+        readers::export(&app.state.services, "ana@example.org", None)
             .await
             .unwrap()
             .comments
@@ -172,6 +174,7 @@ async fn remove_mode_takes_the_replies_too() {
         &app.state.services,
         "test",
         "ana@example.org",
+        None,
         ForgetMode::Remove,
     )
     .await

@@ -102,7 +102,7 @@ async fn a_hidden_thread_draws_nothing_of_its_comments() {
     app.state
         .services
         .store
-        .set_thread_hidden(&palabre_api::ThreadKey::parse("/t").unwrap(), true)
+        .set_thread_hidden(&crate::helpers::default_thread("/t"), true)
         .await
         .unwrap();
     app.state

@@ -25,6 +25,14 @@ impl Drop for TestApp {
     }
 }
 
+/// A thread of the default site (a server without `[[site]]` tables has that one only).
+pub fn default_thread(key: &str) -> palabre_server::store::ThreadRef {
+    palabre_server::store::ThreadRef::new(
+        palabre_server::store::SiteName::default_site(),
+        palabre_api::ThreadKey::parse(key).unwrap(),
+    )
+}
+
 /// The PostgreSQL cluster the tests may use (a superuser URL), from PALABRE_TEST_POSTGRES,
 /// which `scripts/test` sets. Without it a test that needs PostgreSQL fails in CI and says
 /// so elsewhere: it never passes by skipping silently where the suite is judged.

@@ -33,7 +33,12 @@ async fn import(
 }
 
 async fn comments(app: &TestApp, key: &str) -> Vec<CommentRecord> {
-    app.state.services.store.export_comments(key).await.unwrap()
+    app.state
+        .services
+        .store
+        .export_comments(&crate::helpers::default_thread(key))
+        .await
+        .unwrap()
 }
 
 fn by_author<'a>(all: &'a [CommentRecord], name: &str) -> &'a CommentRecord {
@@ -331,7 +336,7 @@ async fn fill_with_everything(app: &TestApp) {
     app.state
         .services
         .store
-        .set_thread_locked(&palabre_api::ThreadKey::parse("/live").unwrap(), true)
+        .set_thread_locked(&crate::helpers::default_thread("/live"), true)
         .await
         .unwrap();
 }
@@ -341,7 +346,7 @@ async fn an_export_imported_into_an_empty_database_exports_byte_identical() {
     let app = TestApp::spawn().await;
     fill_with_everything(&app).await;
     let mut first = Vec::new();
-    palabre_server::import::export::export(&app.state.services, &mut first)
+    palabre_server::import::export::export(&app.state.services, None, &mut first)
         .await
         .unwrap();
     let file = app.dir.path().join("export.jsonl");
@@ -352,7 +357,7 @@ async fn an_export_imported_into_an_empty_database_exports_byte_identical() {
         .await
         .unwrap();
     let mut second = Vec::new();
-    palabre_server::import::export::export(&empty.state.services, &mut second)
+    palabre_server::import::export::export(&empty.state.services, None, &mut second)
         .await
         .unwrap();
     assert_eq!(

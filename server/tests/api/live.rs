@@ -252,7 +252,7 @@ async fn bad_queries_are_refused_before_any_stream() {
 #[tokio::test]
 async fn a_slow_reader_is_dropped_without_holding_back_the_others() {
     let app = TestApp::spawn().await;
-    let key = palabre_api::ThreadKey::parse("/t").unwrap();
+    let key = crate::helpers::default_thread("/t");
     // A reader that never reads: its buffer fills, and it is dropped.
     let slow = app
         .state

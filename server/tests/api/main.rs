@@ -31,6 +31,7 @@ mod openapi;
 mod properties;
 mod replicas;
 mod security;
+mod sites;
 mod spam;
 mod store_conformance;
 mod upgrades;

@@ -104,7 +104,7 @@ pub(crate) fn with_smtp(s: &mut Settings, port: u16) {
         ..NotifySettings::default()
     };
     s.public_url = Some("http://comments.test".into());
-    s.origins = vec!["https://blog.example".into()];
+    s.sites[0].origins = vec!["https://blog.example".into()];
 }
 
 pub(crate) async fn wait_for_mail(inbox: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {

@@ -245,7 +245,7 @@ fn importers_never_panic_and_a_refused_file_changes_nothing() {
         .await
         .unwrap();
         let mut out = Vec::new();
-        palabre_server::import::export::export(&app.state.services, &mut out)
+        palabre_server::import::export::export(&app.state.services, None, &mut out)
             .await
             .unwrap();
         std::fs::write(&export, out).unwrap();

@@ -7,7 +7,8 @@ use serde_json::json;
 
 #[tokio::test]
 async fn cors_is_granted_only_to_configured_origins() {
-    let app = TestApp::spawn_with(|s| s.origins = vec!["https://blog.example.org".into()]).await;
+    let app =
+        TestApp::spawn_with(|s| s.sites[0].origins = vec!["https://blog.example.org".into()]).await;
     let preflight = |origin: &'static str| {
         app.client
             .request(reqwest::Method::OPTIONS, app.url("/api/v1/comments"))
@@ -249,7 +250,7 @@ async fn every_answer_is_nosniff_and_every_page_locked_down() {
 #[tokio::test]
 async fn a_handler_that_panics_answers_a_plain_500_like_any_other() {
     let origin = "https://blog.example".to_owned();
-    let app = TestApp::spawn_with(|s| s.origins = vec![origin.clone()]).await;
+    let app = TestApp::spawn_with(|s| s.sites[0].origins = vec![origin.clone()]).await;
     let boom = axum::Router::new().route(
         "/boom",
         axum::routing::get(|| async {

@@ -2,7 +2,7 @@
 
 use super::forms::{Form, back_to, done_notice};
 use super::session::{render, signed_in, verified};
-use super::{AdminError, AdminResult, PAGE_SIZE, pages};
+use super::{AdminError, AdminResult, PAGE_SIZE, pages, site_choices, site_filter};
 use crate::words::{Say, fill};
 
 use crate::error::Error;
@@ -21,20 +21,29 @@ pub(super) async fn queue(
     Query(query): Query<HashMap<String, String>>,
 ) -> AdminResult {
     let session = signed_in(&state, &headers).await?;
+    let site = site_filter(query.get("site").map(String::as_str))?;
     let held = state
         .services
         .store
         .list_comments(&CommentFilter {
+            site: site.clone(),
             status: Some(ListedStatus::Pending),
             oldest_first: true,
             limit: PAGE_SIZE,
             ..CommentFilter::default()
         })
         .await?;
-    let content = pages::comment_list(
+    let back = match &site {
+        Some(s) => format!("/admin/queue?site={s}"),
+        None => "/admin/queue".to_owned(),
+    };
+    let choices = site_choices(&state);
+    let content = maud::html! {
+        (pages::site_filter("/admin/queue", &choices, site.as_ref()))
+        (pages::comment_list(
         &held,
         &session.csrf_token,
-        "/admin/queue",
+        &back,
         &[
             CommentAction::Approve,
             CommentAction::Reject,
@@ -43,7 +52,8 @@ pub(super) async fn queue(
             CommentAction::BlockEmail,
             CommentAction::BlockReader,
         ],
-    );
+        ))
+    };
     render(
         &state,
         &session,
@@ -68,10 +78,12 @@ pub(super) async fn comments(
         s => Some(ListedStatus::parse(s).ok_or(AdminError::BadInput(Say::UnknownStatus))?),
     };
     let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let site = site_filter(Some(field("site")))?;
     let mut list = state
         .services
         .store
         .list_comments(&CommentFilter {
+            site: site.clone(),
             thread: nonempty(field("thread")),
             status,
             author: nonempty(field("author")),
@@ -93,6 +105,7 @@ pub(super) async fn comments(
     let back = format!("/admin/comments?{kept}");
     let content = maud::html! {
         (pages::filters(&pages::ListFilters {
+            sites: &site_choices(&state), site: site.as_ref(),
             thread: field("thread"), status: field("status"), author: field("author"), text: field("q"),
         }))
         (pages::comment_list(&list, &session.csrf_token, &back, &CommentAction::ALL))

@@ -22,6 +22,26 @@ use axum::routing::{get, post};
 /// Rows on one admin page.
 const PAGE_SIZE: u32 = 50;
 
+/// A page's `site` filter: every site when empty.
+fn site_filter(raw: Option<&str>) -> AdminResult<Option<crate::store::SiteName>> {
+    match raw.map(str::trim).unwrap_or("") {
+        "" => Ok(None),
+        name => crate::store::SiteName::parse(name)
+            .map(Some)
+            .map_err(|_| AdminError::BadInput(crate::words::Say::UnknownSite)),
+    }
+}
+
+/// The sites a filter offers: none with a single site (there is nothing to choose).
+fn site_choices(state: &AppState) -> Vec<crate::store::SiteName> {
+    let sites = &state.services.settings.sites;
+    if sites.len() > 1 {
+        sites.iter().map(|s| s.name.clone()).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(|| async { Redirect::to("/admin/queue") }))

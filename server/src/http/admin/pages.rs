@@ -4,7 +4,10 @@
 
 use crate::http::state::AppState;
 use crate::moderation::CommentAction;
-use crate::store::{AuditEntry, Block, BlockKind, CommentRecord, ListedStatus, ThreadSummary};
+use crate::store::{
+    AuditEntry, Block, BlockKind, CommentRecord, ListedStatus, SiteName, ThreadSummary,
+    thread_label,
+};
 use crate::words::{Say, fill, negotiate, say};
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -217,7 +220,7 @@ pub fn comment_list(
                                 " · " span.status { (status_label(c)) }
                                 " · " time { (c.created.to_rfc3339()) }
                                 br;
-                                (t(Say::OnThread)) " " a href={ "/admin/comments?thread=" (urlencode(&c.thread_key)) } { (c.thread_key) }
+                                (t(Say::OnThread)) " " a href={ "/admin/comments?thread=" (urlencode(&c.thread_key)) "&site=" (c.site) } { (c.thread_label()) }
                                 @if let Some(p) = c.parent_id { " · " (fill(t(Say::ReplyTo), &[("id", &p.to_string())])) }
                                 " · " (t(Say::Reader)) " " code { (c.reader_hash.get(..8).unwrap_or(&c.reader_hash)) }
                             }
@@ -237,6 +240,9 @@ pub fn comment_list(
 }
 
 pub struct ListFilters<'a> {
+    /// The sites to choose from; none with a single site.
+    pub sites: &'a [SiteName],
+    pub site: Option<&'a SiteName>,
     pub thread: &'a str,
     pub status: &'a str,
     pub author: &'a str,
@@ -246,6 +252,7 @@ pub struct ListFilters<'a> {
 pub fn filters(f: &ListFilters) -> Markup {
     html! {
         form.filters method="get" action="/admin/comments" {
+            (site_select(f.sites, f.site))
             label { (t(Say::Thread)) input name="thread" value=(f.thread); }
             label { (t(Say::Status))
                 select name="status" {
@@ -258,6 +265,34 @@ pub fn filters(f: &ListFilters) -> Markup {
             label { (t(Say::AuthorOrEmail)) input name="author" value=(f.author); }
             label { (t(Say::Text)) input type="search" name="q" value=(f.text); }
             button type="submit" { (t(Say::Filter)) }
+        }
+    }
+}
+
+/// A `site` select, "every site" first; nothing when there is one site.
+fn site_select(sites: &[SiteName], chosen: Option<&SiteName>) -> Markup {
+    html! {
+        @if !sites.is_empty() {
+            label { (t(Say::Site))
+                select name="site" {
+                    option value="" selected[chosen.is_none()] { (t(Say::EverySite)) }
+                    @for s in sites {
+                        option value=(s) selected[chosen == Some(s)] { (s) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A form choosing the site a list shows (the queue, the threads); nothing with one site.
+pub fn site_filter(action: &str, sites: &[SiteName], chosen: Option<&SiteName>) -> Markup {
+    html! {
+        @if !sites.is_empty() {
+            form.filters method="get" action=(action) {
+                (site_select(sites, chosen))
+                button type="submit" { (t(Say::Filter)) }
+            }
         }
     }
 }
@@ -291,14 +326,15 @@ pub fn threads(list: &[ThreadSummary], csrf: &str) -> Markup {
             @for t in list {
                 li {
                     div.meta {
-                        a href={ "/admin/comments?thread=" (urlencode(&t.key)) } { (t.title.as_deref().unwrap_or(&t.key)) }
+                        a href={ "/admin/comments?thread=" (urlencode(&t.key)) "&site=" (t.site) } { (t.title.as_deref().unwrap_or(&t.key)) }
                         " · " (w.plural(Say::PublishedCount, t.published)) " · " (w.plural(Say::HeldCount, t.pending))
                         @if t.locked { " · " strong { (w.get(Say::Locked)) } }
                         @if t.hidden { " · " strong { (w.get(Say::Hidden)) } }
-                        br; code { (t.key) }
+                        br; code { (thread_label(&t.site, &t.key)) }
                     }
                     form method="post" action="/admin/threads/action" {
                         input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="site" value=(t.site);
                         input type="hidden" name="key" value=(t.key);
                         @if t.locked {
                             button type="submit" name="action" value="unlock" { (w.get(Say::Unlock)) }
@@ -347,17 +383,19 @@ pub fn blocks(list: &[Block], csrf: &str) -> Markup {
     }
 }
 
-pub fn readers(csrf: &str) -> Markup {
+pub fn readers(csrf: &str, sites: &[SiteName]) -> Markup {
     html! {
         p { (t(Say::ReadersIntro)) }
         form method="post" action="/admin/readers/export" {
             input type="hidden" name="csrf" value=(csrf);
             label { (t(Say::Email)) input type="email" name="email" required autocomplete="off"; }
+            (site_select(sites, None))
             button type="submit" { (t(Say::DownloadData)) }
         }
         form method="post" action="/admin/readers/delete" {
             input type="hidden" name="csrf" value=(csrf);
             label { (t(Say::Email)) input type="email" name="email" required autocomplete="off"; }
+            (site_select(sites, None))
             fieldset {
                 legend { (t(Say::RepliesLegend)) }
                 label { input type="radio" name="mode" value="placeholder" checked; " " (t(Say::RepliesStay)) }

@@ -2,7 +2,7 @@
 
 use super::forms::{Form, back_to, done_notice};
 use super::session::{render, signed_in, verified};
-use super::{AdminError, AdminResult, pages};
+use super::{AdminError, AdminResult, pages, site_choices, site_filter};
 use crate::words::Say;
 
 use crate::error::Error;
@@ -20,7 +20,7 @@ pub(super) async fn readers(
     Query(query): Query<HashMap<String, String>>,
 ) -> AdminResult {
     let session = signed_in(&state, &headers).await?;
-    let content = pages::readers(&session.csrf_token);
+    let content = pages::readers(&session.csrf_token, &site_choices(&state));
     render(
         &state,
         &session,
@@ -46,7 +46,8 @@ pub(super) async fn reader_export(
     let form = Form::parse(&body);
     let session = verified(&state, &headers, &form).await?;
     let email = reader_email(&form)?;
-    let data = crate::readers::export(&state.services, &email).await?;
+    let site = site_filter(form.get("site"))?;
+    let data = crate::readers::export(&state.services, &email, site.as_ref()).await?;
     moderation::record(
         &state.services,
         &session.admin,
@@ -82,6 +83,8 @@ pub(super) async fn reader_delete(
         Some("placeholder") => crate::readers::ForgetMode::Placeholder,
         _ => return Err(AdminError::BadInput(Say::ChooseReplies)),
     };
-    let n = crate::readers::forget(&state.services, &session.admin, &email, mode).await?;
+    let site = site_filter(form.get("site"))?;
+    let n = crate::readers::forget(&state.services, &session.admin, &email, site.as_ref(), mode)
+        .await?;
     Ok(back_to(&form, "/admin/readers", n))
 }

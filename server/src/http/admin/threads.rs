@@ -2,13 +2,13 @@
 
 use super::forms::{Form, back_to, done_notice};
 use super::session::{render, signed_in, verified};
-use super::{AdminError, AdminResult, pages};
+use super::{AdminError, AdminResult, pages, site_choices, site_filter};
 use crate::words::Say;
 
 use crate::error::Error;
 use crate::http::state::AppState;
 use crate::moderation::{self, ThreadAction};
-use crate::store::BlockKind;
+use crate::store::{BlockKind, ThreadRef};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -21,8 +21,17 @@ pub(super) async fn threads(
     Query(query): Query<HashMap<String, String>>,
 ) -> AdminResult {
     let session = signed_in(&state, &headers).await?;
-    let list = state.services.store.threads_overview(500, 0).await?;
-    let content = pages::threads(&list, &session.csrf_token);
+    let site = site_filter(query.get("site").map(String::as_str))?;
+    let list = state
+        .services
+        .store
+        .threads_overview(site.as_ref(), 500, 0)
+        .await?;
+    let choices = site_choices(&state);
+    let content = maud::html! {
+        (pages::site_filter("/admin/threads", &choices, site.as_ref()))
+        (pages::threads(&list, &session.csrf_token))
+    };
     render(
         &state,
         &session,
@@ -46,7 +55,11 @@ pub(super) async fn thread_action(
         .ok_or(AdminError::BadInput(Say::UnknownAction))?;
     let key = ThreadKey::parse(form.get("key").unwrap_or(""))
         .map_err(|_| AdminError::BadInput(Say::InvalidThreadKey))?;
-    if !moderation::thread(&state.services, &session.admin, &key, action).await? {
+    // A form from before sites (or a hand-made one) names none: the first site's thread.
+    let site = site_filter(form.get("site"))?
+        .unwrap_or_else(|| state.services.settings.first_site().name.clone());
+    let thread = ThreadRef::new(site, key);
+    if !moderation::thread(&state.services, &session.admin, &thread, action).await? {
         return Err(AdminError::NotFound);
     }
     Ok(back_to(&form, "/admin/threads", 1))

@@ -86,6 +86,7 @@ async fn insert_all(
     conn: &mut PgConnection,
     posts: &[&NewCommentRecord],
 ) -> Result<Vec<i64>, StoreError> {
+    let mut site = Vec::with_capacity(posts.len());
     let mut thread = Vec::with_capacity(posts.len());
     let mut title = Vec::with_capacity(posts.len());
     let mut created = Vec::with_capacity(posts.len());
@@ -107,7 +108,8 @@ async fn insert_all(
     let mut expires = Vec::with_capacity(posts.len());
     for new in posts {
         let (p, r, d) = position(new);
-        thread.push(new.thread.as_str());
+        site.push(new.thread.site.as_str());
+        thread.push(new.thread.key.as_str());
         title.push(new.title.as_deref());
         created.push(new.created.as_millis());
         parent.push(p);
@@ -132,24 +134,25 @@ async fn insert_all(
         "WITH post AS (SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], \
            $5::BIGINT[], $6::INTEGER[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], \
            $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::BYTEA[], $15::TEXT[], $16::BOOLEAN[], \
-           $17::TEXT[], $18::BIGINT[], $19::TEXT[]) WITH ORDINALITY AS p(thread, title, \
-           created, parent, root, depth, status, author, email, website, avatar, body, html, \
-           token, reader, notify, nonce, expires, notify_lang, n)), \
+           $17::TEXT[], $18::BIGINT[], $19::TEXT[], $20::TEXT[]) WITH ORDINALITY AS p(thread, \
+           title, created, parent, root, depth, status, author, email, website, avatar, body, \
+           html, token, reader, notify, nonce, expires, notify_lang, site, n)), \
          spent AS (INSERT INTO spent_challenges (nonce, expires_at) \
            SELECT nonce, expires FROM post WHERE nonce IS NOT NULL), \
-         upsert AS (INSERT INTO threads (key, title, created_at) \
-           SELECT DISTINCT ON (thread) thread, title, created FROM post \
-           ORDER BY thread, title IS NULL, n DESC \
-           ON CONFLICT (key) DO UPDATE SET title = excluded.title \
+         upsert AS (INSERT INTO threads (site, key, title, created_at) \
+           SELECT DISTINCT ON (site, thread) site, thread, title, created FROM post \
+           ORDER BY site, thread, title IS NULL, n DESC \
+           ON CONFLICT (site, key) DO UPDATE SET title = excluded.title \
            WHERE excluded.title IS NOT NULL AND threads.title IS DISTINCT FROM excluded.title \
-           RETURNING id, key) \
+           RETURNING id, site, key) \
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
            website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
            notify_lang) \
          SELECT COALESCE(u.id, t.id), p.parent, p.root, p.depth, p.status, p.author, p.email, \
            p.website, p.avatar, p.body, p.html, p.created, p.token, p.reader, p.notify, \
            p.notify_lang \
-         FROM post p LEFT JOIN upsert u ON u.key = p.thread LEFT JOIN threads t ON t.key = p.thread \
+         FROM post p LEFT JOIN upsert u ON u.site = p.site AND u.key = p.thread \
+           LEFT JOIN threads t ON t.site = p.site AND t.key = p.thread \
          ORDER BY p.n RETURNING id, edit_token_hash",
     )
     .bind(thread)
@@ -171,6 +174,7 @@ async fn insert_all(
     .bind(nonce)
     .bind(expires)
     .bind(notify_lang)
+    .bind(site)
     .fetch_all(&mut *conn)
     .await?;
     let ids: std::collections::HashMap<Vec<u8>, i64> =
@@ -192,24 +196,26 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
     // (no new row version, no change stamp), so `upsert` may return no row: the thread then
     // exists already, committed before this statement's snapshot (writers are serialised).
     let spend = if new.challenge.is_some() {
-        "spent AS (INSERT INTO spent_challenges (nonce, expires_at) VALUES ($18, $19)), "
+        "spent AS (INSERT INTO spent_challenges (nonce, expires_at) VALUES ($19, $20)), "
     } else {
         ""
     };
     let sql = format!(
-        "WITH {spend}upsert AS (INSERT INTO threads (key, title, created_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (key) DO UPDATE SET title = excluded.title \
+        "WITH {spend}upsert AS (INSERT INTO threads (site, key, title, created_at) \
+         VALUES ($18, $1, $2, $3) \
+         ON CONFLICT (site, key) DO UPDATE SET title = excluded.title \
          WHERE excluded.title IS NOT NULL AND threads.title IS DISTINCT FROM excluded.title \
          RETURNING id) \
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
          website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
          notify_lang) \
-         VALUES (COALESCE((SELECT id FROM upsert), (SELECT id FROM threads WHERE key = $1)), \
+         VALUES (COALESCE((SELECT id FROM upsert), \
+         (SELECT id FROM threads WHERE site = $18 AND key = $1)), \
          $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3, $14, $15, $16, $17) RETURNING id"
     );
     let (parent_id, root_id, depth) = position(new);
     let mut query = sqlx::query_scalar(&sql)
-        .bind(new.thread.as_str())
+        .bind(new.thread.key.as_str())
         .bind(&new.title)
         .bind(new.created.as_millis())
         .bind(parent_id)
@@ -225,7 +231,8 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
         .bind(&new.edit_token_hash)
         .bind(&new.reader_hash)
         .bind(new.notify)
-        .bind(new.notify_lang.map(Lang::tag));
+        .bind(new.notify_lang.map(Lang::tag))
+        .bind(new.thread.site.as_str());
     if let Some(challenge) = &new.challenge {
         query = query
             .bind(&challenge.nonce)

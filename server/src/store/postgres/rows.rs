@@ -1,7 +1,7 @@
 //! Rows into records. PostgreSQL has no unsigned integers: counts and depths are INTEGER
 //! columns, read as `i32` and widened here.
 
-use crate::store::{CommentRecord, StoreError, ThreadRecord, lang_of};
+use crate::store::{CommentRecord, SiteName, StoreError, ThreadRecord, lang_of};
 use palabre_api::{CommentStatus, Timestamp};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -23,6 +23,7 @@ pub(super) fn comment_from_row(row: &PgRow) -> Result<CommentRecord, StoreError>
     })?;
     Ok(CommentRecord {
         id: row.try_get("id")?,
+        site: SiteName::stored(row.try_get("site")?),
         thread_key: row.try_get("thread_key")?,
         parent_id: row.try_get("parent_id")?,
         root_id: row.try_get("root_id")?,
@@ -51,6 +52,7 @@ pub(super) fn comment_from_row(row: &PgRow) -> Result<CommentRecord, StoreError>
 pub(super) fn thread_from_row(row: &PgRow) -> Result<ThreadRecord, StoreError> {
     Ok(ThreadRecord {
         id: row.try_get("id")?,
+        site: SiteName::stored(row.try_get("site")?),
         key: row.try_get("key")?,
         title: row.try_get("title")?,
         locked: row.try_get("locked")?,

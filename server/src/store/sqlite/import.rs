@@ -1,8 +1,8 @@
 //! An import's writes: one transaction, committed whole or not at all.
 
-use crate::store::{ImportTx, ImportedComment, LinkReport, StoreError};
+use crate::store::{ImportTx, ImportedComment, LinkReport, StoreError, ThreadRef};
 use async_trait::async_trait;
-use palabre_api::{ThreadKey, Timestamp};
+use palabre_api::Timestamp;
 use sqlx::Sqlite;
 
 pub(super) struct SqliteImport {
@@ -13,7 +13,7 @@ pub(super) struct SqliteImport {
 impl ImportTx for SqliteImport {
     async fn thread(
         &mut self,
-        key: &ThreadKey,
+        thread: &ThreadRef,
         title: Option<&str>,
         created: Timestamp,
         locked: bool,
@@ -21,11 +21,13 @@ impl ImportTx for SqliteImport {
     ) -> Result<i64, StoreError> {
         // An existing thread keeps its settings; it only gains a title it lacked.
         Ok(sqlx::query_scalar(
-            "INSERT INTO threads (key, title, created_at, locked, hidden) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (key) DO UPDATE SET title = COALESCE(threads.title, excluded.title) \
+            "INSERT INTO threads (site, key, title, created_at, locked, hidden) \
+             VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (site, key) DO UPDATE SET title = COALESCE(threads.title, excluded.title) \
              RETURNING id",
         )
-        .bind(key.as_str())
+        .bind(thread.site.as_str())
+        .bind(thread.key.as_str())
         .bind(title)
         .bind(created.as_millis())
         .bind(locked)

@@ -50,12 +50,12 @@ async fn insert_one(
     }
     // A newer non-empty title wins: posts get renamed.
     sql.push_str(
-        "INSERT INTO threads (key, title, created_at) VALUES (?, ?, ?) \
-         ON CONFLICT (key) DO UPDATE SET title = COALESCE(excluded.title, threads.title);\n\
+        "INSERT INTO threads (site, key, title, created_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (site, key) DO UPDATE SET title = COALESCE(excluded.title, threads.title);\n\
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
          website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
          notify_lang) \
-         VALUES ((SELECT id FROM threads WHERE key = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+         VALUES ((SELECT id FROM threads WHERE site = ? AND key = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
          ?, ?) RETURNING id;\n\
          RELEASE post",
     );
@@ -68,10 +68,12 @@ async fn insert_one(
     }
     let now = new.created.as_millis();
     let query = query
-        .bind(new.thread.as_str())
+        .bind(new.thread.site.as_str())
+        .bind(new.thread.key.as_str())
         .bind(&new.title)
         .bind(now)
-        .bind(new.thread.as_str())
+        .bind(new.thread.site.as_str())
+        .bind(new.thread.key.as_str())
         .bind(parent_id)
         .bind(root_id)
         .bind(depth)

@@ -62,10 +62,15 @@ async fn feed(
     let settings = &state.services.settings;
     let site = match params.site.as_deref() {
         None | Some("") => site_of(&headers, settings)?,
-        Some(name) => SiteName::parse(name)
-            .ok()
-            .filter(|s| settings.site(s).is_some())
-            .ok_or(ValidationError::new(ErrorCode::InvalidParameter, "site"))?,
+        Some(name) => {
+            let site = SiteName::parse(name)
+                .map_err(|_| ValidationError::new(ErrorCode::InvalidParameter, "site"))?;
+            // Well formed, but no blog of this server: no such feed.
+            if settings.site(&site).is_none() {
+                return Err(Error::Refused(ErrorCode::NotFound));
+            }
+            site
+        }
     };
     let key = match params.thread.as_deref() {
         None | Some("") => None,

@@ -22,7 +22,8 @@ export function install_mock() {
     if (m.fail === "500") return err(500, "internal");
     if (req.method === "GET" && path === "/api/v1/config") {
       return json(200, { require_author: false, require_email: false, edit_window_secs: 900,
-        max_body_length: 1000, max_depth: 5, moderation: "none", max_page_size: 200, feeds: true });
+        max_body_length: 1000, max_depth: 5, moderation: "none", max_page_size: 200, feeds: true,
+        ...(m.site ? { site: m.site } : {}) });
     }
     if (req.method === "GET" && path.startsWith("/api/v1/words/")) {
       const words = m.words[path.slice("/api/v1/words/".length)];
@@ -125,6 +126,11 @@ export function set_words(lang, list_json) {
 export function last_post() {
   const { pow, ...rest } = window.__palabreMock.lastPost || {};
   return JSON.stringify(rest);
+}
+
+/** The site the server names in its config (a server of several blogs); "" for none. */
+export function set_site(name) {
+  window.__palabreMock.site = name;
 }
 
 export function set_moderation(mode) {

@@ -126,6 +126,23 @@ async fn mounts_from_data_attributes_into_a_shadow_root() {
 }
 
 #[wasm_bindgen_test]
+async fn on_a_server_of_several_blogs_the_feed_link_names_the_blog() {
+    // Feed readers send no Origin: the link says which blog's thread it is.
+    set_site("beta");
+    let (host, root) = mount_widget(&[("thread", "/sited"), ("lang", "en")]);
+    until("the feed link", || find(&root, "a.feed").is_some()).await;
+    set_site("");
+    assert_eq!(
+        find(&root, "a.feed")
+            .unwrap()
+            .get_attribute("href")
+            .as_deref(),
+        Some("http://comments.test/api/v1/feed?thread=%2Fsited&site=beta")
+    );
+    host.remove();
+}
+
+#[wasm_bindgen_test]
 async fn renders_a_nested_thread() {
     install_mock();
     seed(

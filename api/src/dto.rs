@@ -240,6 +240,10 @@ pub struct ServerConfig {
     /// Whether `GET /api/v1/feed` serves Atom feeds (the widget then links its thread's).
     #[serde(default)]
     pub feeds: bool,
+    /// On a server of several blogs, the name of the page's (`[[site]]`): a feed link names
+    /// it, since feed readers send no `Origin`. Absent with one blog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 /// Answer to `DELETE /api/v1/comments/{id}`.

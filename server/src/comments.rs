@@ -34,6 +34,7 @@ pub fn server_config(services: &Services, site: &SiteName) -> ServerConfig {
         moderation: s.moderation_of(site),
         max_page_size: MAX_PAGE_SIZE,
         feeds: s.feeds,
+        site: (s.sites.len() > 1).then(|| site.to_string()),
     }
 }
 

@@ -17,14 +17,22 @@ pub fn ThreadHeader(on_sort: Callback<SortOrder>) -> impl IntoView {
         }
     };
     let feed = move || {
-        let on = ctx.server.with(|s| s.as_ref().is_some_and(|s| s.feeds));
-        on.then(|| {
+        // `Some(site)` when feeds are on; the site is named on a server of several blogs.
+        let on = ctx.server.with(|s| {
+            s.as_ref()
+                .filter(|s| s.feeds)
+                .map(|s| s.site.as_deref().map(js_sys::encode_uri_component))
+        });
+        on.map(|site| {
             let key = ctx.config.with_value(|c| c.thread.as_str().to_owned());
-            let href = format!(
+            let mut href = format!(
                 "{}/api/v1/feed?thread={}",
                 ctx.endpoint(),
                 js_sys::encode_uri_component(&key)
             );
+            if let Some(site) = site {
+                href.push_str(&format!("&site={site}"));
+            }
             view! { <a class="feed" href=href type="application/atom+xml">{ctx.t(Msg::Feed)}</a> }
         })
     };

@@ -14,6 +14,8 @@ extern "C" {
     pub fn set_failure(mode: &str);
     /// "all": posts are held for moderation (202) and returned only to their author.
     pub fn set_moderation(mode: &str);
+    /// The site `/api/v1/config` names (a server of several blogs); "" for none.
+    pub fn set_site(name: &str);
     pub fn last_post() -> String;
     /// Requests whose method, host, path or thread contains `part`.
     pub fn request_count(part: &str) -> u32;

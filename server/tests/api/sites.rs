@@ -108,12 +108,16 @@ async fn about_on_two_blogs_is_two_threads_with_their_own_counts_feeds_and_rules
         .await
         .unwrap();
     assert_eq!(config["moderation"], "all");
+    assert_eq!(config["site"], "beta", "the widget's feed link names it");
     let config: Value = get_from(&app, ALPHA, "/api/v1/config")
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(config["moderation"], "none");
+    let single = TestApp::spawn().await;
+    let config: Value = single.get("/api/v1/config").await.json().await.unwrap();
+    assert!(config.get("site").is_none(), "one blog: no site named");
 
     // Counts twice each: the second answer comes from the response cache, per site.
     for _ in 0..2 {

@@ -86,8 +86,15 @@ impl PostgresStore {
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options);
+        // Listening before the store is handed out: a replica that answers hears the others'
+        // writes from its first request (a later LISTEN missed those made meanwhile, which
+        // then waited for the next poll). Should it fail, the task tries again.
+        let first = match PgListener::connect_with(&listen_pool).await {
+            Ok(mut l) => l.listen(CHANGES_CHANNEL).await.ok().map(|()| l),
+            Err(_) => None,
+        };
         let (signal, changes) = watch::channel(0);
-        tokio::spawn(listen(listen_pool, signal));
+        tokio::spawn(listen(listen_pool, signal, first));
         Ok(Self {
             posts: PostBatches::start(posts::PgPosts(pool.clone())),
             pool,
@@ -113,10 +120,9 @@ async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, Postgres>, St
 /// Forwards change notifications to [`Store::change_signal`] until the store is dropped.
 /// A lost connection is reconnected on the next receive; notifications sent meanwhile are
 /// lost, so a reconnect ticks too (the receiver then asks for changes and misses nothing).
-async fn listen(pool: PgPool, signal: watch::Sender<u64>) {
+async fn listen(pool: PgPool, signal: watch::Sender<u64>, mut listener: Option<PgListener>) {
     let tick = |signal: &watch::Sender<u64>| signal.send_modify(|n| *n = n.wrapping_add(1));
     let mut failures = 0u32;
-    let mut listener: Option<PgListener> = None;
     loop {
         let step = async {
             let l = match listener.as_mut() {

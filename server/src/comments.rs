@@ -272,10 +272,9 @@ pub async fn one(
     token: Option<&str>,
 ) -> Result<Comment> {
     let comment = of_site(services, site, id).await?;
-    let thread = ThreadRef::new(site.clone(), ThreadKey::parse(&comment.thread_key)?);
     let hidden = services
         .store
-        .thread(&thread)
+        .thread(&comment.thread()?)
         .await?
         .is_none_or(|t| t.hidden);
     let is_author = token.is_some_and(|t| crypto::edit_token_matches(t, &comment.edit_token_hash));

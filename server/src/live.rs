@@ -373,16 +373,18 @@ pub async fn messages(
             keys.push(e.thread.key.clone());
         }
     }
-    let mut threads = HashMap::new();
+    let mut threads: HashMap<ThreadRef, _> = HashMap::new();
     for (site, keys) in by_site {
-        for (key, record) in store.threads(site, &keys).await? {
-            threads.insert((site.clone(), key), record);
+        let mut found = store.threads(site, &keys).await?;
+        for key in keys {
+            if let Some(record) = found.remove(key.as_str()) {
+                threads.insert(ThreadRef::new(site.clone(), key), record);
+            }
         }
     }
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let Some(thread) = threads.get(&(e.thread.site.clone(), e.thread.key.as_str().to_owned()))
-        else {
+        let Some(thread) = threads.get(&e.thread) else {
             continue;
         };
         let thread_key = e.thread.key.as_str().to_owned();

@@ -208,7 +208,7 @@ impl ResponseCache {
 
     /// A counts response cached for exactly this request body, on this site.
     pub fn counts_response(&self, site: &SiteName, request: &Bytes) -> Option<Encoded> {
-        // A clone of the key is two reference counts and a short name: no body copied.
+        // The key's clone is two reference counts: nothing is copied.
         let key = (site.clone(), request.clone());
         let found = self.entries().count_responses.get(&key).cloned();
         self.count(found)

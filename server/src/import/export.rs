@@ -4,7 +4,7 @@
 //! byte-identical to the original.
 
 use crate::services::Services;
-use crate::store::{SiteName, StoreError, ThreadRef};
+use crate::store::{SiteName, StoreError};
 use palabre_api::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -100,7 +100,7 @@ pub async fn export(
     )?;
     let (mut threads, mut comments) = (0, 0);
     for t in services.store.export_threads(site).await? {
-        let thread = ThreadRef::stored_export(&t)?;
+        let thread = t.thread()?;
         write(
             out,
             &Line::Thread(ThreadLine {

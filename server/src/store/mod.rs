@@ -40,8 +40,9 @@ pub enum StoreError {
 
 /// A blog's name as the configuration declares it (`[[site]]`): lowercase ASCII letters,
 /// digits and `-`, at most 40. Stored with every thread: `/about` on two blogs is two threads.
+/// Shared, not copied: every request names its site, and a clone is a reference count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SiteName(String);
+pub struct SiteName(std::sync::Arc<str>);
 
 impl SiteName {
     pub const MAX_CHARS: usize = 40;
@@ -57,7 +58,7 @@ impl SiteName {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if ok {
-            Ok(Self(raw.to_owned()))
+            Ok(Self(raw.into()))
         } else {
             Err(format!(
                 "site name {raw:?} must be 1 to {} lowercase letters, digits or '-', not starting with '-'",
@@ -67,12 +68,12 @@ impl SiteName {
     }
 
     pub fn default_site() -> Self {
-        Self(Self::DEFAULT.to_owned())
+        Self(Self::DEFAULT.into())
     }
 
     /// A name read back from the database (written by [`SiteName::parse`]'s values).
-    fn stored(name: String) -> Self {
-        Self(name)
+    fn stored(name: &str) -> Self {
+        Self(name.into())
     }
 
     pub fn as_str(&self) -> &str {
@@ -114,16 +115,11 @@ impl ThreadRef {
         Self { site, key }
     }
 
-    /// An exported thread's identity.
-    pub fn stored_export(t: &ExportedThread) -> Result<Self, StoreError> {
-        Self::stored(t.site.as_str().to_owned(), &t.key)
-    }
-
     /// A thread as the database names it (the key was parsed before it was stored).
-    fn stored(site: String, key: &str) -> Result<Self, StoreError> {
+    fn stored(site: SiteName, key: &str) -> Result<Self, StoreError> {
         let key = ThreadKey::parse(key)
             .map_err(|_| StoreError::Backend(format!("stored thread key {key:?}").into()))?;
-        Ok(Self::new(SiteName::stored(site), key))
+        Ok(Self::new(site, key))
     }
 }
 
@@ -185,7 +181,7 @@ impl CommentRecord {
 
     /// The comment's thread.
     pub fn thread(&self) -> Result<ThreadRef, StoreError> {
-        ThreadRef::stored(self.site.as_str().to_owned(), &self.thread_key)
+        ThreadRef::stored(self.site.clone(), &self.thread_key)
     }
 }
 
@@ -578,6 +574,13 @@ pub struct ExportedThread {
     pub created: Timestamp,
 }
 
+impl ExportedThread {
+    /// The exported thread.
+    pub fn thread(&self) -> Result<ThreadRef, StoreError> {
+        ThreadRef::stored(self.site.clone(), &self.key)
+    }
+}
+
 /// Row counts, for tests and the admin overview.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
@@ -841,7 +844,7 @@ fn change_event(
 ) -> Result<ChangeEvent, StoreError> {
     Ok(ChangeEvent {
         seq,
-        thread: ThreadRef::stored(site, &key)?,
+        thread: ThreadRef::stored(SiteName::stored(&site), &key)?,
         kind: EventKind::parse(&kind)
             .ok_or_else(|| StoreError::Backend(format!("unknown event kind {kind:?}").into()))?,
         comment_id,

@@ -506,7 +506,7 @@ impl Store for PostgresStore {
         rows.iter()
             .map(|row| {
                 Ok(ThreadSummary {
-                    site: SiteName::stored(row.try_get("site")?),
+                    site: SiteName::stored(row.try_get::<&str, _>("site")?),
                     key: row.try_get("key")?,
                     title: row.try_get("title")?,
                     locked: row.try_get("locked")?,
@@ -915,7 +915,7 @@ impl Store for PostgresStore {
             .into_iter()
             .map(
                 |(site, key, title, locked, hidden, created)| ExportedThread {
-                    site: SiteName::stored(site),
+                    site: SiteName::stored(&site),
                     key,
                     title,
                     locked,
@@ -967,7 +967,7 @@ impl Store for PostgresStore {
         let seq = rows.first().map_or(seen, |(seq, _, _)| *seq);
         let threads = rows
             .into_iter()
-            .filter_map(|(_, site, key)| Some(ThreadRef::stored(site?, &key?)))
+            .filter_map(|(_, site, key)| Some(ThreadRef::stored(SiteName::stored(&site?), &key?)))
             .collect::<Result<_, _>>()?;
         Ok(Changes { seq, threads })
     }
@@ -990,7 +990,7 @@ impl Store for PostgresStore {
                 .await?;
         Ok(rows
             .into_iter()
-            .map(|(site, n)| (SiteName::stored(site), u64::try_from(n).unwrap_or(0)))
+            .map(|(site, n)| (SiteName::stored(&site), u64::try_from(n).unwrap_or(0)))
             .collect())
     }
 

@@ -423,7 +423,7 @@ impl Store for SqliteStore {
                         .unwrap_or(0))
                 };
                 Ok(ThreadSummary {
-                    site: SiteName::stored(row.try_get("site")?),
+                    site: SiteName::stored(row.try_get::<&str, _>("site")?),
                     key: row.try_get("key")?,
                     title: row.try_get("title")?,
                     locked: row.try_get("locked")?,
@@ -835,7 +835,7 @@ impl Store for SqliteStore {
             .into_iter()
             .map(
                 |(site, key, title, locked, hidden, created)| ExportedThread {
-                    site: SiteName::stored(site),
+                    site: SiteName::stored(&site),
                     key,
                     title,
                     locked,
@@ -889,7 +889,7 @@ impl Store for SqliteStore {
                 .await?;
         Ok(rows
             .into_iter()
-            .map(|(site, n)| (SiteName::stored(site), u64::try_from(n).unwrap_or(0)))
+            .map(|(site, n)| (SiteName::stored(&site), u64::try_from(n).unwrap_or(0)))
             .collect())
     }
 
@@ -1008,7 +1008,7 @@ impl Store for SqliteStore {
         let seq = rows.first().map_or(seen, |(seq, _, _)| *seq);
         let threads = rows
             .into_iter()
-            .filter_map(|(_, site, key)| Some(ThreadRef::stored(site?, &key?)))
+            .filter_map(|(_, site, key)| Some(ThreadRef::stored(SiteName::stored(&site?), &key?)))
             .collect::<Result<_, _>>()?;
         Ok(Changes { seq, threads })
     }

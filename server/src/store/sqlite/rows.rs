@@ -12,7 +12,7 @@ pub(super) fn comment_from_row(row: &SqliteRow) -> Result<CommentRecord, StoreEr
     })?;
     Ok(CommentRecord {
         id: row.try_get("id")?,
-        site: SiteName::stored(row.try_get("site")?),
+        site: SiteName::stored(row.try_get::<&str, _>("site")?),
         thread_key: row.try_get("thread_key")?,
         parent_id: row.try_get("parent_id")?,
         root_id: row.try_get("root_id")?,
@@ -41,7 +41,7 @@ pub(super) fn comment_from_row(row: &SqliteRow) -> Result<CommentRecord, StoreEr
 pub(super) fn thread_from_row(row: &SqliteRow) -> Result<ThreadRecord, StoreError> {
     Ok(ThreadRecord {
         id: row.try_get("id")?,
-        site: SiteName::stored(row.try_get("site")?),
+        site: SiteName::stored(row.try_get::<&str, _>("site")?),
         key: row.try_get("key")?,
         title: row.try_get("title")?,
         locked: row.try_get("locked")?,

@@ -141,16 +141,35 @@ fn describe(path: &Path, e: ImportError) -> String {
     }
 }
 
-/// Skipped items listed one a line, at most this many (then how many more).
-const SKIPPED_LISTED: usize = 20;
+/// Skipped (or ledger-disagreeing) items listed one a line, at most this many (then how many more).
+const LISTED: usize = 20;
 
 fn print_report(report: &Report, dry_run: bool, path: &Path) {
     let verb = if dry_run { "would import" } else { "imported" };
     for (key, t) in &report.threads {
-        println!(
+        let mut line = format!(
             "{key}: {} published, {} held, {} spam, {} deleted",
             t.published, t.pending, t.spam, t.deleted
         );
+        let skipped = [
+            (t.already_imported, "already imported"),
+            (t.not_comments, "pingbacks and trackbacks"),
+        ];
+        let skipped: Vec<String> = skipped
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, why)| format!("{n} {why}"))
+            .collect();
+        if !skipped.is_empty() {
+            line.push_str(&format!("; skipped: {}", skipped.join(", ")));
+        }
+        if t.ledger_disagreed > 0 {
+            line.push_str(&format!(
+                "; {} whose id the ledger knew for another comment, imported",
+                t.ledger_disagreed
+            ));
+        }
+        println!("{line}");
     }
     println!(
         "{verb} {} comments in {} threads; replies linked: {}; replies whose parent is missing, kept at top level: {}; deleted comments with no replies, dropped: {}; already imported: {}; pingbacks and trackbacks skipped: {}{}",
@@ -167,21 +186,39 @@ fn print_report(report: &Report, dry_run: bool, path: &Path) {
             ""
         }
     );
-    if !report.skipped.is_empty() {
-        println!(
+    list(
+        &format!(
+            "imported {} items whose id the import ledger knew for a comment that is not theirs (another thread, another text):",
+            report.ledger_disagreed.len()
+        ),
+        report.ledger_disagreed.iter().cloned(),
+    );
+    list(
+        &format!(
             "skipped {} items, each for an anomaly of its own (--strict stops at the first instead):",
             report.skipped.len()
-        );
-        for s in report.skipped.iter().take(SKIPPED_LISTED) {
-            let line = s.offset.and_then(|o| crate::import::line_of(path, o));
-            match line {
-                Some(line) => println!("  line {line}: {}", s.reason),
-                None => println!("  {}", s.reason),
+        ),
+        report.skipped.iter().map(|s| {
+            match s.offset.and_then(|o| crate::import::line_of(path, o)) {
+                Some(line) => format!("line {line}: {}", s.reason),
+                None => s.reason.clone(),
             }
-        }
-        if report.skipped.len() > SKIPPED_LISTED {
-            println!("  … and {} more", report.skipped.len() - SKIPPED_LISTED);
-        }
+        }),
+    );
+}
+
+/// `title` then the items, one a line (the first [`LISTED`]); nothing if there are none.
+fn list(title: &str, items: impl ExactSizeIterator<Item = String>) {
+    let n = items.len();
+    if n == 0 {
+        return;
+    }
+    println!("{title}");
+    for item in items.take(LISTED) {
+        println!("  {item}");
+    }
+    if n > LISTED {
+        println!("  … and {} more", n - LISTED);
     }
 }
 

@@ -2,13 +2,15 @@
 //! point at their thread and parent by `dsq:id`. Messages are HTML.
 
 use super::xml::{Step, XmlStream};
-use super::{ImportError, Importer, SourceComment, html};
+use super::{ImportError, Importer, SourceComment, SourceId, html};
 use palabre_api::{CommentStatus, Timestamp};
 use std::collections::HashMap;
 use std::io::BufRead;
 
 #[derive(Default)]
 struct Thread {
+    /// The forum's short name: post ids are Disqus's, but the ledger keys them by forum.
+    forum: String,
     link: String,
     title: Option<String>,
     created: Option<Timestamp>,
@@ -98,6 +100,7 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
                     (Some("thread"), field) if depth == 3 => {
                         if let Some((_, t)) = thread.as_mut() {
                             match field {
+                                "forum" => t.forum = value.to_owned(),
                                 "link" => t.link = value.to_owned(),
                                 "title" => t.title = Some(value.to_owned()),
                                 "createdAt" => t.created = Timestamp::parse_rfc3339(value),
@@ -208,12 +211,13 @@ async fn store_post<R: BufRead>(
             }
             other => other,
         })?;
-    let mut c = SourceComment::new(
-        format!("disqus:{}", p.id),
-        html::to_markdown(&p.message),
-        created,
-    );
-    c.external_parent = p.parent.map(|id| format!("disqus:{id}"));
+    let source_id = |post: &str| format!("disqus:{}/{post}", thread.forum);
+    let id = SourceId {
+        key: source_id(&p.id),
+        earlier: format!("disqus:{}", p.id),
+    };
+    let mut c = SourceComment::new(id, &p.message, html::to_markdown(&p.message), created);
+    c.external_parent = p.parent.as_deref().map(source_id);
     c.author = p.name;
     c.email = p.email;
     c.ip = p.ip;

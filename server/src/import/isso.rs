@@ -2,7 +2,7 @@
 //! created, modified, mode, remote_addr, text, author, email, website, likes, dislikes,
 //! notification)`. Isso keeps Markdown, as we do. Mode 1 is accepted, 2 pending, 4 deleted.
 
-use super::{ImportError, Importer, SourceComment};
+use super::{ImportError, Importer, SourceComment, SourceId};
 use palabre_api::{CommentStatus, Timestamp};
 use sqlx::Row;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -24,6 +24,7 @@ pub async fn import(path: &Path, importer: &mut Importer<'_>) -> Result<(), Impo
         })?;
     let not_isso =
         |e: sqlx::Error| ImportError::malformed(None, format!("not an Isso database: {e}"));
+    let instance = instance(&mut conn).await;
     let threads: Vec<(i64, String, Option<String>)> =
         sqlx::query_as("SELECT id, uri, title FROM threads ORDER BY id")
             .fetch_all(&mut conn)
@@ -57,15 +58,17 @@ pub async fn import(path: &Path, importer: &mut Importer<'_>) -> Result<(), Impo
                 }
             };
             let mode: i64 = row.try_get("mode").map_err(get)?;
-            let mut c = SourceComment::new(
-                format!("isso:{id}"),
-                row.try_get("text").map_err(get)?,
-                created,
-            );
+            let text: String = row.try_get("text").map_err(get)?;
+            let source_id = |id: i64| format!("isso:{instance}:{uri}#isso-{id}");
+            let key = SourceId {
+                key: source_id(id),
+                earlier: format!("isso:{id}"),
+            };
+            let mut c = SourceComment::new(key, &text, text.clone(), created);
             c.external_parent = row
                 .try_get::<Option<i64>, _>("parent")
                 .map_err(get)?
-                .map(|p| format!("isso:{p}"));
+                .map(source_id);
             c.edited = row
                 .try_get::<Option<f64>, _>("modified")
                 .map_err(get)?
@@ -101,4 +104,25 @@ pub async fn import(path: &Path, importer: &mut Importer<'_>) -> Result<(), Impo
         }
     }
     Ok(())
+}
+
+/// Which Isso this database is: a digest of the random key Isso keeps in it (never the key
+/// itself, which signs Isso's cookies), or nothing for a database without one. Comment ids are
+/// the database's own, so two Isso databases' comments are told apart by it.
+async fn instance(conn: &mut SqliteConnection) -> String {
+    // No such table (an Isso older than its preferences, a hand-made file): no instance.
+    let key: Option<Option<Vec<u8>>> =
+        sqlx::query_scalar("SELECT CAST(value AS BLOB) FROM preferences WHERE key = 'session-key'")
+            .fetch_optional(conn)
+            .await
+            .ok()
+            .flatten();
+    key.flatten()
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(&k);
+            super::export::hex(&digest[..8])
+        })
+        .unwrap_or_default()
 }

@@ -2,8 +2,10 @@
 //!
 //! Every source is read as a stream (bounded memory, whatever the file size) into one
 //! transaction: a malformed or truncated file leaves the database as it was, and the error
-//! names the line. Each imported item is remembered by source and id, so re-running an import
-//! adds nothing twice. HTML from elsewhere is converted to Markdown and rendered by the same
+//! names the line. Each imported item is remembered in a ledger by where it came from (the
+//! origin its source names, and its id there), so re-running an import adds nothing twice while
+//! another blog's comment with the same id is never taken for it: an entry is trusted only when
+//! the comment it names is really there, in the same thread, with the same text. HTML from elsewhere is converted to Markdown and rendered by the same
 //! code as a new comment; nothing from the source reaches a page unsanitized.
 
 pub mod disqus;
@@ -17,9 +19,10 @@ mod xml;
 use crate::crypto;
 use crate::render::render;
 use crate::services::Services;
-use crate::store::{ImportTx, ImportedComment, LinkReport, StoreError};
+use crate::store::{ImportTx, ImportedComment, LedgerEntry, LinkReport, StoreError};
 use crate::store::{SiteName, ThreadRef};
 use palabre_api::{CommentBody, CommentStatus, ThreadKey, Timestamp};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
 /// Longest imported comment, in characters: above any sane comment, below abuse.
@@ -89,13 +92,17 @@ pub struct Options {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub threads: BTreeMap<String, ThreadReport>,
-    /// Items imported by an earlier run, skipped.
+    /// Items imported by an earlier run (or earlier in this one), skipped: the sum of the
+    /// threads' counts.
     pub already_imported: u64,
-    /// Items the format says are not comments (pingbacks, trackbacks).
+    /// Items the format says are not comments (pingbacks, trackbacks): likewise.
     pub not_comments: u64,
     pub links: LinkReport,
     /// Items left out for an anomaly of their own, in file order (none with `strict`).
     pub skipped: Vec<Skipped>,
+    /// Items whose id the ledger knew for a comment that is not this one (another thread or
+    /// another text): imported all the same, each with what the ledger named.
+    pub ledger_disagreed: Vec<String>,
 }
 
 /// An item the import left out, and why.
@@ -112,6 +119,12 @@ pub struct ThreadReport {
     pub pending: u64,
     pub spam: u64,
     pub deleted: u64,
+    /// Skipped: already imported.
+    pub already_imported: u64,
+    /// Skipped: pingbacks and trackbacks.
+    pub not_comments: u64,
+    /// Imported although the ledger knew their id (see [`Report::ledger_disagreed`]).
+    pub ledger_disagreed: u64,
 }
 
 impl Report {
@@ -121,13 +134,92 @@ impl Report {
             .map(|t| t.published + t.pending + t.spam + t.deleted)
             .sum()
     }
+
+    /// Counts a skipped item in its thread and in the totals, together.
+    fn skip_in(&mut self, thread: &str, why: SkipWhy) {
+        let t = self.threads.entry(thread.to_owned()).or_default();
+        match why {
+            SkipWhy::AlreadyImported => {
+                t.already_imported += 1;
+                self.already_imported += 1;
+            }
+            SkipWhy::NotAComment => {
+                t.not_comments += 1;
+                self.not_comments += 1;
+            }
+        }
+    }
+}
+
+enum SkipWhy {
+    AlreadyImported,
+    NotAComment,
+}
+
+/// Where a comment came from, as the import ledger remembers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceId {
+    /// Unique across every file of the format: the origin the source names (a WordPress
+    /// blog's address and post, a Disqus forum, an Isso instance and thread, a Palabre site
+    /// and thread) with the item's id there.
+    pub key: String,
+    /// The item's id alone, as ledgers held it before ids named their origin: looked up only
+    /// when `key` is not there, and trusted only if the comment it names is this one.
+    pub earlier: String,
+}
+
+/// What the ledger says of a comment met again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ledger {
+    /// Nothing under its id: import it.
+    New,
+    /// Its comment is there: skip it.
+    Imported,
+    /// The id names another comment: import it, and say what the ledger named.
+    Disagrees(String),
+}
+
+/// Whether `entry`, found under the id of the comment with `fingerprint`, `created` date and
+/// `body` met in thread `thread_id`, names that very comment. With a fingerprint, the
+/// source's own words decide (so a comment deleted or edited here since is still the one
+/// imported, and a Markdown conversion that changed between releases changes nothing). An entry
+/// from before fingerprints has the comment as stored: same date, and same text unless a
+/// moderator deleted it here since.
+fn ledger_verdict(
+    entry: Option<&LedgerEntry>,
+    thread_id: i64,
+    fingerprint: &[u8; 32],
+    created: Timestamp,
+    body: &str,
+) -> Ledger {
+    let Some(e) = entry else {
+        return Ledger::New;
+    };
+    let same = e.thread_id == thread_id
+        && match &e.fingerprint {
+            Some(f) => f[..] == fingerprint[..],
+            None => e.created == created && (e.body == body || e.status == CommentStatus::Deleted),
+        };
+    if same {
+        Ledger::Imported
+    } else if e.thread_id != thread_id {
+        Ledger::Disagrees(format!("comment {} in another thread", e.comment_id))
+    } else {
+        Ledger::Disagrees(format!(
+            "comment {}, whose date or text differ",
+            e.comment_id
+        ))
+    }
 }
 
 /// A comment as a source describes it.
 #[derive(Debug, Clone)]
 pub struct SourceComment {
-    pub external_id: String,
+    pub id: SourceId,
+    /// The parent's [`SourceId::key`].
     pub external_parent: Option<String>,
+    /// The source's date and raw text, hashed (see [`ImportedComment::fingerprint`]).
+    pub fingerprint: [u8; 32],
     pub status: CommentStatus,
     pub spam: bool,
     pub author: Option<String>,
@@ -150,10 +242,18 @@ pub struct SourceComment {
 }
 
 impl SourceComment {
-    pub fn new(external_id: String, body: String, created: Timestamp) -> Self {
+    /// `raw` is the text as the file has it (HTML, Markdown); `body`, the Markdown made of it.
+    pub fn new(id: SourceId, raw: &str, body: String, created: Timestamp) -> Self {
+        let fingerprint = Sha256::new()
+            .chain_update(created.as_millis().to_string())
+            .chain_update([0])
+            .chain_update(raw)
+            .finalize()
+            .into();
         Self {
-            external_id,
+            id,
             external_parent: None,
+            fingerprint,
             status: CommentStatus::Published,
             spam: false,
             author: None,
@@ -258,13 +358,7 @@ impl<'a> Importer<'a> {
         locked: bool,
         hidden: bool,
     ) -> Result<(i64, String), ImportError> {
-        let site = match (&self.options.site, site) {
-            (Some(given), _) => given.clone(),
-            (None, Some(named)) => SiteName::parse(named)
-                .map_err(|e| ImportError::malformed(None, format!("thread {url:?}: {e}")))?,
-            (None, None) => SiteName::default_site(),
-        };
-        let thread = ThreadRef::new(site, self.thread_key(url)?);
+        let thread = self.thread_ref(site, url)?;
         let label = thread.to_string();
         if let Some(&id) = self.threads.get(&label) {
             return Ok((id, label));
@@ -278,6 +372,18 @@ impl<'a> Importer<'a> {
         self.threads.insert(label.clone(), id);
         self.report.threads.entry(label.clone()).or_default();
         Ok((id, label))
+    }
+
+    /// The thread a source URL (or key) goes to, in the site the import was given, else the
+    /// one the source names, else the default one.
+    fn thread_ref(&self, site: Option<&str>, url: &str) -> Result<ThreadRef, ImportError> {
+        let site = match (&self.options.site, site) {
+            (Some(given), _) => given.clone(),
+            (None, Some(named)) => SiteName::parse(named)
+                .map_err(|e| ImportError::malformed(None, format!("thread {url:?}: {e}")))?,
+            (None, None) => SiteName::default_site(),
+        };
+        Ok(ThreadRef::new(site, self.thread_key(url)?))
     }
 
     /// An item with an anomaly of its own: left out and counted, or with `strict` the end of
@@ -303,19 +409,77 @@ impl<'a> Importer<'a> {
         }
     }
 
-    pub fn not_a_comment(&mut self) {
-        self.report.not_comments += 1;
+    /// A pingback or trackback on the page at `url`: counted in that page's thread (which it
+    /// does not create), or only in the total when the URL gives no thread.
+    pub fn not_a_comment(&mut self, url: &str) {
+        match self.thread_ref(None, url) {
+            Ok(thread) => self
+                .report
+                .skip_in(&thread.to_string(), SkipWhy::NotAComment),
+            Err(_) => self.report.not_comments += 1,
+        }
     }
 
-    /// Stores one comment of thread `thread` (from [`Importer::thread`]).
+    /// What the ledger says of `c`, met in thread `thread_id`: under its id, else (moving the
+    /// entry to its id when it names this very comment) under the id earlier releases gave it.
+    async fn ledger(
+        &mut self,
+        thread_id: i64,
+        c: &SourceComment,
+        body: &str,
+    ) -> Result<Ledger, ImportError> {
+        let verdict = |entry: Option<&LedgerEntry>| {
+            ledger_verdict(entry, thread_id, &c.fingerprint, c.created, body)
+        };
+        let entry = self.tx.ledger(&self.source, &c.id.key).await?;
+        if entry.is_some() || c.id.earlier == c.id.key {
+            return Ok(verdict(entry.as_ref()));
+        }
+        // Entries of earlier releases have no fingerprint; one with a fingerprint under that
+        // id is a comment of this release's, from another source.
+        let earlier = self.tx.ledger(&self.source, &c.id.earlier).await?;
+        let earlier = earlier.filter(|e| e.fingerprint.is_none());
+        let found = verdict(earlier.as_ref());
+        if found == Ledger::Imported {
+            self.tx
+                .rekey(
+                    &self.source,
+                    &c.id.earlier,
+                    &c.id.key,
+                    c.external_parent.as_deref(),
+                    &c.fingerprint,
+                )
+                .await?;
+        }
+        Ok(found)
+    }
+
+    /// Stores one comment of thread `thread` (from [`Importer::thread`]), unless it is there
+    /// already.
     pub async fn comment(
         &mut self,
         thread: (i64, &str),
         c: SourceComment,
     ) -> Result<(), ImportError> {
-        if self.tx.seen(&self.source, &c.external_id).await? {
-            self.report.already_imported += 1;
-            return Ok(());
+        let parsed = CommentBody::parse(&c.body, MAX_IMPORTED_BODY).ok();
+        let body = parsed.as_ref().map_or("", CommentBody::as_str);
+        match self.ledger(thread.0, &c, body).await? {
+            Ledger::Imported => {
+                self.report.skip_in(thread.1, SkipWhy::AlreadyImported);
+                return Ok(());
+            }
+            Ledger::Disagrees(named) => {
+                self.report.ledger_disagreed.push(format!(
+                    "{}: the ledger had {} for {named}; imported",
+                    thread.1, c.id.key
+                ));
+                self.report
+                    .threads
+                    .entry(thread.1.to_owned())
+                    .or_default()
+                    .ledger_disagreed += 1;
+            }
+            Ledger::New => {}
         }
         let keys = &self.services.keys;
         let clean = |s: Option<String>, max: usize| {
@@ -332,15 +496,15 @@ impl<'a> Importer<'a> {
         let email = clean(c.email, palabre_api::MAX_EMAIL_BYTES).filter(|e| e.contains('@'));
         let website =
             clean(c.website, 300).filter(|w| w.starts_with("http://") || w.starts_with("https://"));
-        let (body, html, status) = match CommentBody::parse(&c.body, MAX_IMPORTED_BODY) {
-            Ok(body) => (body.as_str().to_owned(), render(&body), c.status),
+        let (body, html, status) = match &parsed {
+            Some(body) => (body.as_str().to_owned(), render(body), c.status),
             // Nothing left to show: kept only as a placeholder if it holds replies.
-            Err(_) => (String::new(), String::new(), CommentStatus::Deleted),
+            None => (String::new(), String::new(), CommentStatus::Deleted),
         };
         let identity = match (&email, &author) {
             (Some(e), _) => format!("email:{}", e.to_lowercase()),
             (None, Some(a)) => format!("name:{a}"),
-            (None, None) => format!("import:{}:{}", self.source, c.external_id),
+            (None, None) => format!("import:{}:{}", self.source, c.id.key),
         };
         let reader_hash = c.reader_hash.unwrap_or_else(|| {
             c.ip.as_deref()
@@ -351,8 +515,9 @@ impl<'a> Importer<'a> {
         let record = ImportedComment {
             thread_id: thread.0,
             wanted_id: c.wanted_id,
-            external_id: c.external_id,
+            external_id: c.id.key,
             external_parent: c.external_parent,
+            fingerprint: c.fingerprint,
             status,
             spam: c.spam,
             avatar: c.avatar.unwrap_or_else(|| keys.avatar_seed(&identity)),
@@ -431,5 +596,107 @@ mod tests {
         );
         assert_eq!(Mapping::parse("nothing"), None);
         assert_eq!(Mapping::parse("=x"), None);
+    }
+
+    fn met(text: &str, at: i64) -> SourceComment {
+        let id = SourceId {
+            key: "wp:https://blog.example/?p=1#comment-11".into(),
+            earlier: "wp:11".into(),
+        };
+        SourceComment::new(id, text, text.into(), Timestamp::from_millis(at))
+    }
+
+    fn entry(c: &SourceComment, thread_id: i64, fingerprint: bool) -> LedgerEntry {
+        LedgerEntry {
+            comment_id: 42,
+            thread_id,
+            created: c.created,
+            status: CommentStatus::Published,
+            body: c.body.clone(),
+            fingerprint: fingerprint.then(|| c.fingerprint.to_vec()),
+        }
+    }
+
+    fn verdict(e: &LedgerEntry, thread_id: i64, c: &SourceComment) -> Ledger {
+        ledger_verdict(Some(e), thread_id, &c.fingerprint, c.created, &c.body)
+    }
+
+    #[test]
+    fn an_id_the_ledger_lacks_is_new() {
+        let c = met("Hello", 1);
+        assert_eq!(
+            ledger_verdict(None, 1, &c.fingerprint, c.created, &c.body),
+            Ledger::New
+        );
+    }
+
+    #[test]
+    fn an_entry_is_trusted_only_for_the_same_thread_and_source_text() {
+        let c = met("Hello", 1);
+        let e = entry(&c, 7, true);
+        assert_eq!(verdict(&e, 7, &c), Ledger::Imported);
+        assert_eq!(
+            verdict(&e, 8, &c),
+            Ledger::Disagrees("comment 42 in another thread".into())
+        );
+        let other_text = met("Bonjour", 1);
+        assert!(matches!(verdict(&e, 7, &other_text), Ledger::Disagrees(_)));
+        let other_date = met("Hello", 2);
+        assert!(matches!(verdict(&e, 7, &other_date), Ledger::Disagrees(_)));
+    }
+
+    #[test]
+    fn the_source_text_decides_not_what_became_of_it_here() {
+        let c = met("Hello", 1);
+        // Deleted by a moderator since, or rendered otherwise by a later release.
+        let mut e = entry(&c, 7, true);
+        e.body = String::new();
+        e.status = CommentStatus::Deleted;
+        assert_eq!(verdict(&e, 7, &c), Ledger::Imported);
+        e.body = "Hello, converted otherwise".into();
+        assert_eq!(verdict(&e, 7, &c), Ledger::Imported);
+    }
+
+    #[test]
+    fn an_entry_of_an_earlier_release_is_checked_against_the_stored_comment() {
+        let c = met("Hello", 1);
+        let e = entry(&c, 7, false);
+        assert_eq!(verdict(&e, 7, &c), Ledger::Imported);
+        assert!(matches!(verdict(&e, 8, &c), Ledger::Disagrees(_)));
+        assert!(matches!(
+            verdict(&e, 7, &met("Other", 1)),
+            Ledger::Disagrees(_)
+        ));
+        assert!(matches!(
+            verdict(&e, 7, &met("Hello", 5)),
+            Ledger::Disagrees(_)
+        ));
+        // A moderator deleted it here since: still the same comment (its date says so).
+        let deleted = LedgerEntry {
+            body: String::new(),
+            status: CommentStatus::Deleted,
+            ..e.clone()
+        };
+        assert_eq!(verdict(&deleted, 7, &c), Ledger::Imported);
+        assert!(matches!(
+            verdict(&deleted, 7, &met("Hello", 5)),
+            Ledger::Disagrees(_)
+        ));
+    }
+
+    #[test]
+    fn the_fingerprint_covers_the_date_and_the_raw_text() {
+        let id = |n: &str| SourceId {
+            key: n.into(),
+            earlier: n.into(),
+        };
+        let at = Timestamp::from_millis(5);
+        let a = SourceComment::new(id("a"), "<p>x</p>", "x".into(), at);
+        let b = SourceComment::new(id("b"), "<p>x</p>", "other markdown".into(), at);
+        assert_eq!(a.fingerprint, b.fingerprint, "ids and conversions aside");
+        let c = SourceComment::new(id("a"), "<p>y</p>", "x".into(), at);
+        let d = SourceComment::new(id("a"), "<p>x</p>", "x".into(), Timestamp::from_millis(6));
+        assert_ne!(a.fingerprint, c.fingerprint);
+        assert_ne!(a.fingerprint, d.fingerprint);
     }
 }

@@ -1,13 +1,14 @@
 //! `palabre import palabre FILE`: our own export (see [`super::export`]), line by line.
 
 use super::export::{CommentLine, FORMAT, Header, Line, VERSION};
-use super::{ImportError, Importer, SourceComment};
+use super::{ImportError, Importer, SourceComment, SourceId};
 use palabre_api::CommentStatus;
 use std::io::BufRead;
 
 pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result<(), ImportError> {
     let mut offset = 0u64;
-    let mut thread: Option<(i64, String)> = None;
+    // The thread comments go to, and where the file says they come from (its site and key).
+    let mut thread: Option<((i64, String), String)> = None;
     let mut lines = input.lines();
     let bad = |offset: u64, what: String| ImportError::malformed(Some(offset), what);
     let first = lines
@@ -41,34 +42,34 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
             .map_err(|e| bad(here, format!("expected a thread or comment line: {e}")))?;
         match parsed {
             Line::Thread(t) => {
-                thread = Some(
-                    importer
-                        .thread_of_site(
-                            t.site.as_deref(),
-                            &t.key,
-                            t.title.as_deref(),
-                            t.created,
-                            t.locked,
-                            t.hidden,
-                        )
-                        .await?,
-                );
+                let to = importer
+                    .thread_of_site(
+                        t.site.as_deref(),
+                        &t.key,
+                        t.title.as_deref(),
+                        t.created,
+                        t.locked,
+                        t.hidden,
+                    )
+                    .await?;
+                let from = format!("{}:{}", t.site.as_deref().unwrap_or("default"), t.key);
+                thread = Some((to, from));
             }
             Line::Comment(c) => {
-                let Some(t) = &thread else {
+                let Some(((id, label), from)) = &thread else {
                     return Err(bad(here, "a comment before any thread line".into()));
                 };
-                let t = (t.0, t.1.clone());
-                importer
-                    .comment((t.0, &t.1), source_comment(*c).map_err(|m| bad(here, m))?)
-                    .await?;
+                let (id, label) = (*id, label.clone());
+                let c = source_comment(from, *c).map_err(|m| bad(here, m))?;
+                importer.comment((id, &label), c).await?;
             }
         }
     }
     Ok(())
 }
 
-fn source_comment(c: CommentLine) -> Result<SourceComment, String> {
+/// `from`: the site and key of the comment's thread, as the file names them.
+fn source_comment(from: &str, c: CommentLine) -> Result<SourceComment, String> {
     let status =
         CommentStatus::parse(&c.status).ok_or_else(|| format!("unknown status {:?}", c.status))?;
     let hash = (0..c.edit_token_hash.len())
@@ -81,9 +82,14 @@ fn source_comment(c: CommentLine) -> Result<SourceComment, String> {
         .collect::<Option<Vec<u8>>>()
         .filter(|h| h.len() == 32)
         .ok_or("edit_token_hash must be 64 hex digits")?;
-    let mut s = SourceComment::new(format!("palabre:{}", c.id), c.body, c.created);
+    let source_id = |id: i64| format!("palabre:{from}#{id}");
+    let id = SourceId {
+        key: source_id(c.id),
+        earlier: format!("palabre:{}", c.id),
+    };
+    let mut s = SourceComment::new(id, &c.body, c.body.clone(), c.created);
     s.wanted_id = Some(c.id);
-    s.external_parent = c.parent.map(|p| format!("palabre:{p}"));
+    s.external_parent = c.parent.map(source_id);
     s.status = status;
     s.spam = c.spam;
     s.author = c.author;

@@ -2,13 +2,35 @@
 //! with their id, parent id (0: none), status (1, 0, spam, trash) and GMT date.
 
 use super::xml::{Step, XmlStream};
-use super::{ImportError, Importer, SourceComment, html};
+use super::{ImportError, Importer, SourceComment, SourceId, html};
 use palabre_api::{CommentStatus, Timestamp};
 use std::io::BufRead;
+
+/// The blog the file is an export of, from the channel's header (which comes before the
+/// items).
+#[derive(Default)]
+struct Blog {
+    /// `<wp:base_blog_url>`: one blog of a multisite network, whose comment ids are its own.
+    blog_url: String,
+    /// `<wp:base_site_url>`.
+    site_url: String,
+    /// The channel's `<link>`.
+    link: String,
+}
+
+impl Blog {
+    fn address(&self) -> &str {
+        [&self.blog_url, &self.site_url, &self.link]
+            .into_iter()
+            .find(|a| !a.is_empty())
+            .map_or("", |a| a.trim_end_matches('/'))
+    }
+}
 
 #[derive(Default)]
 struct Item {
     link: String,
+    post_id: String,
     title: Option<String>,
     date: Option<Timestamp>,
     thread: Option<(i64, String)>,
@@ -39,6 +61,7 @@ fn wp_date(s: &str) -> Option<Timestamp> {
 
 pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result<(), ImportError> {
     let mut xml = XmlStream::new(input);
+    let mut blog = Blog::default();
     let mut item: Option<Item> = None;
     let mut comment: Option<Comment> = None;
     let mut text = String::new();
@@ -91,17 +114,29 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
                             continue;
                         };
                         let at = Some(xml.offset());
-                        let stored = store(&xml, it, c, importer).await;
+                        let stored = store(&xml, &blog, it, c, importer).await;
                         importer.skip_if_malformed(at, stored)?;
                     }
                     (Some("item"), field) => {
                         if let Some(it) = item.as_mut() {
                             match field {
                                 "link" => it.link = value.trim().to_owned(),
+                                "wp:post_id" => it.post_id = value.trim().to_owned(),
                                 "title" => it.title = Some(value.trim().to_owned()),
                                 "wp:post_date_gmt" => it.date = wp_date(&value),
                                 _ => {}
                             }
+                        }
+                    }
+                    (
+                        Some("channel"),
+                        field @ ("wp:base_blog_url" | "wp:base_site_url" | "link"),
+                    ) => {
+                        let value = value.trim().to_owned();
+                        match field {
+                            "wp:base_blog_url" => blog.blog_url = value,
+                            "wp:base_site_url" => blog.site_url = value,
+                            _ => blog.link = value,
                         }
                     }
                     (_, "item") => item = None,
@@ -119,15 +154,30 @@ pub async fn import<R: BufRead>(input: R, importer: &mut Importer<'_>) -> Result
     Ok(())
 }
 
+/// Where a comment came from: the blog, the post (its id, else its link: comment ids are the
+/// blog's, but files made by hand repeat them across posts) and the comment's id.
+fn source_id(blog: &Blog, item: &Item, comment: &str) -> String {
+    if item.post_id.is_empty() {
+        format!("wp:{}#comment-{comment}", item.link)
+    } else {
+        format!(
+            "wp:{}/?p={}#comment-{comment}",
+            blog.address(),
+            item.post_id
+        )
+    }
+}
+
 async fn store<R: BufRead>(
     xml: &XmlStream<R>,
+    blog: &Blog,
     item: &mut Item,
     c: Comment,
     importer: &mut Importer<'_>,
 ) -> Result<(), ImportError> {
     let at = Some(xml.offset());
     if !matches!(c.kind.as_str(), "" | "comment") {
-        importer.not_a_comment();
+        importer.not_a_comment(&item.link);
         return Ok(());
     }
     if c.id.is_empty() {
@@ -171,13 +221,13 @@ async fn store<R: BufRead>(
             t
         }
     };
-    let mut s = SourceComment::new(
-        format!("wp:{}", c.id),
-        html::to_markdown(&c.content),
-        created,
-    );
+    let id = SourceId {
+        key: source_id(blog, item, &c.id),
+        earlier: format!("wp:{}", c.id),
+    };
+    let mut s = SourceComment::new(id, &c.content, html::to_markdown(&c.content), created);
     s.external_parent =
-        (!matches!(c.parent.as_str(), "" | "0")).then(|| format!("wp:{}", c.parent));
+        (!matches!(c.parent.as_str(), "" | "0")).then(|| source_id(blog, item, &c.parent));
     s.author = c.author;
     s.email = c.email;
     s.website = c.url;

@@ -190,6 +190,13 @@ pub fn lang_of(tag: Option<String>) -> Option<Lang> {
     tag.as_deref().and_then(Lang::from_tag)
 }
 
+/// A stored status column; anything else is the database's fault, not the caller's.
+fn status_of(status: &str) -> Result<CommentStatus, StoreError> {
+    CommentStatus::parse(status).ok_or_else(|| {
+        StoreError::Backend(format!("unknown comment status {status:?} in database").into())
+    })
+}
+
 /// The public view of a stored comment: no email, token hash or reader hash.
 impl From<CommentRecord> for palabre_api::Comment {
     fn from(c: CommentRecord) -> Self {
@@ -470,6 +477,37 @@ pub struct ImportedComment {
     pub edit_token_hash: Vec<u8>,
     pub reader_hash: String,
     pub notify: bool,
+    /// What the source said of the comment (its date and raw text), hashed: how a later run
+    /// tells that the ledger's comment is this one (see [`LedgerEntry`]).
+    pub fingerprint: [u8; 32],
+}
+
+/// What the import ledger holds under one source id, and the comment it names as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub comment_id: i64,
+    pub thread_id: i64,
+    pub created: Timestamp,
+    pub status: CommentStatus,
+    pub body: String,
+    /// `None` for entries written before fingerprints were kept.
+    pub fingerprint: Option<Vec<u8>>,
+}
+
+/// A ledger row as both backends select it: the comment's id, thread, creation (ms), status
+/// and body, then the entry's fingerprint.
+type LedgerRow = (i64, i64, i64, String, String, Option<Vec<u8>>);
+
+fn ledger_entry(row: LedgerRow) -> Result<LedgerEntry, StoreError> {
+    let (comment_id, thread_id, created, status, body, fingerprint) = row;
+    Ok(LedgerEntry {
+        comment_id,
+        thread_id,
+        created: Timestamp::from_millis(created),
+        status: status_of(&status)?,
+        body,
+        fingerprint,
+    })
 }
 
 /// What linking an import's replies to their parents found.
@@ -495,8 +533,25 @@ pub trait ImportTx: Send {
         locked: bool,
         hidden: bool,
     ) -> Result<i64, StoreError>;
-    /// Whether this source's comment was imported before (re-running adds nothing twice).
-    async fn seen(&mut self, source: &str, external_id: &str) -> Result<bool, StoreError>;
+    /// What the ledger holds under this source id: the comment an earlier run (or this one)
+    /// made of it.
+    async fn ledger(
+        &mut self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<LedgerEntry>, StoreError>;
+    /// Moves a ledger entry to another id (an entry written before ids named their origin),
+    /// with its parent's id and the fingerprint it lacked.
+    async fn rekey(
+        &mut self,
+        source: &str,
+        from: &str,
+        to: &str,
+        parent: Option<&str>,
+        fingerprint: &[u8; 32],
+    ) -> Result<(), StoreError>;
+    /// Stores the comment and its ledger entry (which, if the id had one, now names this
+    /// comment).
     async fn comment(&mut self, source: &str, c: &ImportedComment) -> Result<i64, StoreError>;
     async fn vote(&mut self, comment_id: i64, voter: &str, value: i64) -> Result<(), StoreError>;
     /// Places this source's replies under their parents, computes roots and depths.

@@ -17,8 +17,9 @@ use super::post_batches::PostBatches;
 use super::{
     AdminSession, AuditEntry, Block, BlockKind, ChangeEvent, Changes, CommentChange, CommentFilter,
     CommentRecord, Cursor, Deletion, EventWindow, ExportedThread, ImportTx, ImportedComment,
-    LinkReport, ListedStatus, NewCommentRecord, Page, PageQuery, PoolSettings, PostGate, SiteName,
-    Store, StoreError, ThreadRecord, ThreadRef, ThreadSummary, Totals,
+    LedgerEntry, LedgerRow, LinkReport, ListedStatus, NewCommentRecord, Page, PageQuery,
+    PoolSettings, PostGate, SiteName, Store, StoreError, ThreadRecord, ThreadRef, ThreadSummary,
+    Totals,
 };
 use async_trait::async_trait;
 use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
@@ -1203,14 +1204,43 @@ impl ImportTx for PgImport {
         .await?)
     }
 
-    async fn seen(&mut self, source: &str, external_id: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM imports WHERE source = $1 AND external_id = $2)",
+    async fn ledger(
+        &mut self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        let row: Option<LedgerRow> = sqlx::query_as(
+            "SELECT c.id, c.thread_id, c.created_at, c.status, c.body, i.fingerprint \
+             FROM imports i JOIN comments c ON c.id = i.comment_id \
+             WHERE i.source = $1 AND i.external_id = $2",
         )
         .bind(source)
         .bind(external_id)
-        .fetch_one(&mut *self.tx)
-        .await?)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(super::ledger_entry).transpose()
+    }
+
+    async fn rekey(
+        &mut self,
+        source: &str,
+        from: &str,
+        to: &str,
+        parent: Option<&str>,
+        fingerprint: &[u8; 32],
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE imports SET external_id = $1, external_parent = $2, fingerprint = $3 \
+             WHERE source = $4 AND external_id = $5",
+        )
+        .bind(to)
+        .bind(parent)
+        .bind(&fingerprint[..])
+        .bind(source)
+        .bind(from)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
     }
 
     async fn comment(&mut self, source: &str, c: &ImportedComment) -> Result<i64, StoreError> {
@@ -1260,13 +1290,16 @@ impl ImportTx for PgImport {
         }
         let id: i64 = q.fetch_one(&mut *self.tx).await?;
         sqlx::query(
-            "INSERT INTO imports (source, external_id, comment_id, external_parent) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO imports (source, external_id, comment_id, external_parent, fingerprint) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (source, external_id) DO UPDATE SET comment_id = excluded.comment_id, \
+             external_parent = excluded.external_parent, fingerprint = excluded.fingerprint",
         )
         .bind(source)
         .bind(&c.external_id)
         .bind(id)
         .bind(&c.external_parent)
+        .bind(&c.fingerprint[..])
         .execute(&mut *self.tx)
         .await?;
         Ok(id)

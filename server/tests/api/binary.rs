@@ -179,6 +179,51 @@ fn palabre_import_and_export_from_the_shell() {
 }
 
 #[test]
+fn an_import_run_again_says_per_thread_what_it_skipped_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/palabre.db", dir.path().display());
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let wordpress = fixtures.join("wordpress.xml");
+    let palabre = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_palabre"))
+            .args(["import", "wordpress", wordpress.to_str().unwrap()])
+            .args(extra)
+            .args(["--database", &url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = palabre(&[]);
+    assert!(
+        first.contains("skipped: 1 pingbacks and trackbacks"),
+        "the pingback, in its thread: {first}"
+    );
+    let dry = palabre(&["--dry-run"]);
+    let again = palabre(&[]);
+    // The trashed comment without replies is dropped each time, so it is met again.
+    for out in [&dry, &again] {
+        assert!(
+            out.contains(
+                "/posts/sourdough/: 0 published, 0 held, 0 spam, 1 deleted; skipped: 4 already imported, 1 pingbacks and trackbacks"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("already imported: 5;"), "{out}");
+    }
+    // The dry run says what the run then did, word for word but for its verb.
+    assert_eq!(
+        dry.replace("would import", "imported")
+            .replace(" (dry run: nothing changed)", ""),
+        again
+    );
+}
+
+#[test]
 fn json_logs_are_one_object_a_line_without_addresses() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_palabre"))

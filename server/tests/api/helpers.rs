@@ -185,6 +185,33 @@ impl TestApp {
         text
     }
 
+    /// Runs `sql` (statements as both backends write them) on the app's database, behind its
+    /// back: for tests that make a state no request can.
+    pub async fn sql(&self, sql: &str) {
+        use sqlx::Connection;
+        let url = &self.state.services.settings.database;
+        if url.is_postgres() {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+
+    /// One number `sql` selects, on the app's database.
+    pub async fn sql_count(&self, sql: &str) -> i64 {
+        use sqlx::Connection;
+        let url = &self.state.services.settings.database;
+        if url.is_postgres() {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

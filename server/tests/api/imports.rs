@@ -10,13 +10,13 @@ use palabre_server::import::{Mapping, Options, Report};
 use palabre_server::store::CommentRecord;
 use std::path::{Path, PathBuf};
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
 }
 
-async fn import(
+pub(crate) async fn import(
     app: &TestApp,
     format: ImportFormat,
     path: &Path,
@@ -32,7 +32,7 @@ async fn import(
     .await
 }
 
-async fn comments(app: &TestApp, key: &str) -> Vec<CommentRecord> {
+pub(crate) async fn comments(app: &TestApp, key: &str) -> Vec<CommentRecord> {
     app.state
         .services
         .store
@@ -41,7 +41,7 @@ async fn comments(app: &TestApp, key: &str) -> Vec<CommentRecord> {
         .unwrap()
 }
 
-fn by_author<'a>(all: &'a [CommentRecord], name: &str) -> &'a CommentRecord {
+pub(crate) fn by_author<'a>(all: &'a [CommentRecord], name: &str) -> &'a CommentRecord {
     all.iter()
         .find(|c| c.author.as_deref() == Some(name))
         .unwrap_or_else(|| panic!("no comment by {name}"))

@@ -5,6 +5,7 @@ mod helpers;
 
 mod feeds_and_readers;
 
+mod import_ledger;
 mod imports;
 
 mod languages;

@@ -1,8 +1,8 @@
 //! Rows into records. PostgreSQL has no unsigned integers: counts and depths are INTEGER
 //! columns, read as `i32` and widened here.
 
-use crate::store::{CommentRecord, SiteName, StoreError, ThreadRecord, lang_of};
-use palabre_api::{CommentStatus, Timestamp};
+use crate::store::{CommentRecord, SiteName, StoreError, ThreadRecord, lang_of, status_of};
+use palabre_api::Timestamp;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -17,10 +17,7 @@ pub(super) fn signed(n: u32) -> i32 {
 }
 
 pub(super) fn comment_from_row(row: &PgRow) -> Result<CommentRecord, StoreError> {
-    let status: String = row.try_get("status")?;
-    let status = CommentStatus::parse(&status).ok_or_else(|| {
-        StoreError::Backend(format!("unknown comment status {status:?} in database").into())
-    })?;
+    let status = status_of(row.try_get("status")?)?;
     Ok(CommentRecord {
         id: row.try_get("id")?,
         site: SiteName::stored(row.try_get::<&str, _>("site")?),

@@ -1,6 +1,9 @@
 //! An import's writes: one transaction, committed whole or not at all.
 
-use crate::store::{ImportTx, ImportedComment, LinkReport, StoreError, ThreadRef};
+use crate::store::{
+    ImportTx, ImportedComment, LedgerEntry, LedgerRow, LinkReport, StoreError, ThreadRef,
+    ledger_entry,
+};
 use async_trait::async_trait;
 use palabre_api::Timestamp;
 use sqlx::Sqlite;
@@ -36,14 +39,43 @@ impl ImportTx for SqliteImport {
         .await?)
     }
 
-    async fn seen(&mut self, source: &str, external_id: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM imports WHERE source = ? AND external_id = ?)",
+    async fn ledger(
+        &mut self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        let row: Option<LedgerRow> = sqlx::query_as(
+            "SELECT c.id, c.thread_id, c.created_at, c.status, c.body, i.fingerprint \
+             FROM imports i JOIN comments c ON c.id = i.comment_id \
+             WHERE i.source = ? AND i.external_id = ?",
         )
         .bind(source)
         .bind(external_id)
-        .fetch_one(&mut *self.tx)
-        .await?)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(ledger_entry).transpose()
+    }
+
+    async fn rekey(
+        &mut self,
+        source: &str,
+        from: &str,
+        to: &str,
+        parent: Option<&str>,
+        fingerprint: &[u8; 32],
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE imports SET external_id = ?, external_parent = ?, fingerprint = ? \
+             WHERE source = ? AND external_id = ?",
+        )
+        .bind(to)
+        .bind(parent)
+        .bind(&fingerprint[..])
+        .bind(source)
+        .bind(from)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
     }
 
     async fn comment(&mut self, source: &str, c: &ImportedComment) -> Result<i64, StoreError> {
@@ -84,13 +116,16 @@ impl ImportTx for SqliteImport {
         .fetch_one(&mut *self.tx)
         .await?;
         sqlx::query(
-            "INSERT INTO imports (source, external_id, comment_id, external_parent) \
-             VALUES (?, ?, ?, ?)",
+            "INSERT INTO imports (source, external_id, comment_id, external_parent, fingerprint) \
+             VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (source, external_id) DO UPDATE SET comment_id = excluded.comment_id, \
+             external_parent = excluded.external_parent, fingerprint = excluded.fingerprint",
         )
         .bind(source)
         .bind(&c.external_id)
         .bind(id)
         .bind(&c.external_parent)
+        .bind(&c.fingerprint[..])
         .execute(&mut *self.tx)
         .await?;
         Ok(id)

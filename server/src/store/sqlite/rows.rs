@@ -1,15 +1,12 @@
 //! Rows into records.
 
-use crate::store::{CommentRecord, SiteName, StoreError, ThreadRecord, lang_of};
-use palabre_api::{CommentStatus, Timestamp};
+use crate::store::{CommentRecord, SiteName, StoreError, ThreadRecord, lang_of, status_of};
+use palabre_api::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 pub(super) fn comment_from_row(row: &SqliteRow) -> Result<CommentRecord, StoreError> {
-    let status: String = row.try_get("status")?;
-    let status = CommentStatus::parse(&status).ok_or_else(|| {
-        StoreError::Backend(format!("unknown comment status {status:?} in database").into())
-    })?;
+    let status = status_of(row.try_get("status")?)?;
     Ok(CommentRecord {
         id: row.try_get("id")?,
         site: SiteName::stored(row.try_get::<&str, _>("site")?),

@@ -3,7 +3,8 @@
 //! script tag's `data-*` attributes, read by the same rules (a bad value warns in the console
 //! and falls back to its default); the widget draws in a shadow root of its own, as on a blog.
 
-use crate::mount::{configure, mount_config};
+use crate::mount::mount_config;
+use crate::page::configure;
 use leptos::html::Div;
 use leptos::prelude::*;
 

@@ -2,8 +2,8 @@
 //! context comes in as plain values, so native tests cover every rule. A bad value never kills
 //! the widget: it yields a warning (logged to the console) and the default.
 
-use crate::i18n::Lang;
 use palabre_api::first_paint::{parse_depth, parse_flag};
+use palabre_api::i18n::Lang;
 use palabre_api::{SortOrder, ThreadKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -2,10 +2,10 @@
 
 use crate::client::ApiClient;
 use crate::config::WidgetConfig;
-use crate::i18n::{Lang, Msg, Words};
 use crate::storage::{OwnComment, Store};
 use crate::thread_state::ThreadState;
 use leptos::prelude::*;
+use palabre_api::i18n::{Lang, Msg, Words};
 use palabre_api::{CommentRules, ServerConfig};
 use std::collections::{BTreeMap, HashMap};
 

@@ -3,7 +3,7 @@
 //! more than anything else: the page's first `Intl.DateTimeFormat` loads the browser's locale
 //! data (tens of ms), and `Date.toLocaleString` then built a formatter per comment.
 
-use crate::i18n::Lang;
+use palabre_api::i18n::Lang;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// For a `mouseover` anywhere in the widget: one listener instead of one per comment.

@@ -3,7 +3,7 @@
 //! languages cost nothing to the readers of the others.
 
 use crate::client::ApiClient;
-use crate::i18n::{Lang, Words};
+use palabre_api::i18n::{Lang, Words};
 
 /// The words of `lang`; English when they cannot be had (server unreachable, or of another
 /// version whose keys are not the widget's), with a warning in the console.

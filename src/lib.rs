@@ -3,9 +3,12 @@
 //! [`Palabre`] inside another Leptos application.
 //!
 //! Logic (configuration, i18n, drafts, thread state, identicons) is plain Rust covered by
-//! native tests; `components/` draws it; `mount` touches the page.
+//! native tests; `components/` draws it; `page` reads what the page says, `mount` puts a
+//! widget on it, and `component` does both for a Leptos application (tests/module_graph.rs
+//! keeps that order).
 
 pub mod client;
+pub mod component;
 pub mod components;
 pub mod config;
 pub mod context;
@@ -14,6 +17,7 @@ pub mod handoff;
 pub mod json;
 pub mod language;
 pub mod mount;
+pub mod page;
 pub mod proof_of_work;
 pub mod storage;
 #[cfg(test)]
@@ -23,12 +27,12 @@ pub mod thread_state;
 // Shared with the server, which draws a thread's first page before the wasm runs.
 pub use palabre_api::{i18n, identicon};
 
-pub use components::Palabre;
+pub use component::Palabre;
 pub use mount::mount;
 
 #[cfg(test)]
 mod tests {
-    use crate::mount::origin_of;
+    use crate::page::origin_of;
 
     #[test]
     fn urls() {

@@ -1,104 +1,24 @@
-//! Putting a widget on the page: read the script tag's attributes, attach a shadow root to the
-//! host element so the page's CSS can't reach in (nor ours out), inject our CSS there, mount,
-//! and take over from the server's first paint if the loader showed one.
+//! Putting a widget on the page: attach a shadow root to the host element so the page's CSS
+//! can't reach in (nor ours out), inject our CSS there, mount, and take over from the server's
+//! first paint if the loader showed one. What to mount comes from `page`.
 
 use crate::client::ApiClient;
 use crate::components::App;
-use crate::config::{self, PageContext, WidgetConfig};
+use crate::config::WidgetConfig;
 use crate::handoff::Handoff;
-use crate::i18n::{Lang, Words};
+use crate::page::{document, read_config};
 use leptos::mount::UnmountHandle;
 use leptos::tachys::view::Mountable;
 use palabre_api::first_paint::FirstPaint;
+use palabre_api::i18n::{Lang, Words};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 /// The widget's stylesheet, compiled in (minified by build.rs).
 pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
-
-fn document() -> Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("the widget runs in a page")
-}
-
-/// What the page says about itself, for the attributes' defaults.
-fn page_context(script: Option<&Element>) -> PageContext {
-    let doc = document();
-    let window = web_sys::window().expect("window");
-    let location = window.location();
-    let page_origin = location.origin().unwrap_or_default();
-    let script_origin = script
-        .and_then(|s| s.dyn_ref::<web_sys::HtmlScriptElement>())
-        .map(|s| s.src())
-        .filter(|src| src.starts_with("http://") || src.starts_with("https://"))
-        .map(|src| origin_of(&src))
-        .unwrap_or(page_origin);
-    let canonical = doc
-        .query_selector("link[rel=canonical]")
-        .ok()
-        .flatten()
-        .and_then(|l| l.dyn_into::<web_sys::HtmlLinkElement>().ok())
-        .map(|l| l.href())
-        .filter(|href| !href.is_empty());
-    let browser_langs = window
-        .navigator()
-        .languages()
-        .iter()
-        .filter_map(|v| v.as_string())
-        .collect();
-    PageContext {
-        script_origin,
-        canonical,
-        location: format!(
-            "{}{}",
-            location.pathname().unwrap_or_else(|_| "/".into()),
-            location.search().unwrap_or_default()
-        ),
-        document_title: doc.title(),
-        page_lang: doc
-            .document_element()
-            .and_then(|e| e.get_attribute("lang"))
-            .filter(|l| !l.is_empty()),
-        browser_langs,
-    }
-}
-
-/// `https://host:port/path?q` -> `https://host:port`.
-pub fn origin_of(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            format!("{scheme}://{host}")
-        }
-        None => url.to_owned(),
-    }
-}
-
-/// Reads the configuration from `script`'s `data-*` attributes (warning about bad values).
-pub fn read_config(script: &Element) -> WidgetConfig {
-    configure(
-        |name| script.get_attribute(&format!("data-{name}")),
-        Some(script),
-    )
-}
-
-/// The configuration `get` gives (an attribute's value by its name without `data-`), the
-/// page's defaults filled in; bad values warn in the console. `script`, the loader's tag when
-/// there is one, is where the endpoint defaults to.
-pub(crate) fn configure(
-    get: impl Fn(&str) -> Option<String>,
-    script: Option<&Element>,
-) -> WidgetConfig {
-    let (config, warnings) = config::parse(get, &page_context(script));
-    for w in warnings {
-        web_sys::console::warn_1(&w.into());
-    }
-    config
-}
 
 thread_local! {
     /// One parsed stylesheet shared by every widget on the page.

@@ -5,11 +5,11 @@ use crate::client::ApiError;
 use crate::config::WidgetConfig;
 use crate::context::{Ctx, now_ms};
 use crate::handoff::Handoff;
-use crate::i18n::{Msg, Words};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
 use palabre_api::first_paint::offers_reply;
+use palabre_api::i18n::{Msg, Words};
 use std::time::Duration;
 
 /// Top-level comments (with their replies) the widget draws in its first frame; the rest of the

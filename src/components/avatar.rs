@@ -1,5 +1,5 @@
-use crate::identicon::identicon;
 use leptos::prelude::*;
+use palabre_api::identicon::identicon;
 
 /// An identicon drawn from the comment's avatar seed; decorative for screen readers.
 #[component]

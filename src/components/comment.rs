@@ -3,13 +3,13 @@ use super::edit_form::EditForm;
 use super::reply_form::ReplyForm;
 use super::vote_buttons::VoteButtons;
 use crate::context::use_ctx;
-use crate::i18n::Msg;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
 use palabre_api::first_paint::{
     collapsible, comment_class, has_actions, notes_pending, offers_reply, replies_flat,
 };
+use palabre_api::i18n::Msg;
 
 /// One comment and, recursively, its replies.
 #[component]

@@ -1,8 +1,8 @@
 use crate::context::use_ctx;
-use crate::i18n::Msg;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentBody;
+use palabre_api::i18n::Msg;
 
 /// Edits one's own comment in place, starting from the Markdown kept when it was posted.
 #[component]

@@ -5,10 +5,8 @@ mod app;
 mod avatar;
 mod comment;
 mod edit_form;
-mod palabre;
 mod reply_form;
 mod thread_header;
 mod vote_buttons;
 
 pub use app::{App, FIRST_DRAW_ROOTS};
-pub use palabre::Palabre;

@@ -1,9 +1,9 @@
 use crate::context::{now_ms, use_ctx};
-use crate::i18n::Msg;
 use crate::proof_of_work::{self, HeldChallenge};
 use crate::storage::{Identity, OwnComment, draft_key};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use palabre_api::i18n::Msg;
 use palabre_api::{CommentStatus, ErrorCode, NewComment};
 
 #[derive(Debug, Clone, PartialEq)]

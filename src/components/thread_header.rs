@@ -1,7 +1,7 @@
 use crate::context::use_ctx;
-use crate::i18n::Msg;
 use leptos::prelude::*;
 use palabre_api::SortOrder;
+use palabre_api::i18n::Msg;
 
 /// The count, the thread's feed (when the server serves feeds) and the sort selector.
 #[component]

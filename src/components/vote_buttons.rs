@@ -1,7 +1,7 @@
 use crate::context::use_ctx;
-use crate::i18n::Msg;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use palabre_api::i18n::Msg;
 
 /// Like and dislike, with counts; pressing the current choice again withdraws it. Named
 /// "Like 3": what a voice-control user sees ("3"; the arrow is the stylesheet's) is in the name,

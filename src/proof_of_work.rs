@@ -16,9 +16,17 @@ const EXPIRY_MARGIN_MS: i64 = 60_000;
 pub struct HeldChallenge {
     pub challenge: Challenge,
     pub fetched_ms: i64,
+    /// Sent with a post whose answer never came. The challenge is the post's idempotency key:
+    /// sent again, however old, it gets the comment the server may have stored, not a second.
+    pub sent: bool,
 }
 
 impl HeldChallenge {
+    /// Whether the next post uses this challenge rather than a fresh one.
+    pub fn reusable_at(&self, now_ms: i64) -> bool {
+        self.sent || self.usable_at(now_ms)
+    }
+
     pub fn usable_at(&self, now_ms: i64) -> bool {
         let lifetime = i64::try_from(self.challenge.expires_in_ms).unwrap_or(i64::MAX);
         now_ms < self.fetched_ms.saturating_add(lifetime - EXPIRY_MARGIN_MS)
@@ -36,6 +44,7 @@ pub async fn fetch(client: &ApiClient) -> Result<HeldChallenge, ApiError> {
     Ok(HeldChallenge {
         challenge,
         fetched_ms: crate::context::now_ms(),
+        sent: false,
     })
 }
 
@@ -66,7 +75,7 @@ pub async fn solve(held: &HeldChallenge, progress: &dyn Fn(u64)) -> ProofOfWork 
 }
 
 /// Posts `input` with a solved challenge: the one `held` (fetched when the form opened) if
-/// still good, else a fresh one. A challenge the server refuses (expired, network changed,
+/// still good or sent with an unanswered post, else a fresh one. A challenge the server refuses (expired, network changed,
 /// too early) is replaced once, transparently. A refusal for another reason (a field to fix)
 /// leaves the unspent challenge held for the next try.
 pub async fn post_comment(
@@ -78,7 +87,7 @@ pub async fn post_comment(
     let mut result = Err(ApiError::Unreachable);
     for attempt in 0..2 {
         let current = match held.get_value() {
-            Some(h) if h.usable_at(crate::context::now_ms()) => h,
+            Some(h) if h.reusable_at(crate::context::now_ms()) => h,
             _ => fetch(client).await?,
         };
         held.set_value(None);
@@ -100,7 +109,8 @@ pub async fn post_comment(
                 });
             }
             (Err(e), false) if !matches!(e, ApiError::Refused { status: 429, .. }) => {
-                held.set_value(Some(current));
+                let sent = e.is_transient();
+                held.set_value(Some(HeldChallenge { sent, ..current }));
             }
             _ => {}
         }
@@ -133,6 +143,7 @@ mod tests {
                 expires_in_ms,
             },
             fetched_ms: 1_000_000,
+            sent: false,
         }
     }
 
@@ -149,5 +160,15 @@ mod tests {
         let h = held(0, 7_200_000);
         assert!(h.usable_at(1_000_000 + 7_200_000 - 60_001));
         assert!(!h.usable_at(1_000_000 + 7_200_000 - 60_000));
+        assert!(!h.reusable_at(1_000_000 + 7_200_000 - 60_000));
+    }
+
+    #[test]
+    fn a_challenge_sent_with_an_unanswered_post_is_sent_again_however_old() {
+        let h = HeldChallenge {
+            sent: true,
+            ..held(0, 7_200_000)
+        };
+        assert!(h.reusable_at(1_000_000 + 7_200_000 * 5));
     }
 }

@@ -152,6 +152,9 @@ pub async fn create(
     {
         return Ok(decoy(services, &input));
     }
+    if let Some(first) = posted_before(services, site, &input).await? {
+        return Ok(first);
+    }
     let valid = input.validate(&rules(services, site))?;
     let thread = ThreadRef::new(site.clone(), valid.thread);
     let reader_hash = services.keys.reader_hash(client);
@@ -193,7 +196,7 @@ pub async fn create(
     };
     let email = valid.email.map(|e| e.into_string());
     let status = initial_status(services, site, email.as_deref(), suspicious).await?;
-    let (edit_token, edit_token_hash) = crypto::new_edit_token();
+    let (edit_token, edit_token_hash) = services.keys.edit_token(&challenge.nonce);
     let record = NewCommentRecord {
         html,
         thread,
@@ -223,12 +226,57 @@ pub async fn create(
             }
             StoreError::ChallengeSpent => Error::Refused(ErrorCode::ChallengeInvalid),
             other => other.into(),
-        })?;
+        });
+    let stored = match stored {
+        // Sent again while the first was being written: the first answer, now it is there.
+        Err(Error::Refused(ErrorCode::ChallengeInvalid)) => {
+            return posted_before(services, site, &input)
+                .await?
+                .ok_or(Error::Refused(ErrorCode::ChallengeInvalid));
+        }
+        other => other?,
+    };
     crate::notify::comment_created(services, &stored).await;
     Ok(CreatedComment {
         comment: Comment::from(stored),
         edit_token,
     })
+}
+
+/// The first answer to a post sent again (its answer was lost to a dropped connection or a
+/// proxy's timeout, and the widget retried): the comment its challenge already made, with its
+/// edit token, and nothing stored anew. Only for the reader the challenge was issued to, on
+/// the same thread and under the same parent; the challenge may have expired since.
+async fn posted_before(
+    services: &Services,
+    site: &SiteName,
+    input: &NewComment,
+) -> Result<Option<CreatedComment>> {
+    let Some((pow, key)) = input
+        .pow
+        .as_ref()
+        .and_then(|p| Some((p, spam::nonce_of(p)?)))
+    else {
+        return Ok(None);
+    };
+    let Some(first) = services.store.comment_by_post_key(key).await? else {
+        return Ok(None);
+    };
+    // Signed for the reader who posted first: the retry may come from another network (a
+    // phone that left the Wi-Fi as the connection dropped).
+    let same_post = &first.site == site
+        && ThreadKey::parse(&input.thread).is_ok_and(|k| k.as_str() == first.thread_key)
+        && first.parent_id == input.parent
+        && spam::solved_by(services, pow, &first.reader_hash);
+    let (edit_token, hash) = services.keys.edit_token(key);
+    if !same_post || hash != first.edit_token_hash {
+        // Another post with a spent challenge: refused as a replay, as it always was.
+        return Err(Error::Refused(ErrorCode::ChallengeInvalid));
+    }
+    Ok(Some(CreatedComment {
+        comment: Comment::from(first),
+        edit_token,
+    }))
 }
 
 /// The answer a bot gets when it fills the honeypot: shaped like success, stored nowhere.

@@ -71,6 +71,16 @@ impl Keys {
         self.keyed_hex("reader", network_identity(ip).as_bytes(), 32)
     }
 
+    /// The edit token of the comment posted with `post_key` (its challenge's nonce), and the
+    /// hash to store: the same each time, so a post sent again (its answer lost) gets its
+    /// token back. As unguessable as a random one without the secret and the nonce, which
+    /// only the reader who solved the challenge and the server hold.
+    pub fn edit_token(&self, post_key: &str) -> (String, Vec<u8>) {
+        let token = self.keyed_hex("edit-token", post_key.as_bytes(), 64);
+        let hash = Sha256::digest(token.as_bytes()).to_vec();
+        (token, hash)
+    }
+
     /// Seed of a comment's identicon: stable for one commenter, reveals nothing about them.
     pub fn avatar_seed(&self, identity: &str) -> String {
         self.keyed_hex("avatar", identity.as_bytes(), 16)

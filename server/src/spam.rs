@@ -61,9 +61,42 @@ pub fn check(
 ) -> Result<SpentChallenge> {
     let pow = pow.ok_or(Error::Refused(ErrorCode::ChallengeRequired))?;
     let invalid = Error::Refused(ErrorCode::ChallengeInvalid);
+    let signed = signed_parts(services, pow, reader).ok_or(invalid)?;
+    let now = now().as_millis();
+    if now >= signed.issued.saturating_add(CHALLENGE_LIFETIME_MS) {
+        return Err(Error::Refused(ErrorCode::ChallengeInvalid));
+    }
+    let min_delay = i64::try_from(services.settings.spam.min_post_delay.as_millis()).unwrap_or(0);
+    if now < signed.issued.saturating_add(min_delay) {
+        return Err(Error::Refused(ErrorCode::TooFast));
+    }
+    Ok(SpentChallenge {
+        nonce: signed.nonce.to_owned(),
+        expires: Timestamp::from_millis(signed.issued + CHALLENGE_LIFETIME_MS),
+    })
+}
+
+/// The nonce of a post's challenge, as sent (checked by nothing: a key to look up, no more).
+pub fn nonce_of(pow: &ProofOfWork) -> Option<&str> {
+    pow.challenge.split('.').nth(3)
+}
+
+/// Whether `pow` is a solved challenge this server issued to `reader`, however old: a post
+/// sent again (its answer lost) proves with it that it is the same reader's same post.
+pub fn solved_by(services: &Services, pow: &ProofOfWork, reader: &str) -> bool {
+    signed_parts(services, pow, reader).is_some()
+}
+
+struct Signed<'a> {
+    issued: i64,
+    nonce: &'a str,
+}
+
+/// The challenge's parts, if it is ours, signed for `reader`, and solved.
+fn signed_parts<'a>(services: &Services, pow: &'a ProofOfWork, reader: &str) -> Option<Signed<'a>> {
     let parts: Vec<&str> = pow.challenge.split('.').collect();
     let [version, issued, difficulty, nonce, signature] = parts[..] else {
-        return Err(invalid);
+        return None;
     };
     let unsigned = format!("{version}.{issued}.{difficulty}.{nonce}");
     // Signed for this reader: a challenge solved elsewhere (a bot farm) is worth nothing.
@@ -72,26 +105,13 @@ pub fn check(
             .keys
             .verify("pow", &format!("{unsigned}|{reader}"), signature)
     {
-        return Err(invalid);
+        return None;
     }
     let (Ok(issued), Ok(difficulty)) = (issued.parse::<i64>(), difficulty.parse::<u8>()) else {
-        return Err(invalid);
+        return None;
     };
-    let now = now().as_millis();
-    if now >= issued.saturating_add(CHALLENGE_LIFETIME_MS) {
-        return Err(invalid);
-    }
-    let min_delay = i64::try_from(services.settings.spam.min_post_delay.as_millis()).unwrap_or(0);
-    if now < issued.saturating_add(min_delay) {
-        return Err(Error::Refused(ErrorCode::TooFast));
-    }
-    if !palabre_api::pow::verify(&pow.challenge, pow.counter, difficulty) {
-        return Err(invalid);
-    }
-    Ok(SpentChallenge {
-        nonce: nonce.to_owned(),
-        expires: Timestamp::from_millis(issued + CHALLENGE_LIFETIME_MS),
-    })
+    palabre_api::pow::verify(&pow.challenge, pow.counter, difficulty)
+        .then_some(Signed { issued, nonce })
 }
 
 /// Links in rendered comment HTML (Markdown links and linkified bare addresses alike).

@@ -665,6 +665,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<HashMap<String, ThreadRecord>, StoreError>;
 
     async fn comment(&self, id: i64) -> Result<Option<CommentRecord>, StoreError>;
+    /// The comment posted with this challenge's nonce (its post key), if any.
+    async fn comment_by_post_key(&self, key: &str) -> Result<Option<CommentRecord>, StoreError>;
     /// The site's published comments carrying this email (moderation of first-time
     /// commenters: a blog trusts those it has published).
     async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError>;

@@ -351,6 +351,14 @@ impl Store for PostgresStore {
         comment_in(&mut conn, id).await
     }
 
+    async fn comment_by_post_key(&self, key: &str) -> Result<Option<CommentRecord>, StoreError> {
+        let row = sqlx::query(&format!("{COMMENT_COLUMNS} WHERE c.post_key = $1"))
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(comment_from_row).transpose()
+    }
+
     async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM comments c JOIN threads t ON t.id = c.thread_id \

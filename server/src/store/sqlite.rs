@@ -258,6 +258,14 @@ impl Store for SqliteStore {
         comment_in(&mut conn, id).await
     }
 
+    async fn comment_by_post_key(&self, key: &str) -> Result<Option<CommentRecord>, StoreError> {
+        let row = sqlx::query(&format!("{COMMENT_COLUMNS} WHERE c.post_key = ?"))
+            .bind(key)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(comment_from_row).transpose()
+    }
+
     async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError> {
         // Emails are compared case-insensitively: that is how people type them.
         let n: i64 = sqlx::query_scalar(

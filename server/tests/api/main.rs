@@ -24,6 +24,7 @@ mod compression;
 mod counts_preview_config;
 mod crash;
 mod database_outage;
+mod doubled_posts;
 mod edit_delete;
 mod embed;
 mod first_paint;

@@ -82,8 +82,11 @@ async fn a_solution_is_spent_once() {
     let app = with_difficulty(8).await;
     let pow = solve(&challenge(&app).await);
     assert_eq!(post_with(&app, Some(pow.clone())).await.status(), 201);
+    // The same post sent again gets its first answer (doubled_posts.rs); another post with
+    // the same solution is a replay.
+    let elsewhere = json!({"thread": "/elsewhere", "body": "Cheap watches", "pow": pow});
     expect_error(
-        post_with(&app, Some(pow)).await,
+        app.post_json_as_is("/api/v1/comments", &elsewhere).await,
         403,
         ErrorCode::ChallengeInvalid,
     )

@@ -147,10 +147,10 @@ async fn insert_all(
            RETURNING id, site, key) \
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
            website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
-           notify_lang) \
+           notify_lang, post_key) \
          SELECT COALESCE(u.id, t.id), p.parent, p.root, p.depth, p.status, p.author, p.email, \
            p.website, p.avatar, p.body, p.html, p.created, p.token, p.reader, p.notify, \
-           p.notify_lang \
+           p.notify_lang, p.nonce \
          FROM post p LEFT JOIN upsert u ON u.site = p.site AND u.key = p.thread \
            LEFT JOIN threads t ON t.site = p.site AND t.key = p.thread \
          ORDER BY p.n RETURNING id, edit_token_hash",
@@ -195,10 +195,13 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
     // A newer non-empty title wins: posts get renamed. An unchanged title writes nothing
     // (no new row version, no change stamp), so `upsert` may return no row: the thread then
     // exists already, committed before this statement's snapshot (writers are serialised).
-    let spend = if new.challenge.is_some() {
-        "spent AS (INSERT INTO spent_challenges (nonce, expires_at) VALUES ($19, $20)), "
+    let (spend, key) = if new.challenge.is_some() {
+        (
+            "spent AS (INSERT INTO spent_challenges (nonce, expires_at) VALUES ($19, $20)), ",
+            "$19",
+        )
     } else {
-        ""
+        ("", "NULL")
     };
     let sql = format!(
         "WITH {spend}upsert AS (INSERT INTO threads (site, key, title, created_at) \
@@ -208,10 +211,10 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
          RETURNING id) \
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
          website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
-         notify_lang) \
+         notify_lang, post_key) \
          VALUES (COALESCE((SELECT id FROM upsert), \
          (SELECT id FROM threads WHERE site = $18 AND key = $1)), \
-         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3, $14, $15, $16, $17) RETURNING id"
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3, $14, $15, $16, $17, {key}) RETURNING id"
     );
     let (parent_id, root_id, depth) = position(new);
     let mut query = sqlx::query_scalar(&sql)
@@ -242,7 +245,7 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
         let spent = e
             .as_database_error()
             .and_then(|d| d.constraint())
-            .is_some_and(|c| c == "spent_challenges_pkey");
+            .is_some_and(|c| c == "spent_challenges_pkey" || c == "comments_post_key");
         if spent {
             StoreError::ChallengeSpent
         } else {

@@ -5,8 +5,9 @@
 //! names the line. Each imported item is remembered in a ledger by where it came from (the
 //! origin its source names, and its id there), so re-running an import adds nothing twice while
 //! another blog's comment with the same id is never taken for it: an entry is trusted only when
-//! the comment it names is really there, in the same thread, with the same text. HTML from elsewhere is converted to Markdown and rendered by the same
-//! code as a new comment; nothing from the source reaches a page unsanitized.
+//! the comment it names is really there, in the same thread, with the same text. HTML from
+//! elsewhere is converted to Markdown and rendered by the same code as a new comment; nothing
+//! from the source reaches a page unsanitized.
 
 pub mod disqus;
 pub mod export;
@@ -92,10 +93,11 @@ pub struct Options {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub threads: BTreeMap<String, ThreadReport>,
-    /// Items imported by an earlier run (or earlier in this one), skipped: the sum of the
-    /// threads' counts.
+    /// Items imported by an earlier run (or earlier in this one), skipped; each is counted
+    /// in its thread too.
     pub already_imported: u64,
-    /// Items the format says are not comments (pingbacks, trackbacks): likewise.
+    /// Items the format says are not comments (pingbacks, trackbacks); counted in their
+    /// thread too, unless their page gives none.
     pub not_comments: u64,
     pub links: LinkReport,
     /// Items left out for an anomaly of their own, in file order (none with `strict`).

@@ -17,30 +17,65 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
-/// The widget's stylesheet, compiled in (minified by build.rs).
-pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
+/// The widget's stylesheet (minified by build.rs), compiled in with the `stylesheet` feature:
+/// tests and the `<Palabre/>` component. The loader's bundle is built without it: readers
+/// fetch the stylesheet once, for the first paint and the widget alike (see [`mount`]).
+pub const CSS: Option<&str> = if cfg!(feature = "stylesheet") {
+    Some(include_str!(concat!(env!("OUT_DIR"), "/widget.css")))
+} else {
+    None
+};
 
 thread_local! {
-    /// One parsed stylesheet shared by every widget on the page.
-    static SHEET: Option<web_sys::CssStyleSheet> = {
-        let sheet = web_sys::CssStyleSheet::new().ok();
-        sheet.filter(|s| s.replace_sync(CSS).is_ok())
+    /// The stylesheet every widget on the page shares: compiled in, or fetched once.
+    static STYLE: RefCell<Option<String>> = RefCell::new(CSS.map(str::to_owned));
+    /// The same, parsed once, where the browser has constructable stylesheets.
+    static SHEET: RefCell<Option<web_sys::CssStyleSheet>> = const { RefCell::new(None) };
+}
+
+/// Fetches the bundle's stylesheet at `url` for every widget on the page: from the browser's
+/// cache when the loader fetched it for the first paint (its name is hashed, cached for a
+/// year). Without it the widget still works, unstyled, and the console says why.
+async fn load_style(url: Option<&str>) {
+    let text = match url {
+        Some(url) => match gloo_net::http::Request::get(url).send().await {
+            Ok(r) if r.ok() => r.text().await.ok(),
+            _ => None,
+        },
+        None => None,
     };
+    match text {
+        Some(text) => STYLE.with_borrow_mut(|style| *style = Some(text)),
+        None => web_sys::console::error_2(
+            &"Palabre: the widget's stylesheet could not be loaded from".into(),
+            &url.unwrap_or("(no address given)").into(),
+        ),
+    }
 }
 
 fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsValue> {
-    let adopted = SHEET.with(|sheet| {
-        sheet.as_ref().map(|s| {
-            let list = js_sys::Array::of1(s);
-            js_sys::Reflect::set(root, &"adoptedStyleSheets".into(), &list)
-        })
-    });
-    // Constructable stylesheets (and a CSP-proof way to style) missing: a <style> element.
-    if !matches!(adopted, Some(Ok(true))) {
-        let style = document().create_element("style")?;
-        style.set_text_content(Some(CSS));
-        root.append_child(&style)?;
-    }
+    STYLE.with_borrow(|text| -> Result<(), JsValue> {
+        let Some(text) = text else {
+            return Ok(());
+        };
+        let adopted = SHEET.with_borrow_mut(|sheet| {
+            if sheet.is_none() {
+                let made = web_sys::CssStyleSheet::new().ok();
+                *sheet = made.filter(|s| s.replace_sync(text).is_ok());
+            }
+            sheet.as_ref().map(|s| {
+                let list = js_sys::Array::of1(s);
+                js_sys::Reflect::set(root, &"adoptedStyleSheets".into(), &list)
+            })
+        });
+        // Constructable stylesheets (and a CSP-proof way to style) missing: a <style> element.
+        if !matches!(adopted, Some(Ok(true))) {
+            let style = document().create_element("style")?;
+            style.set_text_content(Some(text));
+            root.append_child(&style)?;
+        }
+        Ok(())
+    })?;
     if let Some(href) = extra_css {
         let link = document().create_element("link")?;
         link.set_attribute("rel", "stylesheet")?;
@@ -50,11 +85,12 @@ fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsVal
     Ok(())
 }
 
-/// Mounts a widget configured by `script`'s data attributes into `host`.
+/// Mounts a widget configured by `script`'s data attributes into `host`. `stylesheet`, where
+/// the loader found the bundle's stylesheet, is fetched when none is compiled in.
 #[wasm_bindgen]
-pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
+pub fn mount(script: &Element, host: &Element, stylesheet: Option<String>) -> Result<(), JsValue> {
     // The loader's widgets live as long as their page.
-    mount_config(read_config(script), host)?.forget();
+    mount_with(read_config(script), host, stylesheet)?.forget();
     Ok(())
 }
 
@@ -78,6 +114,16 @@ pub fn mount_config(
     config: WidgetConfig,
     host: &Element,
 ) -> Result<Mounted<impl Mountable + use<>>, JsValue> {
+    mount_with(config, host, None)
+}
+
+/// [`mount_config`], with where to fetch the stylesheet if none is compiled in or fetched yet:
+/// then the widget mounts once it has come (a first paint stays on screen meanwhile).
+fn mount_with(
+    config: WidgetConfig,
+    host: &Element,
+    stylesheet: Option<String>,
+) -> Result<Mounted<impl Mountable + use<>>, JsValue> {
     let root = match host.shadow_root() {
         Some(existing) => existing,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -91,7 +137,6 @@ pub fn mount_config(
     if first_paint.is_none() {
         root.set_inner_html("");
     }
-    attach_styles(&root, config.css.as_deref())?;
     host.set_attribute("data-theme", config.theme.as_str())?;
     let container: HtmlElement = document().create_element("div")?.unchecked_into();
     container.set_class_name("palabre-root");
@@ -104,15 +149,24 @@ pub fn mount_config(
     };
     root.append_child(&container)?;
     let slot = Rc::new(RefCell::new(None));
-    if config.lang == Lang::En {
+    let styled = STYLE.with_borrow(Option::is_some);
+    if config.lang == Lang::En && styled {
+        attach_styles(&root, config.css.as_deref())?;
         *slot.borrow_mut() = Some(mount_app(container, config, Words::english(), handoff));
     } else {
         let place = Rc::downgrade(&slot);
         let client = ApiClient::new(&config.endpoint);
         wasm_bindgen_futures::spawn_local(async move {
-            let words = crate::language::words_for(&client, config.lang).await;
+            if !styled {
+                load_style(stylesheet.as_deref()).await;
+            }
+            let words = match config.lang {
+                Lang::En => Words::english(),
+                lang => crate::language::words_for(&client, lang).await,
+            };
             // Not if the widget was taken away meanwhile.
             if let Some(place) = place.upgrade() {
+                let _ = attach_styles(&root, config.css.as_deref());
                 *place.borrow_mut() = Some(mount_app(container, config, words, handoff));
             }
         });

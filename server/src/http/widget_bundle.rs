@@ -80,9 +80,10 @@ pub struct WidgetBundle {
     pub glue: Asset,
     pub wasm_name: String,
     pub wasm: Asset,
-    /// The stylesheet, when the bundle has one: without it the loader shows no first paint
-    /// (its request for it fails), and the widget works as before.
-    pub css: Option<(String, Asset)>,
+    /// The stylesheet: the first paint's and the widget's (the bundle's wasm has none of its
+    /// own; the loader names this one to it).
+    pub css_name: String,
+    pub css: Asset,
     /// Count badges' script, which the loader imports on pages that have badges.
     pub count_name: String,
     pub count: Asset,
@@ -105,44 +106,31 @@ impl WidgetBundle {
         let glue_name = format!("palabre-widget.{}.js", tag(&glue));
         let wasm_name = format!("palabre-widget_bg.{}.wasm", tag(&wasm));
         let count_name = format!("palabre-count.{}.js", tag(&count));
-        let css = match std::fs::read(dir.join(CSS)) {
-            Ok(raw) => {
-                let css = Asset::new("text/css; charset=utf-8", raw, true);
-                Some((format!("palabre.{}.css", tag(&css)), css))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                tracing::warn!(
-                    "the widget bundle in {} has no {CSS}: no first paint",
-                    dir.display()
-                );
-                None
-            }
-            Err(e) => return Err(e).context(format!("reading {}", dir.join(CSS).display())),
-        };
+        let css = Asset::new("text/css; charset=utf-8", read(CSS)?, true);
+        let css_name = format!("palabre.{}.css", tag(&css));
         let loader = String::from_utf8(read(LOADER)?).context("the loader is not UTF-8")?;
         let quoted = |name: &str| format!("'{name}'");
-        if ![GLUE, WASM, COUNT]
+        if ![GLUE, WASM, COUNT, CSS]
             .iter()
             .all(|n| loader.contains(&quoted(n)))
         {
             bail!(
-                "the loader in {} does not name '{GLUE}', '{WASM}' and '{COUNT}'",
+                "the loader in {} does not name '{GLUE}', '{WASM}', '{COUNT}' and '{CSS}'",
                 dir.display()
             );
         }
-        let mut loader = loader
+        let loader = loader
             .replace(&quoted(GLUE), &quoted(&glue_name))
             .replace(&quoted(WASM), &quoted(&wasm_name))
-            .replace(&quoted(COUNT), &quoted(&count_name));
-        if let Some((css_name, _)) = &css {
-            loader = loader.replace(&quoted(CSS), &quoted(css_name));
-        }
+            .replace(&quoted(COUNT), &quoted(&count_name))
+            .replace(&quoted(CSS), &quoted(&css_name));
         Ok(Self {
             loader: Asset::new("text/javascript; charset=utf-8", loader.into_bytes(), false),
             glue_name,
             glue,
             wasm_name,
             wasm,
+            css_name,
             css,
             count_name,
             count,
@@ -158,8 +146,8 @@ impl WidgetBundle {
             Some(&self.wasm)
         } else if name == self.count_name {
             Some(&self.count)
-        } else if let Some((_, css)) = self.css.as_ref().filter(|(n, _)| n == name) {
-            Some(css)
+        } else if name == self.css_name {
+            Some(&self.css)
         } else {
             None
         }
@@ -169,11 +157,13 @@ impl WidgetBundle {
     pub fn compress_in_background(self: &Arc<Self>) {
         let bundle = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let css = bundle.css.as_ref().map(|(_, css)| css);
-            for asset in [&bundle.loader, &bundle.glue, &bundle.wasm, &bundle.count]
-                .into_iter()
-                .chain(css)
-            {
+            for asset in [
+                &bundle.loader,
+                &bundle.glue,
+                &bundle.wasm,
+                &bundle.count,
+                &bundle.css,
+            ] {
                 asset.compress();
             }
             tracing::debug!("widget bundle compressed");

@@ -1,8 +1,9 @@
 // Size budgets of the bundle as the real server sends it (bench/payload measures the same way).
 // The loader is what every article pays before its reader scrolls: issue 5 caps it at 1 KB
-// brotli. An index page with count badges pays it and the badges' script: 1 KB for that too. The rest (glue, wasm, stylesheet) is above issue 5's 60 KB target (BENCHMARKS.md);
-// its budget here is today's size with a little room, so that growing it is a decision made
-// on purpose, and so that a build that lost its size flags (scripts/build-widget) fails.
+// brotli. An index page with count badges pays it and the badges' script: 1 KB for that too. The rest
+// (glue, wasm, stylesheet) never grows: its budget here is today's size with a little room (brotli
+// moves about 200 bytes between unrelated builds), so that growing it is a decision made on
+// purpose, and so that a build that lost its size flags (scripts/build-widget) fails.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
@@ -10,7 +11,7 @@ import { startServer } from "../harness.mjs";
 
 const LOADER_BUDGET = 1024;
 const COUNT_BUDGET = 1024;
-const WIDGET_BUDGET = 148 * 1024;
+const WIDGET_BUDGET = 146.5 * 1024;
 
 let server;
 before(async () => { server = await startServer({ blogOrigin: "http://127.0.0.1:9" }); });

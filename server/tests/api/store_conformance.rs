@@ -568,8 +568,21 @@ async fn a_challenge_is_spent_with_its_comment_and_only_once() {
             "{name}: nothing stored"
         );
 
+        // The comment keeps its challenge's nonce (its post key): a post sent again finds it.
+        let kept = s.comment_by_post_key("n1").await.unwrap();
+        assert_eq!(
+            kept.map(|c| c.created),
+            Some(Timestamp::from_millis(1000)),
+            "{name}"
+        );
+        assert!(
+            s.comment_by_post_key("n9").await.unwrap().is_none(),
+            "{name}"
+        );
+
         // Expired records are purged by later posts (at most once a minute); the comments
-        // stay. (An expired challenge never reaches the store: `spam::check` refuses it.)
+        // stay, and with them the nonce stays spent. (An expired challenge never reaches the
+        // store anyway: `spam::check` refuses it.)
         let mut later = new_comment("/t", None, 100_000);
         later.challenge = Some(store::SpentChallenge {
             nonce: "n2".into(),
@@ -578,8 +591,16 @@ async fn a_challenge_is_spent_with_its_comment_and_only_once() {
         s.insert_comment(later).await.unwrap();
         let mut again = new_comment("/t", None, 110_000);
         again.challenge = Some(challenge);
-        s.insert_comment(again).await.unwrap();
-        assert_eq!(s.totals().await.unwrap().comments, 3, "{name}");
+        let replay = s.insert_comment(again).await;
+        assert!(
+            matches!(replay, Err(store::StoreError::ChallengeSpent)),
+            "{name}: {replay:?}"
+        );
+        assert_eq!(s.totals().await.unwrap().comments, 2, "{name}");
+        assert!(
+            s.comment_by_post_key("n2").await.unwrap().is_some(),
+            "{name}"
+        );
     }
 }
 

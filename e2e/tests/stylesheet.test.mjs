@@ -56,8 +56,12 @@ for (const [path, widgets] of [["/first-paint", 1], ["/own-css", 1], ["/two", 2]
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     await widget(page).first().locator("form.reply-form").waitFor();
-    await page.waitForFunction((n) => document.querySelectorAll(".palabre-root:not([hidden])").length >= n
-      && ![...document.querySelectorAll(".palabre")].some((h) => h.shadowRoot.querySelector("[data-first-paint]")), widgets);
+    // Each widget drawn, and no first paint left (the widget has taken over).
+    await page.waitForFunction((n) => {
+      const roots = [...document.querySelectorAll(".palabre")].map((h) => h.shadowRoot);
+      return roots.filter((r) => r?.querySelector(".palabre-root:not([hidden]):not([data-first-paint]) .comments, .palabre-root:not([hidden]):not([data-first-paint]) form")).length >= n
+        && !roots.some((r) => r?.querySelector("[data-first-paint]"));
+    }, widgets);
     const rules = await styled(page);
     assert.equal(rules.length, widgets);
     for (const n of rules) assert.ok(n > 50, `rules in a widget's shadow root: ${rules}`);

@@ -72,7 +72,7 @@
   // would hold that frame back. Its bytes download meanwhile.
   function go() {
     P.m || bytes();
-    Promise.resolve(prefetch()).then(load).then(function (m) { m.mount(s, host, base + 'palabre.css'); })
+    Promise.resolve(prefetch()).then(load).then(function (m) { m.mount(s, host); })
       .catch(function (e) { console.error('Palabre:', e); });
   }
   if (a.lazy === 'false' || !w.IntersectionObserver) return go();

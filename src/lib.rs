@@ -40,5 +40,14 @@ mod tests {
             origin_of("https://c.example.org:8443/embed/palabre.js?v=1"),
             "https://c.example.org:8443"
         );
+        let dir = crate::mount::bundle_dir;
+        assert_eq!(
+            dir("https://c.example.org/embed/palabre.js?v=1#x/y"),
+            "https://c.example.org/embed/"
+        );
+        assert_eq!(
+            dir("https://c.example.org/palabre.js"),
+            "https://c.example.org/"
+        );
     }
 }

@@ -29,13 +29,13 @@ pub const CSS: Option<&str> = if cfg!(feature = "stylesheet") {
 thread_local! {
     /// The stylesheet every widget on the page shares: compiled in, or fetched once.
     static STYLE: RefCell<Option<String>> = RefCell::new(CSS.map(str::to_owned));
-    /// The same, parsed once, where the browser has constructable stylesheets.
+    /// The same, parsed once where the browser has constructable stylesheets; or the one the
+    /// loader made for the first paint.
     static SHEET: RefCell<Option<web_sys::CssStyleSheet>> = const { RefCell::new(None) };
 }
 
-/// Fetches the bundle's stylesheet at `url` for every widget on the page: from the browser's
-/// cache when the loader fetched it for the first paint (its name is hashed, cached for a
-/// year). Without it the widget still works, unstyled, and the console says why.
+/// Fetches the bundle's stylesheet at `url` for every widget on the page, when no first paint
+/// brought it. Without it the widget still works, unstyled, and the console says why.
 async fn load_style(url: Option<&str>) {
     let text = match url {
         Some(url) => match gloo_net::http::Request::get(url).send().await {
@@ -55,11 +55,8 @@ async fn load_style(url: Option<&str>) {
 
 fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsValue> {
     STYLE.with_borrow(|text| -> Result<(), JsValue> {
-        let Some(text) = text else {
-            return Ok(());
-        };
         let adopted = SHEET.with_borrow_mut(|sheet| {
-            if sheet.is_none() {
+            if let (None, Some(text)) = (sheet.as_ref(), text) {
                 let made = web_sys::CssStyleSheet::new().ok();
                 *sheet = made.filter(|s| s.replace_sync(text).is_ok());
             }
@@ -69,7 +66,7 @@ fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsVal
             })
         });
         // Constructable stylesheets (and a CSP-proof way to style) missing: a <style> element.
-        if !matches!(adopted, Some(Ok(true))) {
+        if let (false, Some(text)) = (matches!(adopted, Some(Ok(true))), text) {
             let style = document().create_element("style")?;
             style.set_text_content(Some(text));
             root.append_child(&style)?;
@@ -85,13 +82,41 @@ fn attach_styles(root: &ShadowRoot, extra_css: Option<&str>) -> Result<(), JsVal
     Ok(())
 }
 
-/// Mounts a widget configured by `script`'s data attributes into `host`. `stylesheet`, where
-/// the loader found the bundle's stylesheet, is fetched when none is compiled in.
+/// Mounts a widget configured by `script`'s data attributes into `host`.
 #[wasm_bindgen]
-pub fn mount(script: &Element, host: &Element, stylesheet: Option<String>) -> Result<(), JsValue> {
+pub fn mount(script: &Element, host: &Element) -> Result<(), JsValue> {
+    // The bundle's stylesheet, next to the loader: asked for only when no first paint brought
+    // it (see `adopt_first_paint_style`).
+    let stylesheet = script
+        .dyn_ref::<web_sys::HtmlScriptElement>()
+        .map(|s| s.src())
+        .filter(|src| !src.is_empty())
+        .map(|src| format!("{}palabre.css", bundle_dir(&src)));
     // The loader's widgets live as long as their page.
     mount_with(read_config(script), host, stylesheet)?.forget();
     Ok(())
+}
+
+/// `https://c.example/embed/palabre.js?v=1#x` -> `https://c.example/embed/`: where the
+/// loader's files are (as the loader itself computes it).
+pub fn bundle_dir(src: &str) -> &str {
+    let path = src.split(['?', '#']).next().unwrap_or(src);
+    path.rfind('/').map_or(path, |i| &path[..=i])
+}
+
+/// Takes the stylesheet the loader adopted for the first paint, if there is one: the widget
+/// shares that very sheet, fetched once.
+fn adopt_first_paint_style(root: &ShadowRoot) {
+    if STYLE.with_borrow(Option::is_some) || SHEET.with_borrow(Option::is_some) {
+        return;
+    }
+    let adopted = js_sys::Reflect::get(root, &"adoptedStyleSheets".into()).ok();
+    let first = adopted
+        .map(|list| js_sys::Array::from(&list).get(0))
+        .and_then(|s| s.dyn_into::<web_sys::CssStyleSheet>().ok());
+    if let Some(sheet) = first {
+        SHEET.with_borrow_mut(|s| *s = Some(sheet));
+    }
 }
 
 /// A widget on the page, or about to be (waiting for its words): dropping it takes the widget
@@ -117,8 +142,8 @@ pub fn mount_config(
     mount_with(config, host, None)
 }
 
-/// [`mount_config`], with where to fetch the stylesheet if none is compiled in or fetched yet:
-/// then the widget mounts once it has come (a first paint stays on screen meanwhile).
+/// [`mount_config`], with where to fetch the stylesheet if none is compiled in, adopted from
+/// the first paint or fetched yet: then the widget mounts once it has come.
 fn mount_with(
     config: WidgetConfig,
     host: &Element,
@@ -149,7 +174,8 @@ fn mount_with(
     };
     root.append_child(&container)?;
     let slot = Rc::new(RefCell::new(None));
-    let styled = STYLE.with_borrow(Option::is_some);
+    adopt_first_paint_style(&root);
+    let styled = STYLE.with_borrow(Option::is_some) || SHEET.with_borrow(Option::is_some);
     if config.lang == Lang::En && styled {
         attach_styles(&root, config.css.as_deref())?;
         *slot.borrow_mut() = Some(mount_app(container, config, Words::english(), handoff));

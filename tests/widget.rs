@@ -31,7 +31,7 @@ fn script_and_host(attrs: &[(&str, &str)]) -> (Element, Element) {
 fn mount_widget(attrs: &[(&str, &str)]) -> (Element, ShadowRoot) {
     install_mock();
     let (script, host) = script_and_host(attrs);
-    mount(&script, &host, None).unwrap();
+    mount(&script, &host).unwrap();
     let root = host.shadow_root().expect("a shadow root");
     (host, root)
 }
@@ -317,7 +317,7 @@ async fn hand_over_after(thread: &str, before: impl FnOnce(&ShadowRoot)) -> Shad
     keep_clicks_like_the_loader(&root);
     watch_handoff(&root);
     before(&root);
-    mount(&script, &host, None).unwrap();
+    mount(&script, &host).unwrap();
     until("the handoff", || !handoff(&root).is_empty()).await;
     assert_eq!(handoff(&root), "2 shown");
     root
@@ -375,7 +375,7 @@ async fn the_servers_first_paint_stays_until_the_widget_has_drawn_the_same_page(
     );
     let root = host.shadow_root().unwrap();
     watch_handoff(&root);
-    mount(&script, &host, None).unwrap();
+    mount(&script, &host).unwrap();
     assert!(
         find(&root, "[data-first-paint]").is_some(),
         "kept while the widget loads"
@@ -406,7 +406,7 @@ async fn a_first_paint_drawn_for_another_widget_goes_at_once() {
         "en oldest 20 1 1 4 /painted-fr",
         &[("thread", "/painted-fr"), ("lang", "fr")],
     );
-    mount(&script, &host, None).unwrap();
+    mount(&script, &host).unwrap();
     let root = host.shadow_root().unwrap();
     assert!(find(&root, "[data-first-paint]").is_none());
     assert!(find(&root, ".palabre-root[hidden]").is_none());
@@ -423,7 +423,7 @@ async fn a_failed_first_load_replaces_the_first_paint_with_the_error() {
     );
     let root = host.shadow_root().unwrap();
     watch_handoff(&root);
-    mount(&script, &host, None).unwrap();
+    mount(&script, &host).unwrap();
     until("the handoff", || !handoff(&root).is_empty()).await;
     set_failure("");
     assert_eq!(handoff(&root), "0 shown");
@@ -1100,7 +1100,7 @@ async fn words_the_server_cannot_give_leave_the_widget_in_english() {
     list.version ^= 1;
     set_words("it", &palabre_widget::json::to_string(&list).unwrap());
     let (script, host) = script_and_host(&[("thread", "/italiano"), ("lang", "it")]);
-    mount(&script, &host, None).unwrap();
+    mount(&script, &host).unwrap();
     let root = host.shadow_root().unwrap();
     until("the English widget", || {
         text(&root).contains("Leave a comment")

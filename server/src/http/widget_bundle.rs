@@ -80,10 +80,12 @@ pub struct WidgetBundle {
     pub glue: Asset,
     pub wasm_name: String,
     pub wasm: Asset,
-    /// The stylesheet: the first paint's and the widget's (the bundle's wasm has none of its
-    /// own; the loader names this one to it).
+    /// The stylesheet: the first paint's (the loader asks for it by its hashed name) and the
+    /// widget's (the bundle's wasm has none of its own: it adopts the first paint's, or
+    /// without one asks for `palabre.css`, revalidated like the loader).
     pub css_name: String,
     pub css: Asset,
+    pub css_plain: Asset,
     /// Count badges' script, which the loader imports on pages that have badges.
     pub count_name: String,
     pub count: Asset,
@@ -106,7 +108,9 @@ impl WidgetBundle {
         let glue_name = format!("palabre-widget.{}.js", tag(&glue));
         let wasm_name = format!("palabre-widget_bg.{}.wasm", tag(&wasm));
         let count_name = format!("palabre-count.{}.js", tag(&count));
-        let css = Asset::new("text/css; charset=utf-8", read(CSS)?, true);
+        let css_raw = read(CSS)?;
+        let css_plain = Asset::new("text/css; charset=utf-8", css_raw.clone(), false);
+        let css = Asset::new("text/css; charset=utf-8", css_raw, true);
         let css_name = format!("palabre.{}.css", tag(&css));
         let loader = String::from_utf8(read(LOADER)?).context("the loader is not UTF-8")?;
         let quoted = |name: &str| format!("'{name}'");
@@ -132,6 +136,7 @@ impl WidgetBundle {
             wasm,
             css_name,
             css,
+            css_plain,
             count_name,
             count,
         })
@@ -148,6 +153,8 @@ impl WidgetBundle {
             Some(&self.count)
         } else if name == self.css_name {
             Some(&self.css)
+        } else if name == CSS {
+            Some(&self.css_plain)
         } else {
             None
         }
@@ -163,6 +170,7 @@ impl WidgetBundle {
                 &bundle.wasm,
                 &bundle.count,
                 &bundle.css,
+                &bundle.css_plain,
             ] {
                 asset.compress();
             }

@@ -93,6 +93,16 @@ async fn the_loader_points_at_content_hashed_files() {
     // The unhashed names are not served: a stale loader can't mix releases.
     let res = app.get("/embed/palabre-widget.js").await;
     expect_error(res, 404, ErrorCode::NotFound).await;
+    // But the stylesheet, which the wasm asks for by its plain name when no first paint
+    // brought it: revalidated, like the loader, so a new release's is taken at once.
+    let res = app.get("/embed/palabre.css").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=0, must-revalidate"
+    );
+    assert!(res.headers().contains_key("etag"));
+    assert_eq!(res.text().await.unwrap(), CSS);
 }
 
 #[tokio::test]

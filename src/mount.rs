@@ -104,10 +104,15 @@ pub fn bundle_dir(src: &str) -> &str {
     path.rfind('/').map_or(path, |i| &path[..=i])
 }
 
+/// Whether the page's widgets have their stylesheet: as text, or as a sheet.
+fn styled() -> bool {
+    STYLE.with_borrow(Option::is_some) || SHEET.with_borrow(Option::is_some)
+}
+
 /// Takes the stylesheet the loader adopted for the first paint, if there is one: the widget
 /// shares that very sheet, fetched once.
 fn adopt_first_paint_style(root: &ShadowRoot) {
-    if STYLE.with_borrow(Option::is_some) || SHEET.with_borrow(Option::is_some) {
+    if styled() {
         return;
     }
     let adopted = js_sys::Reflect::get(root, &"adoptedStyleSheets".into()).ok();
@@ -175,7 +180,7 @@ fn mount_with(
     root.append_child(&container)?;
     let slot = Rc::new(RefCell::new(None));
     adopt_first_paint_style(&root);
-    let styled = STYLE.with_borrow(Option::is_some) || SHEET.with_borrow(Option::is_some);
+    let styled = styled();
     if config.lang == Lang::En && styled {
         attach_styles(&root, config.css.as_deref())?;
         *slot.borrow_mut() = Some(mount_app(container, config, Words::english(), handoff));

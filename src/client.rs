@@ -142,13 +142,15 @@ impl ApiClient {
         Self::send(Request::get(&self.url("/api/v1/config")).build()).await
     }
 
+    /// A page of the thread, and the change it reflects (`palabre-events-after`: where its
+    /// live updates start).
     pub async fn thread(
         &self,
         thread: &str,
         sort: SortOrder,
         limit: u32,
         cursor: Option<&str>,
-    ) -> Result<ThreadPage, ApiError> {
+    ) -> Result<(ThreadPage, Option<i64>), ApiError> {
         let limit = limit.to_string();
         let mut query = vec![
             ("thread", thread),
@@ -170,10 +172,20 @@ impl ApiClient {
             if let Ok(response) = wasm_bindgen_futures::JsFuture::from(response).await
                 && let Ok(response) = response.dyn_into::<web_sys::Response>()
             {
-                return Self::read(response.into()).await;
+                return Self::read_page(response.into()).await;
             }
         }
-        Self::send(request).await
+        let request = request.map_err(|_| ApiError::Unreachable)?;
+        let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+        Self::read_page(response).await
+    }
+
+    async fn read_page(response: Response) -> Result<(ThreadPage, Option<i64>), ApiError> {
+        let after = response
+            .headers()
+            .get(palabre_api::EVENTS_AFTER_HEADER)
+            .and_then(|v| v.trim().parse().ok());
+        Ok((Self::read(response).await?, after))
     }
 
     pub async fn challenge(&self) -> Result<Challenge, ApiError> {

@@ -42,6 +42,9 @@ pub fn Palabre(
     /// Like and dislike [default: true].
     #[prop(optional)]
     votes: Option<bool>,
+    /// Live updates of the thread [default: true].
+    #[prop(optional)]
+    live: Option<bool>,
     /// URL of an extra stylesheet, added inside the shadow root.
     #[prop(optional, into)]
     css: Option<String>,
@@ -57,6 +60,7 @@ pub fn Palabre(
         ("max-depth", max_depth.map(|n| n.to_string())),
         ("avatars", avatars.map(|b| b.to_string())),
         ("votes", votes.map(|b| b.to_string())),
+        ("live", live.map(|b| b.to_string())),
         ("css", css),
     ];
     let config = configure(

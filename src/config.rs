@@ -40,6 +40,8 @@ pub struct WidgetConfig {
     pub max_depth: usize,
     pub avatars: bool,
     pub votes: bool,
+    /// Follows the thread live (`data-live`).
+    pub live: bool,
     /// A stylesheet added inside the shadow root, after the widget's own.
     pub css: Option<String>,
 }
@@ -176,6 +178,7 @@ pub fn parse(
     };
     let avatars = flag("avatars");
     let votes = flag("votes");
+    let live = flag("live");
 
     let css = given("css");
 
@@ -191,6 +194,7 @@ pub fn parse(
             max_depth,
             avatars,
             votes,
+            live,
             css,
         },
         warnings,
@@ -261,7 +265,7 @@ mod tests {
         assert_eq!(c.theme, Theme::Auto);
         assert_eq!(c.sort, SortOrder::Oldest);
         assert_eq!(c.page_size, WIDGET_DEFAULT_PAGE_SIZE);
-        assert!(c.avatars && c.votes);
+        assert!(c.avatars && c.votes && c.live);
         assert_eq!(c.css, None);
     }
 
@@ -299,6 +303,7 @@ mod tests {
                 ("max-depth", "2"),
                 ("avatars", "false"),
                 ("votes", "no"),
+                ("live", "false"),
                 ("css", "/custom.css"),
             ],
             &page(),
@@ -312,7 +317,7 @@ mod tests {
             (Lang::Fr, Theme::Dark, SortOrder::Newest)
         );
         assert_eq!((c.page_size, c.max_depth), (5, 2));
-        assert!(!c.avatars && !c.votes);
+        assert!(!c.avatars && !c.votes && !c.live);
         assert_eq!(c.css.as_deref(), Some("/custom.css"));
     }
 

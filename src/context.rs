@@ -39,6 +39,8 @@ pub struct Ctx {
     pub now: RwSignal<i64>,
     /// The words of the widget's language (see `language`).
     pub words: Words,
+    /// The widget's `<section>`, once drawn.
+    pub section: NodeRef<leptos::html::Section>,
 }
 
 impl Ctx {
@@ -59,6 +61,7 @@ impl Ctx {
             announcement: RwSignal::new(String::new()),
             now: RwSignal::new(now_ms()),
             words,
+            section: NodeRef::new(),
         }
     }
 
@@ -143,10 +146,11 @@ impl Ctx {
     }
 
     /// Changes the thread, then tells the comments that the change touched.
-    pub fn update_thread(&self, change: impl FnOnce(&mut ThreadState)) {
+    pub fn update_thread<R: Default>(&self, change: impl FnOnce(&mut ThreadState) -> R) -> R {
         let mut changed = Vec::new();
+        let mut result = None;
         self.write_thread.update(|t| {
-            change(t);
+            result = Some(change(t));
             changed = t.take_changed();
         });
         self.comment_changed.with_value(|m| {
@@ -156,6 +160,7 @@ impl Ctx {
                 }
             }
         });
+        result.unwrap_or_default()
     }
 }
 

@@ -7,6 +7,7 @@
 //! widget on it, and `component` does both for a Leptos application (tests/module_graph.rs
 //! keeps that order).
 
+pub mod anchor;
 pub mod client;
 pub mod component;
 pub mod components;
@@ -16,6 +17,7 @@ pub mod exact_time;
 pub mod handoff;
 pub mod json;
 pub mod language;
+pub mod live;
 pub mod mount;
 pub mod page;
 pub mod proof_of_work;

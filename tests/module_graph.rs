@@ -15,11 +15,13 @@ const LAYERS: &[&str] = &[
     "config",
     "client",
     "thread_state",
+    "live",
     // What components share, and what they call.
     "context",
     "proof_of_work",
     "language",
     "handoff",
+    "anchor",
     // What the page says (script tag or props): below both ways onto a page.
     "page",
     // The view.

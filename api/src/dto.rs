@@ -288,6 +288,10 @@ mod tests {
     }
 }
 
+/// A header of `GET /api/v1/comments`: the change sequence the page reflects. A live-updates
+/// stream opened with `after=` it brings every change the page does not show.
+pub const EVENTS_AFTER_HEADER: &str = "palabre-events-after";
+
 /// Threads one live-updates stream may follow (`GET /api/v1/events?thread=…`): the widgets of
 /// one page.
 pub const MAX_LIVE_THREADS: usize = 16;

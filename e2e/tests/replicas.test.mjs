@@ -69,3 +69,31 @@ test("what one replica takes, the other serves and moderates", { skip: !database
   await mine.waitFor();
   assert.equal(await mine.locator(".pending-note").count(), 0, "published, no longer pending");
 });
+
+test("a comment posted through replica 1 appears live, within 2 s, for a reader on replica 2", { skip: !database && "no PostgreSQL (scripts/test starts one)" }, async () => {
+  pages["/live-one"] = article(one.url, { thread: "/live-replicas" });
+  pages["/live-two"] = article(two.url, { thread: "/live-replicas" });
+  const reader = await (await browser.newContext()).newPage();
+  const streams = [];
+  reader.on("request", (r) => r.url().includes("/api/v1/events") && streams.push(r.url()));
+  await reader.goto(`${blog.origin}/live-two`);
+  await widget(reader).locator("form.reply-form").waitFor();
+  for (let i = 0; i < 100 && streams.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(streams[0]?.startsWith(two.url), "the reader follows the thread on replica 2");
+  // The stream is open before the post (the gather delay, then the request).
+  await new Promise((r) => setTimeout(r, 500));
+
+  const writer = await (await browser.newContext()).newPage();
+  await writer.goto(`${blog.origin}/live-one`);
+  const form = widget(writer).locator("form.reply-form:not(.inline)");
+  await form.locator("textarea[name=body]").fill("Live across replicas");
+  const posted = writer.waitForResponse((r) => r.url().startsWith(`${one.url}/api/v1/comments`) && r.request().method() === "POST");
+  await form.locator("button[type=submit]").click();
+  await posted;
+  const start = Date.now();
+  await widget(reader).locator("button.new-comments").waitFor({ timeout: 2000 });
+  const ms = Date.now() - start;
+  console.log(`replica 1 -> replica 2, live: ${ms} ms after the POST answered`);
+  await widget(reader).locator("button.new-comments").click();
+  await widget(reader).locator("li.comment", { hasText: "Live across replicas" }).waitFor();
+});

@@ -1,6 +1,9 @@
 use super::comment::CommentView;
+use super::live_updates;
+use super::new_comments::NewComments;
 use super::reply_form::ReplyForm;
 use super::thread_header::ThreadHeader;
+use crate::anchor::Anchor;
 use crate::client::ApiError;
 use crate::config::WidgetConfig;
 use crate::context::{Ctx, now_ms};
@@ -10,6 +13,7 @@ use leptos::task::spawn_local;
 use palabre_api::CommentStatus;
 use palabre_api::first_paint::offers_reply;
 use palabre_api::i18n::{Msg, Words};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// Top-level comments (with their replies) the widget draws in its first frame; the rest of the
@@ -46,6 +50,7 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
     let ctx = Ctx::new(config, words, own);
     provide_context(ctx);
     let load = RwSignal::new(Load::Loading);
+    let following: live_updates::Follow = StoredValue::new_local(None);
     // How many top-level comments the list draws (see FIRST_DRAW_ROOTS).
     let roots_shown = RwSignal::new(usize::MAX);
 
@@ -56,12 +61,17 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
         }
     });
 
-    let fetch_page = move |more: bool| {
-        load.set(if more {
-            Load::LoadingMore
-        } else {
-            Load::Loading
-        });
+    let refresh: live_updates::Refresh = StoredValue::new_local(None);
+    // `more`: the next page; `refresh`: the first page again, merged into what is shown (the
+    // live stream could not say what was missed).
+    let fetch_page = move |more: bool, refresh_page: bool| {
+        if !refresh_page {
+            load.set(if more {
+                Load::LoadingMore
+            } else {
+                Load::Loading
+            });
+        }
         let (key, page_size) = ctx
             .config
             .with_value(|c| (c.thread.as_str().to_owned(), c.page_size));
@@ -77,7 +87,17 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
                 .thread(&key, sort, page_size, cursor.as_deref())
                 .await
             {
-                Ok(page) => {
+                Ok((page, after)) if refresh_page => {
+                    let anchor = ctx.section.get_untracked().and_then(|s| Anchor::find(&s));
+                    ctx.update_thread(|t| t.refresh(page));
+                    if let Some(anchor) = anchor {
+                        anchor.keep();
+                    }
+                    if let Some(after) = after {
+                        live_updates::caught_up(following, after);
+                    }
+                }
+                Ok((page, after)) => {
                     if !more && draw_in_steps {
                         roots_shown.set(FIRST_DRAW_ROOTS);
                         // After the frame that paints the first ones: a timeout queued from an
@@ -96,10 +116,22 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
                         t.append_page(page);
                     });
                     load.set(Load::Ready);
+                    // Live from the change this page reflects; each page read moves it on.
+                    match after {
+                        Some(after) if following.with_value(Option::is_some) => {
+                            live_updates::caught_up(following, after)
+                        }
+                        Some(after) if ctx.config.with_value(|c| c.live) => {
+                            live_updates::follow(ctx, after, following, refresh)
+                        }
+                        _ => {}
+                    }
                     if !more {
                         show_own_pending(ctx, &key).await;
                     }
                 }
+                // The stream's next reconnection tries again.
+                Err(_) if refresh_page => {}
                 Err(e) => {
                     load.set(Load::Failed {
                         unreachable: matches!(e, ApiError::Unreachable),
@@ -110,14 +142,15 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
             }
         });
     };
-    fetch_page(false);
+    fetch_page(false, false);
+    refresh.set_value(Some(Rc::new(move || fetch_page(false, true))));
 
     // Relative times ("5 minutes ago") move on while the page stays open.
     let _ = set_interval_with_handle(move || ctx.now.set(now_ms()), Duration::from_secs(60));
 
     let on_sort = Callback::new(move |sort| {
         ctx.update_thread(|t| t.sort = sort);
-        fetch_page(false);
+        fetch_page(false, false);
     });
 
     let roots = move || {
@@ -148,7 +181,7 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
         Load::Failed { unreachable } => view! {
             <div class="status error" role="alert">
                 <p>{ctx.t(if unreachable { Msg::Unreachable } else { Msg::LoadFailed })}</p>
-                <button type="button" class="retry" on:click=move |_| fetch_page(false)>
+                <button type="button" class="retry" on:click=move |_| fetch_page(false, false)>
                     {ctx.t(Msg::Retry)}
                 </button>
             </div>
@@ -158,15 +191,17 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
             <Show when=move || ctx.thread.with(|t| t.is_empty())>
                 <p class="status empty">{ctx.t(Msg::EmptyThread)}</p>
             </Show>
+            <NewComments at_top=true />
             <ol class="comments" role="list">
                 <For each=roots key=|id| *id children=move |id| view! { <CommentView id=id depth=0 /> } />
             </ol>
+            <NewComments at_top=false />
             <Show when=move || ctx.thread.with(|t| t.next_cursor.is_some())>
                 <button
                     type="button"
                     class="load-more"
                     disabled=move || load.get() == Load::LoadingMore
-                    on:click=move |_| fetch_page(true)
+                    on:click=move |_| fetch_page(true, false)
                 >
                     {ctx.t(Msg::LoadMore)}
                 </button>
@@ -174,7 +209,7 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
             <Show when=move || matches!(load.get(), Load::Failed { .. })>
                 <p class="status error" role="alert">
                     {ctx.t(Msg::LoadFailed)} " "
-                    <button type="button" class="retry" on:click=move |_| fetch_page(true)>
+                    <button type="button" class="retry" on:click=move |_| fetch_page(true, false)>
                         {ctx.t(Msg::Retry)}
                     </button>
                 </p>
@@ -186,6 +221,7 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
 
     view! {
         <section
+            node_ref=ctx.section
             class="palabre"
             lang=words.lang().tag()
             dir=words.lang().dir()

@@ -5,6 +5,8 @@ mod app;
 mod avatar;
 mod comment;
 mod edit_form;
+mod live_updates;
+mod new_comments;
 mod reply_form;
 mod thread_header;
 mod vote_buttons;

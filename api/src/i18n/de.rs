@@ -83,6 +83,7 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ThreadLocked,
         "Diese Diskussion ist für neue Kommentare geschlossen.",
     ),
+    (NewComments, "{n} neuer Kommentar|{n} neue Kommentare"),
     (NoComments, "Keine Kommentare"),
     (CommentCount, "{n} Kommentar|{n} Kommentare"),
     (JustNow, "gerade eben"),

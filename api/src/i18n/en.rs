@@ -74,6 +74,7 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
     (Optional, "optional"),
     (Required, "required"),
     (ThreadLocked, "This thread is closed to new comments."),
+    (NewComments, "{n} new comment|{n} new comments"),
     (NoComments, "No comments"),
     (CommentCount, "{n} comment|{n} comments"),
     (JustNow, "just now"),

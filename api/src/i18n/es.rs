@@ -83,6 +83,7 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ThreadLocked,
         "Esta conversación está cerrada a nuevos comentarios.",
     ),
+    (NewComments, "{n} comentario nuevo|{n} comentarios nuevos"),
     (NoComments, "Sin comentarios"),
     (CommentCount, "{n} comentario|{n} comentarios"),
     (JustNow, "ahora mismo"),

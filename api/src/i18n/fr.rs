@@ -80,6 +80,10 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ThreadLocked,
         "Cette discussion est fermée aux nouveaux commentaires.",
     ),
+    (
+        NewComments,
+        "{n} nouveau commentaire|{n} nouveaux commentaires",
+    ),
     (NoComments, "Aucun commentaire"),
     (CommentCount, "{n} commentaire|{n} commentaires"),
     (JustNow, "à l’instant"),

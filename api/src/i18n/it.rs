@@ -80,6 +80,7 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ThreadLocked,
         "Questa discussione è chiusa ai nuovi commenti.",
     ),
+    (NewComments, "{n} nuovo commento|{n} nuovi commenti"),
     (NoComments, "Nessun commento"),
     (CommentCount, "{n} commento|{n} commenti"),
     (JustNow, "proprio ora"),

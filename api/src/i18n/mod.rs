@@ -354,6 +354,7 @@ messages! {
         Optional,
         Required,
         ThreadLocked,
+        NewComments,
         NoComments,
         CommentCount,
         JustNow,

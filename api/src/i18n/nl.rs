@@ -80,6 +80,7 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ThreadLocked,
         "Deze discussie is gesloten voor nieuwe reacties.",
     ),
+    (NewComments, "{n} nieuwe reactie|{n} nieuwe reacties"),
     (NoComments, "Geen reacties"),
     (CommentCount, "{n} reactie|{n} reacties"),
     (JustNow, "zojuist"),

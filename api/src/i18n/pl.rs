@@ -78,6 +78,10 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ThreadLocked,
         "Ta dyskusja jest zamknięta dla nowych komentarzy.",
     ),
+    (
+        NewComments,
+        "{n} nowy komentarz|{n} nowe komentarze|{n} nowych komentarzy",
+    ),
     (NoComments, "Brak komentarzy"),
     (CommentCount, "{n} komentarz|{n} komentarze|{n} komentarzy"),
     (JustNow, "przed chwilą"),

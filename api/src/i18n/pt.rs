@@ -83,6 +83,7 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ThreadLocked,
         "Esta conversa está fechada a novos comentários.",
     ),
+    (NewComments, "{n} comentário novo|{n} comentários novos"),
     (NoComments, "Sem comentários"),
     (CommentCount, "{n} comentário|{n} comentários"),
     (JustNow, "agora mesmo"),

@@ -110,6 +110,12 @@ impl ResponseCache {
         ReadTicket(self.entries().generation)
     }
 
+    /// The change sequence every cached response reflects (each includes all changes up to
+    /// it); `None` before the first sync.
+    pub fn seen(&self) -> Option<i64> {
+        self.entries().seen
+    }
+
     pub fn page(&self, thread: &ThreadRef, key: &PageKey) -> Option<Encoded> {
         let found = self
             .entries()

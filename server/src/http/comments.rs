@@ -21,9 +21,9 @@ use axum::routing::{get, post};
 use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, FirstPaint, parse_depth, parse_flag};
 use palabre_api::i18n::Lang;
 use palabre_api::{
-    API_DEFAULT_PAGE_SIZE, Comment, CommentStatus, CreatedComment, DeleteResult, EditComment,
-    ErrorCode, MAX_PAGE_SIZE, NewComment, SortOrder, ThreadKey, ThreadPage, ValidationError,
-    VoteCounts, VoteRequest, VoteValue,
+    API_DEFAULT_PAGE_SIZE, Comment, CommentStatus, CreatedComment, DeleteResult,
+    EVENTS_AFTER_HEADER, EditComment, ErrorCode, MAX_PAGE_SIZE, NewComment, SortOrder, ThreadKey,
+    ThreadPage, ValidationError, VoteCounts, VoteRequest, VoteValue,
 };
 use serde::Deserialize;
 
@@ -99,9 +99,19 @@ async fn list(
     Site(site): Site,
     accept: AcceptEncoding,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Negotiated> {
+) -> Result<Response> {
     let request = PageRequest::parse(site, &query(params)?)?;
-    Ok(Negotiated::json(page_json(&state, request).await?, accept))
+    // Read before the page: the page then includes every change up to it, and a live stream
+    // opened after it (`events?after=`) brings every later one.
+    let before = state.cache.seen();
+    let body = page_json(&state, request).await?;
+    let mut response = Negotiated::json(body, accept).into_response();
+    if let Some(seq) = before.or_else(|| state.cache.seen()) {
+        response
+            .headers_mut()
+            .insert(EVENTS_AFTER_HEADER, header::HeaderValue::from(seq));
+    }
+    Ok(response)
 }
 
 /// The page's JSON, from the response cache or read and put there.

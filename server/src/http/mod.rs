@@ -171,6 +171,9 @@ fn cors<'a>(origins: impl Iterator<Item = &'a str>) -> CorsLayer {
             header::AUTHORIZATION,
             header::HeaderName::from_static("last-event-id"),
         ])
-        .expose_headers([header::RETRY_AFTER])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::HeaderName::from_static(palabre_api::EVENTS_AFTER_HEADER),
+        ])
         .max_age(Duration::from_secs(3600))
 }

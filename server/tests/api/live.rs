@@ -187,6 +187,48 @@ async fn a_reader_reconnecting_gets_exactly_what_it_missed() {
     assert!(comment_text(&again.expect().await).contains("five"));
 }
 
+/// The widget reads a page, then opens its stream later with the page's
+/// `palabre-events-after`: what changed in between comes first, and nothing the page showed.
+#[tokio::test]
+async fn a_page_says_where_its_live_updates_start() {
+    const BLOG_ORIGIN: &str = "https://blog.example";
+    let app = TestApp::spawn_with(|s| s.sites[0].origins = vec![BLOG_ORIGIN.into()]).await;
+    app.comment("/t", "on the page", None).await;
+    // Twice: the answer from the store, then from the response cache.
+    let mut afters = Vec::new();
+    for _ in 0..2 {
+        let res = app
+            .client
+            .get(app.url("/api/v1/comments?thread=/t"))
+            .header("origin", BLOG_ORIGIN)
+            .send()
+            .await
+            .unwrap();
+        let exposed = res.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap();
+        assert!(
+            exposed.contains(palabre_api::EVENTS_AFTER_HEADER),
+            "{exposed}"
+        );
+        let after: i64 = res.headers()[palabre_api::EVENTS_AFTER_HEADER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        afters.push(after);
+    }
+    assert_eq!(
+        afters[0], afters[1],
+        "nothing changed between the two reads"
+    );
+    app.comment("/t", "after the page", None).await;
+    let mut stream = Events::open(&app, &format!("thread=/t&after={}", afters[0]), None).await;
+    let e = stream.expect().await;
+    assert!(comment_text(&e).contains("after the page"), "{e:?}");
+    stream.expect_quiet(Duration::from_millis(300)).await;
+}
+
 #[tokio::test]
 async fn a_reader_away_too_long_is_told_to_reload() {
     let app = TestApp::spawn().await;

@@ -1,0 +1,93 @@
+//! What a widget does with its thread's live changes (`crate::live` brings them): apply them
+//! to the thread in place, keeping what the reader looks at where it is, and say once that
+//! new comments are waiting.
+
+use crate::anchor::Anchor;
+use crate::context::Ctx;
+use crate::live::{Following, Listener};
+use leptos::prelude::*;
+use palabre_api::i18n::Msg;
+use palabre_api::{CommentStatus, LiveEvent};
+use std::rc::Rc;
+
+/// Where the widget keeps its [`Following`]: a page read later moves it on.
+pub type Follow = StoredValue<Option<Following>, LocalStorage>;
+/// How the widget reads its first page again and merges it into what is shown (the stream
+/// could not say what was missed; the thread was shown again): the reader's place, later
+/// pages and open forms stay.
+pub type Refresh = StoredValue<Option<Rc<dyn Fn()>>, LocalStorage>;
+
+/// Starts following the thread from the change `after` (its first page's), once the widget
+/// is on screen.
+pub fn follow(ctx: Ctx, after: i64, following: Follow, refresh: Refresh) {
+    let Some(section) = ctx.section.get_untracked() else {
+        return;
+    };
+    let (endpoint, thread) = ctx
+        .config
+        .with_value(|c| (c.endpoint.clone(), c.thread.as_str().to_owned()));
+    let listener: Listener = Rc::new(move |event| changed(ctx, refresh, event));
+    following.set_value(Some(crate::live::follow(
+        &endpoint, &thread, after, &section, listener,
+    )));
+}
+
+/// The widget read a page reflecting every change up to `after`.
+pub fn caught_up(following: Follow, after: i64) {
+    following.with_value(|f| {
+        if let Some(f) = f {
+            f.caught_up(after);
+        }
+    });
+}
+
+fn changed(ctx: Ctx, refresh: Refresh, event: LiveEvent) {
+    let refresh = || {
+        if let Some(f) = refresh.with_value(Clone::clone) {
+            f();
+        }
+    };
+    let anchor = ctx.section.get_untracked().and_then(|s| Anchor::find(&s));
+    let waiting_before = ctx.thread.with_untracked(|t| t.waiting());
+    match event {
+        LiveEvent::Comment { comment, .. } => {
+            ctx.update_thread(|t| t.live_comment(comment));
+        }
+        LiveEvent::Removed { id, .. } => {
+            // The reader is answering it (or a reply under it): it stays as a placeholder, so
+            // the open form and what is typed in it stay on screen.
+            let answering = ctx
+                .replying_to
+                .get_untracked()
+                .is_some_and(|r| ctx.thread.with_untracked(|t| t.is_within(r, id)));
+            let placeholder = answering
+                .then(|| ctx.thread.with_untracked(|t| t.get(id).cloned()))
+                .flatten();
+            match placeholder {
+                Some(mut c) => {
+                    c.status = CommentStatus::Deleted;
+                    c.html.clear();
+                    ctx.update_thread(|t| t.live_comment(c));
+                }
+                None => {
+                    ctx.update_thread(|t| t.live_removed(id));
+                }
+            }
+        }
+        LiveEvent::Thread { locked, hidden, .. } => {
+            let was_hidden = ctx.thread.with_untracked(|t| t.hidden);
+            ctx.update_thread(|t| t.live_thread(locked, hidden));
+            if was_hidden && !hidden {
+                refresh();
+            }
+        }
+        LiveEvent::Reload => refresh(),
+    }
+    if let Some(anchor) = anchor {
+        anchor.keep();
+    }
+    let waiting = ctx.thread.with_untracked(|t| t.waiting());
+    if waiting_before == 0 && waiting > 0 {
+        ctx.announce(ctx.words().plural(Msg::NewComments, waiting as u64));
+    }
+}

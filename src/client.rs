@@ -26,6 +26,14 @@ pub enum ApiError {
     BadResponse(u16),
 }
 
+/// A chunk of the widget (a feature fetched on intent) that did not come: to the reader it is
+/// the server out of reach, with the same retry.
+impl From<leptos::wasm_split::SplitLoaderError> for ApiError {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        Self::Unreachable
+    }
+}
+
 impl ApiError {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {

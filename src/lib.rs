@@ -8,6 +8,7 @@
 //! keeps that order).
 
 pub mod anchor;
+pub mod chunk;
 pub mod client;
 pub mod component;
 pub mod components;

@@ -14,6 +14,7 @@ const LAYERS: &[&str] = &[
     "storage",
     "config",
     "client",
+    "chunk",
     "thread_state",
     "live",
     // What components share, and what they call.

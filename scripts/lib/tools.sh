@@ -4,6 +4,7 @@
 # time: Rust tools come from crates.io (built here), wasm-opt from npm, Chromium from Debian.
 
 TRUNK_VERSION=0.21.14
+WASM_SPLIT_VERSION=0.2.4
 WASM_PACK_VERSION=0.15.1
 BINARYEN_VERSION=132.0.0
 TERSER_VERSION=5.46.0
@@ -60,6 +61,17 @@ ensure_trunk() {
   if [ "$(trunk --version 2>/dev/null | awk '{ print $2 }')" != "$TRUNK_VERSION" ]; then
     _say "installing trunk $TRUNK_VERSION"
     _cargo_install trunk --version "$TRUNK_VERSION" --no-default-features --force
+  fi
+}
+
+# Cuts the widget's wasm into the first load and the chunks fetched on intent (build-widget).
+# It prints no version: the one installed is recorded next to it.
+ensure_wasm_split() {
+  local stamp="$HOME/.cargo/bin/wasm-split-cli.version"
+  if ! command -v wasm-split-cli >/dev/null || [ "$(cat "$stamp" 2>/dev/null)" != "$WASM_SPLIT_VERSION" ]; then
+    _say "installing wasm-split-cli $WASM_SPLIT_VERSION"
+    _cargo_install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --force
+    echo "$WASM_SPLIT_VERSION" > "$stamp"
   fi
 }
 
@@ -134,6 +146,7 @@ ensure_widget_tools() {
   ensure_node
   ensure_wasm_target
   ensure_wasm_bindgen
+  ensure_wasm_split
   ensure_wasm_opt
   ensure_terser
 }

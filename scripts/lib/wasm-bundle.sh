@@ -32,3 +32,36 @@ bundle_wasm() {
   terser "$out/$name.js" --module --compress --mangle --output "$out/$name.min.js"
   mv "$out/$name.min.js" "$out/$name.js"
 }
+
+# bundle_split_wasm <cargo's .wasm, linked with --emit-relocs> <out dir> <name>: the same, cut
+# by wasm-split-cli at the crate's `#[wasm_split]` functions into the first load and one
+# `split_<chunk>.wasm` per feature fetched on intent (and `chunk_<n>.wasm` for what several
+# share), plus `__wasm_split.js`, the chunks' loader,
+# which the glue imports. The chunks take the first load's table, memory and shared globals,
+# whose exported names the loader is told after renaming.
+bundle_split_wasm() {
+  local input=$1 out=$2 name=$3 work
+  work=$(mktemp -d)
+  wasm-split-cli --target web --out-name "$name" "$input" "$work" >/dev/null
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+    --out-name "$name" --out-dir "$out" "$work/$name.wasm"
+  wasm-opt -Oz --strip-debug --strip-producers -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm"
+  rm -f "$out"/split_*.wasm "$out"/chunk_*.wasm
+  local chunk
+  # split_<feature>.wasm, and chunk_<n>.wasm for code two features share.
+  for chunk in "$work"/split_*.wasm "$work"/chunk_*.wasm; do
+    [ -e "$chunk" ] || continue
+    wasm-opt -Oz --strip-debug --strip-producers -o "$out/$(basename "$chunk")" "$chunk" 2>/dev/null
+  done
+  cp "$work/__wasm_split.js" "$out/__wasm_split.js"
+  rm -rf "$work"
+  wasm-opt --minify-imports-and-exports-and-modules \
+    -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm" > "$out/names.json"
+  node scripts/lib/short-wasm-names.mjs "$out/${name}_bg.wasm" "$out/$name.js" "$out/names.json" \
+    "$out/__wasm_split.js"
+  rm "$out/names.json"
+  terser "$out/$name.js" --module --compress --mangle --output "$out/$name.min.js"
+  mv "$out/$name.min.js" "$out/$name.js"
+  terser "$out/__wasm_split.js" --module --compress --mangle --output "$out/__wasm_split.min.js"
+  mv "$out/__wasm_split.min.js" "$out/__wasm_split.js"
+}

@@ -1,5 +1,5 @@
 use super::avatar::Avatar;
-use super::edit_form::EditForm;
+use super::edit_form::{OwnChunk, load_own, own_loaded, prefetch_own};
 use super::reply_form::ReplyForm;
 use super::vote_buttons::VoteButtons;
 use crate::context::use_ctx;
@@ -66,29 +66,35 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
     let time = move || words.relative_time(ctx.now.get(), created_ms);
     let edited = move || comment().and_then(|c| c.edited).is_some();
 
-    let delete = move |_| {
-        let Some(own) = ctx.owns_untracked(id) else {
-            return;
-        };
+    // Editing and deleting come in the `own` chunk, fetched on intent; one that cannot be
+    // fetched reads as the server out of reach.
+    let with_own = move |then: Box<dyn FnOnce(OwnChunk)>| {
         spawn_local(async move {
-            match ctx.client().delete(id, &own.token).await {
-                Ok(result) => {
-                    ctx.forget_own(id);
-                    ctx.update_thread(|t| t.apply_delete(id, result.placeholder));
-                    ctx.announce(ctx.t(Msg::DeletedNotice));
-                }
+            match load_own().await {
+                Ok(own) => then(own),
                 Err(e) => {
                     confirming_delete.set(false);
-                    let text = e.words(words, Msg::Unreachable);
-                    error.set(Some(text.to_owned()));
+                    error.set(Some(e.words(words, Msg::Unreachable).to_owned()));
                 }
             }
-        });
+        })
+    };
+    let delete = move |_| {
+        with_own(Box::new(move |own| {
+            (own.delete)(ctx, id, confirming_delete, error)
+        }))
+    };
+    let edit = move |_| {
+        error.set(None);
+        with_own(Box::new(move |_| editing.set(true)));
     };
 
     let body = move || match status() {
         s if !has_actions(s) => view! { <p class="deleted">{ctx.t(Msg::Deleted)}</p> }.into_any(),
-        _ if editing.get() => view! { <EditForm id=id editing=editing /> }.into_any(),
+        _ if editing.get() => match own_loaded() {
+            Some(own) => (own.edit_form)(id, editing),
+            None => ().into_any(),
+        },
         _ => {
             let html = html.get().unwrap_or_default();
             // Sanitised by the server (ammonia allowlist): the only HTML the widget inserts.
@@ -119,13 +125,13 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                     </button>
                 </Show>
                 <Show when=move || own && !editing.get()>
-                    <button type="button" class="edit" on:click=move |_| editing.set(true)>
+                    <button type="button" class="edit" on:click=edit on:pointerenter=move |_| prefetch_own() on:focus=move |_| prefetch_own()>
                         {ctx.t(Msg::Edit)}
                     </button>
                     <Show
                         when=move || confirming_delete.get()
                         fallback=move || view! {
-                            <button type="button" class="delete" on:click=move |_| confirming_delete.set(true)>
+                            <button type="button" class="delete" on:click=move |_| confirming_delete.set(true) on:pointerenter=move |_| prefetch_own() on:focus=move |_| prefetch_own()>
                                 {ctx.t(Msg::Delete)}
                             </button>
                         }

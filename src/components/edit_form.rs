@@ -1,8 +1,62 @@
-use crate::context::use_ctx;
+use crate::chunk::{self, chunk};
+use crate::client::ApiError;
+use crate::context::{Ctx, use_ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::CommentBody;
 use palabre_api::i18n::Msg;
+use std::cell::Cell;
+
+/// What only a reader editing or deleting their own comment runs: the `own` chunk, fetched
+/// on intent (a pointer over their Edit or Delete button, or the focus on one).
+#[derive(Clone, Copy)]
+pub struct OwnChunk {
+    pub edit_form: fn(i64, RwSignal<bool>) -> AnyView,
+    /// Deletes the comment; the confirmation closes and the error shows on failure.
+    pub delete: fn(Ctx, i64, RwSignal<bool>, RwSignal<Option<String>>),
+}
+
+thread_local! {
+    static OWN: Cell<Option<OwnChunk>> = const { Cell::new(None) };
+}
+
+chunk!(own, own_chunk -> OwnChunk = OwnChunk {
+    edit_form: |id, editing| view! { <EditForm id=id editing=editing /> }.into_any(),
+    delete: delete_own,
+});
+
+/// The chunk, if it has come.
+pub fn own_loaded() -> Option<OwnChunk> {
+    OWN.get()
+}
+
+pub async fn load_own() -> Result<OwnChunk, ApiError> {
+    chunk::load(&OWN, own_chunk).await
+}
+
+pub fn prefetch_own() {
+    chunk::prefetch(&OWN, own_chunk);
+}
+
+fn delete_own(ctx: Ctx, id: i64, confirming: RwSignal<bool>, error: RwSignal<Option<String>>) {
+    let Some(own) = ctx.owns_untracked(id) else {
+        return;
+    };
+    spawn_local(async move {
+        match ctx.client().delete(id, &own.token).await {
+            Ok(result) => {
+                ctx.forget_own(id);
+                ctx.update_thread(|t| t.apply_delete(id, result.placeholder));
+                ctx.announce(ctx.t(Msg::DeletedNotice));
+            }
+            Err(e) => {
+                confirming.set(false);
+                let text = e.words(ctx.words(), Msg::Unreachable);
+                error.set(Some(text.to_owned()));
+            }
+        }
+    });
+}
 
 /// Edits one's own comment in place, starting from the Markdown kept when it was posted.
 #[component]

@@ -1,10 +1,13 @@
-use crate::context::{now_ms, use_ctx};
+use crate::chunk::{self, chunk};
+use crate::client::ApiError;
+use crate::context::{Ctx, now_ms, use_ctx};
 use crate::proof_of_work::{self, HeldChallenge};
 use crate::storage::{Identity, OwnComment, draft_key};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::i18n::Msg;
 use palabre_api::{CommentStatus, ErrorCode, NewComment};
+use std::cell::Cell;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Sending {
@@ -88,122 +91,60 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
             })
         }
     };
-    let focus_field = move |field: &str| {
-        if let Some(form) = form.get_untracked() {
-            let selector = format!("[name=\"{field}\"]");
-            if let Ok(Some(el)) = form.query_selector(&selector)
-                && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
-            {
-                let _ = el.focus();
+    let fields = Fields {
+        ctx,
+        parent,
+        thread_key: StoredValue::new(thread_key.clone()),
+        title: StoredValue::new(title.clone()),
+        key: StoredValue::new(key.clone()),
+        body,
+        author,
+        email,
+        website,
+        honeypot,
+        notify,
+        previewing,
+        preview_html,
+        field_error,
+        sending,
+        solved,
+        form,
+        challenge,
+    };
+    // Posting and previewing come in the `write` chunk, fetched as the reader shows they are
+    // about to write (see `prefetch_write`). One that cannot be fetched reads as the server
+    // out of reach: the text stays, the button offers to retry.
+    let with_write = move |then: fn(WriteChunk, Fields), failed: fn(Fields, String)| {
+        spawn_local(async move {
+            match load_write().await {
+                Ok(write) => then(write, fields),
+                Err(e) => failed(fields, e.words(words, Msg::PostFailedOffline).to_owned()),
             }
+        })
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() != Sending::Posting {
+            with_write(
+                |write, fields| (write.submit)(fields),
+                |fields, message| {
+                    fields.ctx.announce(message.clone());
+                    fields.sending.set(Sending::Failed(message));
+                },
+            );
         }
     };
-
-    let submit = {
-        let key = key.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            if sending.get_untracked() == Sending::Posting {
-                return;
-            }
-            let optional = |s: String| (!s.trim().is_empty()).then_some(s);
-            let wants_replies =
-                notify.get_untracked() && !email.with_untracked(|e| e.trim().is_empty());
-            let input = NewComment {
-                thread: thread_key.clone(),
-                title: title.clone(),
-                parent,
-                author: optional(author.get_untracked()),
-                email: optional(email.get_untracked()),
-                website: optional(website.get_untracked()),
-                body: body.get_untracked(),
-                notify: wants_replies.then_some(true),
-                // Their reply notifications will be written in the language they read.
-                lang: wants_replies.then(|| ctx.words().lang().tag().to_owned()),
-                homepage: optional(honeypot.get_untracked()),
-                pow: None,
-            };
-            // The server's own checks, run here first.
-            if let Err(e) = input.validate(&ctx.rules()) {
-                field_error.set(Some((e.field.to_owned(), e.code)));
-                focus_field(e.field);
-                return;
-            }
-            field_error.set(None);
-            sending.set(Sending::Posting);
-            solved.set(0);
-            let key = key.clone();
-            spawn_local(async move {
-                let body_text = input.body.clone();
-                let thread = input.thread.clone();
-                let progress = move |p| solved.set(p);
-                match proof_of_work::post_comment(&ctx.client(), challenge, input, &progress).await
-                {
-                    Ok(created) => {
-                        let store = ctx.store();
-                        store.save_draft(&key, "");
-                        body.set(String::new());
-                        previewing.set(false);
-                        let pending = created.comment.status == CommentStatus::Pending;
-                        let own = OwnComment {
-                            token: created.edit_token,
-                            created_ms: created.comment.created.as_millis().max(now_ms()),
-                            body: body_text,
-                            pending_in: pending.then_some(thread),
-                        };
-                        let id = created.comment.id;
-                        ctx.remember_own(id, own);
-                        let root = form.get_untracked().map(|f| f.get_root_node());
-                        ctx.update_thread(|t| t.add_new(created.comment));
-                        sending.set(Sending::Idle);
-                        ctx.announce(ctx.t(if pending {
-                            Msg::PostedPending
-                        } else {
-                            Msg::Posted
-                        }));
-                        if parent.is_some() {
-                            ctx.replying_to.set(None);
-                        }
-                        if let Some(root) = root {
-                            focus_comment(root, id);
-                        }
-                    }
-                    Err(e) => {
-                        let message = match (&e, e.code(), e.field()) {
-                            (_, Some(code), Some(field)) if !e.is_transient() => {
-                                field_error.set(Some((field.to_owned(), code)));
-                                focus_field(field);
-                                sending.set(Sending::Idle);
-                                return;
-                            }
-                            _ if e.is_server_failure() => ctx.t(Msg::PostFailedServer).to_owned(),
-                            _ => e.words(words, Msg::PostFailedOffline).to_owned(),
-                        };
-                        ctx.announce(message.clone());
-                        sending.set(Sending::Failed(message));
-                    }
-                }
-            });
-        }
-    };
-
     let show_preview = move |_| {
         previewing.set(true);
         preview_html.set(None);
-        let text = body.get_untracked();
-        if text.trim().is_empty() {
-            return;
-        }
-        spawn_local(async move {
-            let html = match ctx.client().preview(&text).await {
-                Ok(p) => p.html,
-                Err(e) => {
-                    let msg = e.words(words, Msg::Unreachable);
-                    format!("<p>{}</p>", escape(msg))
-                }
-            };
-            preview_html.set(Some(html));
-        });
+        with_write(
+            |write, fields| (write.preview)(fields),
+            |fields, message| {
+                fields
+                    .preview_html
+                    .set(Some(format!("<p>{}</p>", escape(&message))))
+            },
+        );
     };
 
     let required = move |on: bool| {
@@ -270,7 +211,15 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
     };
 
     view! {
-        <form class="reply-form" class:inline=parent.is_some() node_ref=form on:submit=submit novalidate>
+        <form
+            class="reply-form"
+            class:inline=parent.is_some()
+            node_ref=form
+            on:submit=submit
+            on:focusin=move |_| prefetch_write()
+            on:pointerenter=move |_| prefetch_write()
+            novalidate
+        >
             <h3 class="form-title">{ctx.t(if parent.is_some() { Msg::ReplyTitle } else { Msg::FormTitle })}</h3>
             <div class="tabs" role="tablist">
                 <button type="button" role="tab" aria-selected=move || (!previewing.get()).to_string()
@@ -372,4 +321,161 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// A form's state, for the code in the `write` chunk.
+#[derive(Clone, Copy)]
+pub struct Fields {
+    ctx: Ctx,
+    parent: Option<i64>,
+    thread_key: StoredValue<String>,
+    title: StoredValue<Option<String>>,
+    /// The draft's key in the browser's storage.
+    key: StoredValue<String>,
+    body: RwSignal<String>,
+    author: RwSignal<String>,
+    email: RwSignal<String>,
+    website: RwSignal<String>,
+    honeypot: RwSignal<String>,
+    notify: RwSignal<bool>,
+    previewing: RwSignal<bool>,
+    preview_html: RwSignal<Option<String>>,
+    field_error: RwSignal<Option<(String, ErrorCode)>>,
+    sending: RwSignal<Sending>,
+    /// Percent of the proof of work's expected work done while posting.
+    solved: RwSignal<u64>,
+    form: NodeRef<leptos::html::Form>,
+    challenge: StoredValue<Option<HeldChallenge>>,
+}
+
+/// What only a reader who writes runs: posting (checks, proof of work, the post, what follows)
+/// and the preview.
+#[derive(Clone, Copy)]
+pub struct WriteChunk {
+    submit: fn(Fields),
+    preview: fn(Fields),
+}
+
+thread_local! {
+    static WRITE: Cell<Option<WriteChunk>> = const { Cell::new(None) };
+}
+
+chunk!(write, write_chunk -> WriteChunk = WriteChunk { submit, preview });
+
+async fn load_write() -> Result<WriteChunk, ApiError> {
+    chunk::load(&WRITE, write_chunk).await
+}
+
+fn prefetch_write() {
+    chunk::prefetch(&WRITE, write_chunk);
+}
+
+fn focus_field(f: Fields, field: &str) {
+    if let Some(form) = f.form.get_untracked() {
+        let selector = format!("[name=\"{field}\"]");
+        if let Ok(Some(el)) = form.query_selector(&selector)
+            && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
+        {
+            let _ = el.focus();
+        }
+    }
+}
+
+fn submit(f: Fields) {
+    let ctx = f.ctx;
+    let words = ctx.words();
+    let optional = |s: String| (!s.trim().is_empty()).then_some(s);
+    let wants_replies =
+        f.notify.get_untracked() && !f.email.with_untracked(|e| e.trim().is_empty());
+    let input = NewComment {
+        thread: f.thread_key.get_value(),
+        title: f.title.get_value(),
+        parent: f.parent,
+        author: optional(f.author.get_untracked()),
+        email: optional(f.email.get_untracked()),
+        website: optional(f.website.get_untracked()),
+        body: f.body.get_untracked(),
+        notify: wants_replies.then_some(true),
+        // Their reply notifications will be written in the language they read.
+        lang: wants_replies.then(|| words.lang().tag().to_owned()),
+        homepage: optional(f.honeypot.get_untracked()),
+        pow: None,
+    };
+    // The server's own checks, run here first.
+    if let Err(e) = input.validate(&ctx.rules()) {
+        f.field_error.set(Some((e.field.to_owned(), e.code)));
+        focus_field(f, e.field);
+        return;
+    }
+    f.field_error.set(None);
+    f.sending.set(Sending::Posting);
+    f.solved.set(0);
+    spawn_local(async move {
+        let body_text = input.body.clone();
+        let thread = input.thread.clone();
+        let solved = f.solved;
+        let progress = move |p| solved.set(p);
+        match proof_of_work::post_comment(&ctx.client(), f.challenge, input, &progress).await {
+            Ok(created) => {
+                ctx.store().save_draft(&f.key.get_value(), "");
+                f.body.set(String::new());
+                f.previewing.set(false);
+                let pending = created.comment.status == CommentStatus::Pending;
+                let own = OwnComment {
+                    token: created.edit_token,
+                    created_ms: created.comment.created.as_millis().max(now_ms()),
+                    body: body_text,
+                    pending_in: pending.then_some(thread),
+                };
+                let id = created.comment.id;
+                ctx.remember_own(id, own);
+                let root = f.form.get_untracked().map(|form| form.get_root_node());
+                ctx.update_thread(|t| t.add_new(created.comment));
+                f.sending.set(Sending::Idle);
+                ctx.announce(ctx.t(if pending {
+                    Msg::PostedPending
+                } else {
+                    Msg::Posted
+                }));
+                if f.parent.is_some() {
+                    ctx.replying_to.set(None);
+                }
+                if let Some(root) = root {
+                    focus_comment(root, id);
+                }
+            }
+            Err(e) => {
+                let message = match (&e, e.code(), e.field()) {
+                    (_, Some(code), Some(field)) if !e.is_transient() => {
+                        f.field_error.set(Some((field.to_owned(), code)));
+                        focus_field(f, field);
+                        f.sending.set(Sending::Idle);
+                        return;
+                    }
+                    _ if e.is_server_failure() => ctx.t(Msg::PostFailedServer).to_owned(),
+                    _ => e.words(words, Msg::PostFailedOffline).to_owned(),
+                };
+                ctx.announce(message.clone());
+                f.sending.set(Sending::Failed(message));
+            }
+        }
+    });
+}
+
+fn preview(f: Fields) {
+    let ctx = f.ctx;
+    let text = f.body.get_untracked();
+    if text.trim().is_empty() {
+        return;
+    }
+    spawn_local(async move {
+        let html = match ctx.client().preview(&text).await {
+            Ok(p) => p.html,
+            Err(e) => {
+                let msg = e.words(ctx.words(), Msg::Unreachable);
+                format!("<p>{}</p>", escape(msg))
+            }
+        };
+        f.preview_html.set(Some(html));
+    });
 }

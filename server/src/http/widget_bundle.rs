@@ -17,6 +17,8 @@ const GLUE: &str = "palabre-widget.js";
 const WASM: &str = "palabre-widget_bg.wasm";
 const CSS: &str = "palabre.css";
 const COUNT: &str = "palabre-count.js";
+/// The chunks' loader of a bundle cut into chunks (see `src/chunk.rs`), which the glue imports.
+const SPLIT: &str = "__wasm_split.js";
 
 /// One file as served: its bytes, content type, ETag, and compressed forms once computed.
 #[derive(Debug)]
@@ -89,6 +91,9 @@ pub struct WidgetBundle {
     /// Count badges' script, which the loader imports on pages that have badges.
     pub count_name: String,
     pub count: Asset,
+    /// The chunks fetched on intent (`split_<feature>.wasm`, `chunk_<n>.wasm`) and their
+    /// loader, by hashed name.
+    pub chunks: Vec<(String, Asset)>,
 }
 
 impl WidgetBundle {
@@ -101,11 +106,28 @@ impl WidgetBundle {
                 )
             })
         };
-        let glue = Asset::new("text/javascript; charset=utf-8", read(GLUE)?, true);
         let wasm = Asset::new("application/wasm", read(WASM)?, true);
         let count = Asset::new("text/javascript; charset=utf-8", read(COUNT)?, true);
         let tag = |a: &Asset| a.etag.trim_matches('"')[..10].to_owned();
+        let (glue, chunks) = Self::chunks(dir, String::from_utf8(read(GLUE)?)?)?;
         let glue_name = format!("palabre-widget.{}.js", tag(&glue));
+        let chunks = chunks
+            .into_iter()
+            .map(|(name, asset)| {
+                // The glue's name is known only now; the loader's name did not depend on it.
+                let asset = match name.ends_with(".js") {
+                    true => Asset::new(
+                        asset.content_type,
+                        String::from_utf8_lossy(&asset.raw)
+                            .replace(&format!("\"./{GLUE}\""), &format!("\"./{glue_name}\""))
+                            .into_bytes(),
+                        true,
+                    ),
+                    false => asset,
+                };
+                (name, asset)
+            })
+            .collect();
         let wasm_name = format!("palabre-widget_bg.{}.wasm", tag(&wasm));
         let count_name = format!("palabre-count.{}.js", tag(&count));
         let css_raw = read(CSS)?;
@@ -139,7 +161,53 @@ impl WidgetBundle {
             css_plain,
             count_name,
             count,
+            chunks,
         })
+    }
+
+    /// A bundle cut into chunks: the glue (naming the chunks' loader by its hashed name), and
+    /// the chunks and their loader under hashed names, the loader naming the chunks by theirs.
+    /// The loader imports the glue back: the caller puts the glue's final name in it. A bundle
+    /// not cut is its glue alone.
+    #[allow(clippy::type_complexity)]
+    fn chunks(dir: &Path, glue: String) -> anyhow::Result<(Asset, Vec<(String, Asset)>)> {
+        let js = "text/javascript; charset=utf-8";
+        let quoted = |name: &str| format!("\"./{name}\"");
+        if !glue.contains(&quoted(SPLIT)) {
+            return Ok((Asset::new(js, glue.into_bytes(), true), Vec::new()));
+        }
+        let mut split = std::fs::read_to_string(dir.join(SPLIT))
+            .with_context(|| format!("reading the widget bundle: {SPLIT} is missing"))?;
+        let mut chunks = Vec::new();
+        let mut names: Vec<String> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| {
+                (n.starts_with("split_") || n.starts_with("chunk_")) && n.ends_with(".wasm")
+            })
+            .collect();
+        names.sort();
+        for name in names {
+            if !split.contains(&quoted(&name)) {
+                bail!("{SPLIT} in {} does not name {name}", dir.display());
+            }
+            let asset = Asset::new("application/wasm", std::fs::read(dir.join(&name))?, true);
+            let hashed = format!(
+                "{}.{}.wasm",
+                name.trim_end_matches(".wasm"),
+                &asset.etag.trim_matches('"')[..10]
+            );
+            split = split.replace(&quoted(&name), &quoted(&hashed));
+            chunks.push((hashed, asset));
+        }
+        // Named before the glue's name (which it holds) is known: by what it and the glue
+        // are made of, which decides that name too.
+        let mut hasher = Sha256::new();
+        hasher.update(split.as_bytes());
+        hasher.update(glue.as_bytes());
+        let split_name = format!("palabre-split.{}.js", &hex(&hasher.finalize())[..10]);
+        let glue = glue.replace(&quoted(SPLIT), &quoted(&split_name));
+        chunks.push((split_name, Asset::new(js, split.into_bytes(), true)));
+        Ok((Asset::new(js, glue.into_bytes(), true), chunks))
     }
 
     pub fn get(&self, name: &str) -> Option<&Asset> {
@@ -156,7 +224,7 @@ impl WidgetBundle {
         } else if name == CSS {
             Some(&self.css_plain)
         } else {
-            None
+            self.chunks.iter().find(|(n, _)| n == name).map(|(_, a)| a)
         }
     }
 
@@ -171,7 +239,10 @@ impl WidgetBundle {
                 &bundle.count,
                 &bundle.css,
                 &bundle.css_plain,
-            ] {
+            ]
+            .into_iter()
+            .chain(bundle.chunks.iter().map(|(_, a)| a))
+            {
                 asset.compress();
             }
             tracing::debug!("widget bundle compressed");

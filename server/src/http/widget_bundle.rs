@@ -3,7 +3,9 @@
 //! first paint; the wasm has its own copy compiled in) and the count badges' script are served
 //! under content-hashed names, so they can be cached forever; only the small loader keeps a
 //! stable name, and it is rewritten to point at the current hashes. A new release therefore
-//! can't be mixed with a cached old one.
+//! can't be mixed with a cached old one. So are the chunks fetched on intent (`split_*.wasm`,
+//! `chunk_*.wasm`) and their loader (`__wasm_split.js`, which the glue imports): each names
+//! the others by their hashed names.
 
 use crate::http::encoding::{self, Effort, Encoding};
 use anyhow::{Context, bail};

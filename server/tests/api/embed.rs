@@ -220,3 +220,64 @@ async fn a_bundle_without_its_stylesheet_is_refused_at_start() {
         "{err}"
     );
 }
+
+/// A bundle cut into chunks: the glue imports the chunks' loader, which imports the glue back
+/// and fetches the chunks. Each is served under a hashed name, and each names the others by
+/// theirs, so a release's chunks are never mixed with another's.
+#[tokio::test]
+async fn chunks_and_their_loader_are_served_under_hashed_names() {
+    let bundle = tempfile::tempdir().unwrap();
+    let glue = "import * as s from \"./__wasm_split.js\";\nexport default function init() {}\n";
+    write_bundle(bundle.path(), glue);
+    let split = "import{initSync as t}from\"./palabre-widget.js\";\
+        fetch(new URL(\"./split_write.wasm\",import.meta.url));\
+        fetch(new URL(\"./chunk_4.wasm\",import.meta.url));\n";
+    std::fs::write(bundle.path().join("__wasm_split.js"), split).unwrap();
+    std::fs::write(bundle.path().join("split_write.wasm"), WASM).unwrap();
+    let mut other = WASM.to_vec();
+    other.push(b'!');
+    std::fs::write(bundle.path().join("chunk_4.wasm"), &other).unwrap();
+    let dir = bundle.path().to_owned();
+    let app = TestApp::spawn_with(|s| s.widget_dir = Some(dir)).await;
+
+    let (glue_name, _, _) = hashed_names(&app).await;
+    let glue = app
+        .get(&format!("/embed/{glue_name}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = glue
+        .find("palabre-split.")
+        .expect("the glue names the loader's hashed name");
+    let split_name = &glue[start..start + "palabre-split.0123456789.js".len()];
+    assert!(!glue.contains("__wasm_split.js"), "{glue}");
+    let res = app.get(&format!("/embed/{split_name}")).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let split = res.text().await.unwrap();
+    assert!(split.contains(&format!("\"./{glue_name}\"")), "{split}");
+    for chunk in ["split_write.", "chunk_4."] {
+        let start = split
+            .find(chunk)
+            .unwrap_or_else(|| panic!("{chunk} in {split}"));
+        let end = split[start..].find(".wasm").unwrap() + start + ".wasm".len();
+        let name = &split[start..end];
+        assert_eq!(name.len(), chunk.len() + "0123456789.wasm".len(), "{name}");
+        let res = app.get(&format!("/embed/{name}")).await;
+        assert_eq!(res.status(), 200, "{name}");
+        assert_eq!(res.headers()["content-type"], "application/wasm");
+    }
+    for plain in ["__wasm_split.js", "split_write.wasm", "chunk_4.wasm"] {
+        assert_eq!(
+            app.get(&format!("/embed/{plain}")).await.status(),
+            404,
+            "{plain}"
+        );
+    }
+}

@@ -3,10 +3,13 @@
 //! more than anything else: the page's first `Intl.DateTimeFormat` loads the browser's locale
 //! data (tens of ms), and `Date.toLocaleString` then built a formatter per comment.
 
+use crate::chunk::{self, chunk};
 use palabre_api::i18n::Lang;
+use std::cell::Cell;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// For a `mouseover` anywhere in the widget: one listener instead of one per comment.
+/// For a `mouseover` anywhere in the widget: one listener instead of one per comment. The
+/// formatting comes in a chunk of its own, fetched on the first hover over a time.
 pub fn fill_title(event: &web_sys::Event, lang: Lang) {
     let Some(time) = event
         .target()
@@ -15,6 +18,22 @@ pub fn fill_title(event: &web_sys::Event, lang: Lang) {
     else {
         return;
     };
+    leptos::task::spawn_local(async move {
+        if let Ok(write) = chunk::load(&TIMES, times_chunk).await {
+            write(&time, lang);
+        }
+    });
+}
+
+type Write = fn(&web_sys::Element, Lang);
+
+thread_local! {
+    static TIMES: Cell<Option<Write>> = const { Cell::new(None) };
+}
+
+chunk!(times, times_chunk -> Write = write_title);
+
+fn write_title(time: &web_sys::Element, lang: Lang) {
     let Some(datetime) = time.get_attribute("datetime") else {
         return;
     };

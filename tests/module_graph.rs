@@ -10,11 +10,11 @@ use std::path::Path;
 const LAYERS: &[&str] = &[
     // Plain Rust: values, storage, configuration, HTTP, the thread's state.
     "json",
-    "exact_time",
     "storage",
     "config",
     "client",
     "chunk",
+    "exact_time",
     "thread_state",
     "live",
     // What components share, and what they call.

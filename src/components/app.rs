@@ -1,16 +1,15 @@
 use super::comment::CommentView;
+use super::edit_form::load_own;
 use super::live_updates;
 use super::new_comments::NewComments;
 use super::reply_form::ReplyForm;
 use super::thread_header::ThreadHeader;
-use crate::anchor::Anchor;
 use crate::client::ApiError;
 use crate::config::WidgetConfig;
 use crate::context::{Ctx, now_ms};
 use crate::handoff::Handoff;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use palabre_api::CommentStatus;
 use palabre_api::first_paint::offers_reply;
 use palabre_api::i18n::{Msg, Words};
 use std::rc::Rc;
@@ -88,12 +87,9 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
                 .await
             {
                 Ok((page, after)) if refresh_page => {
-                    let anchor = ctx.section.get_untracked().and_then(|s| Anchor::find(&s));
-                    ctx.update_thread(|t| t.refresh(page));
-                    if let Some(anchor) = anchor {
-                        anchor.keep();
-                    }
-                    if let Some(after) = after {
+                    if live_updates::merge_first_page(ctx, page).await
+                        && let Some(after) = after
+                    {
                         live_updates::caught_up(following, after);
                     }
                 }
@@ -126,8 +122,16 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
                         }
                         _ => {}
                     }
-                    if !more {
-                        show_own_pending(ctx, &key).await;
+                    // The reader's own comments awaiting moderation, if any: by the `own` chunk.
+                    let pending = ctx.own.with_untracked(|own| {
+                        own.values()
+                            .any(|c| c.pending_in.as_deref() == Some(key.as_str()))
+                    });
+                    if !more
+                        && pending
+                        && let Ok(own) = load_own().await
+                    {
+                        (own.show_pending)(ctx, key);
                     }
                 }
                 // The stream's next reconnection tries again.
@@ -240,33 +244,5 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
                 {move || ctx.announcement.get()}
             </div>
         </section>
-    }
-}
-
-/// The reader's own comments still awaiting moderation in this thread: the server returns
-/// them to their author only (by edit token). Approved ones arrive with the thread; a
-/// rejected one (gone) is forgotten.
-async fn show_own_pending(ctx: Ctx, thread_key: &str) {
-    let waiting: Vec<(i64, String)> = ctx.own.with_untracked(|own| {
-        own.iter()
-            .filter(|(_, c)| c.pending_in.as_deref() == Some(thread_key))
-            .map(|(id, c)| (*id, c.token.clone()))
-            .collect()
-    });
-    for (id, token) in waiting {
-        if ctx.thread.with_untracked(|t| t.get(id).is_some()) {
-            continue;
-        }
-        match ctx.client().comment(id, &token).await {
-            Ok(c) if c.status == CommentStatus::Pending => ctx.update_thread(|t| t.add_new(c)),
-            Ok(_) => {
-                if let Some(mut own) = ctx.own.with_untracked(|o| o.get(&id).cloned()) {
-                    own.pending_in = None;
-                    ctx.remember_own(id, own);
-                }
-            }
-            Err(ApiError::Refused { status: 404, .. }) => ctx.forget_own(id),
-            Err(_) => {}
-        }
     }
 }

@@ -3,8 +3,8 @@ use crate::client::ApiError;
 use crate::context::{Ctx, use_ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use palabre_api::CommentBody;
 use palabre_api::i18n::Msg;
+use palabre_api::{CommentBody, CommentStatus};
 use std::cell::Cell;
 
 /// What only a reader editing or deleting their own comment runs: the `own` chunk, fetched
@@ -14,6 +14,8 @@ pub struct OwnChunk {
     pub edit_form: fn(i64, RwSignal<bool>) -> AnyView,
     /// Deletes the comment; the confirmation closes and the error shows on failure.
     pub delete: fn(Ctx, i64, RwSignal<bool>, RwSignal<Option<String>>),
+    /// Shows the reader's own comments awaiting moderation in the thread with this key.
+    pub show_pending: fn(Ctx, String),
 }
 
 thread_local! {
@@ -23,6 +25,7 @@ thread_local! {
 chunk!(own, own_chunk -> OwnChunk = OwnChunk {
     edit_form: |id, editing| view! { <EditForm id=id editing=editing /> }.into_any(),
     delete: delete_own,
+    show_pending,
 });
 
 /// The chunk, if it has come.
@@ -123,4 +126,34 @@ pub fn EditForm(id: i64, editing: RwSignal<bool>) -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// The reader's own comments still awaiting moderation in this thread: the server returns
+/// them to their author only (by edit token). Approved ones arrive with the thread; a
+/// rejected one (gone) is forgotten.
+fn show_pending(ctx: Ctx, thread_key: String) {
+    let waiting: Vec<(i64, String)> = ctx.own.with_untracked(|own| {
+        own.iter()
+            .filter(|(_, c)| c.pending_in.as_deref() == Some(thread_key.as_str()))
+            .map(|(id, c)| (*id, c.token.clone()))
+            .collect()
+    });
+    spawn_local(async move {
+        for (id, token) in waiting {
+            if ctx.thread.with_untracked(|t| t.get(id).is_some()) {
+                continue;
+            }
+            match ctx.client().comment(id, &token).await {
+                Ok(c) if c.status == CommentStatus::Pending => ctx.update_thread(|t| t.add_new(c)),
+                Ok(_) => {
+                    if let Some(mut own) = ctx.own.with_untracked(|o| o.get(&id).cloned()) {
+                        own.pending_in = None;
+                        ctx.remember_own(id, own);
+                    }
+                }
+                Err(ApiError::Refused { status: 404, .. }) => ctx.forget_own(id),
+                Err(_) => {}
+            }
+        }
+    });
 }

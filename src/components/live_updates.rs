@@ -3,11 +3,13 @@
 //! new comments are waiting.
 
 use crate::anchor::Anchor;
+use crate::chunk::{self, chunk};
 use crate::context::Ctx;
 use crate::live::{Following, Listener};
 use leptos::prelude::*;
 use palabre_api::i18n::Msg;
-use palabre_api::{CommentStatus, LiveEvent};
+use palabre_api::{CommentStatus, LiveEvent, ThreadPage};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// Where the widget keeps its [`Following`]: a page read later moves it on.
@@ -89,5 +91,33 @@ fn changed(ctx: Ctx, refresh: Refresh, event: LiveEvent) {
     let waiting = ctx.thread.with_untracked(|t| t.waiting());
     if waiting_before == 0 && waiting > 0 {
         ctx.announce(ctx.words().plural(Msg::NewComments, waiting as u64));
+    }
+}
+
+type Merge = fn(Ctx, ThreadPage);
+
+thread_local! {
+    static RELOAD: Cell<Option<Merge>> = const { Cell::new(None) };
+}
+
+// Merging a first page into what is shown is needed only after a long absence: a chunk.
+chunk!(reload, reload_chunk -> Merge = merge);
+
+fn merge(ctx: Ctx, page: ThreadPage) {
+    let anchor = ctx.section.get_untracked().and_then(|s| Anchor::find(&s));
+    ctx.update_thread(|t| t.refresh(page));
+    if let Some(anchor) = anchor {
+        anchor.keep();
+    }
+}
+
+/// Merges the first page, read again, into what is shown; whether it could.
+pub async fn merge_first_page(ctx: Ctx, page: ThreadPage) -> bool {
+    match chunk::load(&RELOAD, reload_chunk).await {
+        Ok(merge) => {
+            merge(ctx, page);
+            true
+        }
+        Err(_) => false,
     }
 }

@@ -17,7 +17,7 @@ before(async () => {
   server = await startServer({ blogOrigin: blog.origin, args: ["--blocked-word", "casino"] });
   dataDir = server.dataDir;
   await setAdminPassword(dataDir, PASSWORD);
-  for (const thread of ["/live", "/gap", "/hidden", "/approve", "/off"]) {
+  for (const thread of ["/live", "/gap", "/hidden", "/approve", "/off", "/moderated"]) {
     pages[thread] = article(server.url, {
       thread,
       attrs: thread === "/off" ? 'data-live="false"' : "",
@@ -232,4 +232,28 @@ test("two widgets share one stream; data-live=\"false\" opens none", async () =>
   assert.equal(off.streams.length, 0);
   assert.equal(await off.page.locator("button.new-comments").count(), 0);
   await off.context.close();
+});
+
+test("a lock, a hidden thread and its return, from /admin, reach the reader live", async () => {
+  await seedComment(server.url, { thread: "/moderated", body: "Before the moderator came" });
+  const b = await reader("/moderated");
+  await waitForStream(b);
+  const admin = await (await browser.newContext()).newPage();
+  await admin.goto(`${server.url}/admin`);
+  await admin.getByLabel("Password").fill(PASSWORD);
+  await admin.getByRole("button", { name: "Sign in" }).click();
+  await admin.goto(`${server.url}/admin/threads`);
+  const row = () => admin.locator("ol.threads li", { hasText: "/moderated" });
+  await row().getByRole("button", { name: "Lock" }).click();
+  await b.w.locator("p.locked").waitFor();
+  assert.equal(await b.w.locator("form.reply-form").count(), 0, "locked: no form");
+  await row().getByRole("button", { name: "Hide" }).click();
+  await comment(b.w, "Before the moderator came").waitFor({ state: "detached" });
+  // Shown again: the widget reads its first page again (the `reload` chunk merges it).
+  await row().getByRole("button", { name: "Show" }).click();
+  await comment(b.w, "Before the moderator came").waitFor();
+  await row().getByRole("button", { name: "Unlock" }).click();
+  await b.w.locator("form.reply-form").waitFor();
+  await admin.context().close();
+  await b.context.close();
 });

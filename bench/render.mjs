@@ -18,8 +18,10 @@ import path from "node:path";
 import { ROOT, startBlog, article, launch } from "../e2e/harness.mjs";
 
 const RUNS = Number(process.env.RUNS || 5);
-const SIZES = [200, 2000, 10000];
-const BINARY = path.join(ROOT, "target", "release", "palabre");
+// SIZES=200 PAGE_SIZE=200: one long page (data-page-size), all of it against the static page.
+const SIZES = (process.env.SIZES || "200,2000,10000").split(",").map(Number);
+const PAGE_SIZE = process.env.PAGE_SIZE;
+const BINARY = process.env.PALABRE_BIN || path.join(ROOT, "target", "release", "palabre");
 // WIDGET_DIR measures a saved bundle (a copy of target/bundle from another commit);
 // COMPARE_WIDGET_DIR adds a second build to the first-render runs, alternating with the first
 // in the same run: how to tell whether a change helped on a machine this noisy. A bundle without
@@ -147,7 +149,8 @@ async function main() {
     console.log(`\nmedian of ${RUNS} alternating runs; times from navigation, ms\n`);
     console.log("thread   shown  static first  widget first  ratio  static full  widget full  widget heap MB  longest task");
     for (const n of SIZES) {
-      pages[`/widget/${n}`] = article(server.url, { thread: `/r${n}` });
+      const attrs = PAGE_SIZE ? `data-page-size="${PAGE_SIZE}"` : "";
+      pages[`/widget/${n}`] = article(server.url, { thread: `/r${n}`, attrs });
       // The static baseline: the widget's first page as rendered, captured once.
       const context = await browser.newContext();
       const page = await context.newPage();
@@ -168,7 +171,7 @@ async function main() {
 <div class="palabre" data-theme="${snap.theme}"><template shadowrootmode="open"><style>${snap.css}</style>${snap.html}</template></div>
 </body></html>`;
 
-      if (other) pages[`/other/${n}`] = article(other.url, { thread: `/r${n}` });
+      if (other) pages[`/other/${n}`] = article(other.url, { thread: `/r${n}`, attrs });
       const ours = [], theirs = [], others = [];
       for (let r = 0; r < RUNS; r++) {
         theirs.push(await measure(browser, `${blog.origin}/static/${n}`, snap.count));
@@ -191,7 +194,7 @@ async function main() {
     }
 
     // Every page of the 10,000-comment thread, one "Load more" at a time.
-    {
+    if (SIZES.includes(10000)) {
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.addInitScript(PROBE, 1);
@@ -226,7 +229,7 @@ async function main() {
     }
 
     // A reply into the 2,000-comment thread: nothing else re-rendered.
-    {
+    if (SIZES.includes(2000)) {
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.goto(`${blog.origin}/widget/2000`);

@@ -201,6 +201,40 @@ pub fn parse(
     )
 }
 
+/// Whether a computed `background-color` (`rgb(…)` or `rgba(…)`, as browsers give it) is dark:
+/// its luminance below the point where black and white text contrast with it equally (0.18;
+/// sRGB's curve taken as a square, close enough for that decision). `None` for a colour one
+/// sees through (alpha under 0.5: what is behind decides) or written otherwise.
+pub fn background_is_dark(color: &str) -> Option<bool> {
+    let color = color.trim();
+    let inner = color
+        .strip_prefix("rgba(")
+        .or_else(|| color.strip_prefix("rgb("))?
+        .strip_suffix(')')?;
+    let mut parts = inner.split([',', ' ', '/']).filter(|p| !p.is_empty());
+    // Whole channels and a decimal alpha, read without floats (parsing one would bring core's
+    // decimal tables into the wasm).
+    let mut channel = || {
+        parts
+            .next()?
+            .parse::<u8>()
+            .ok()
+            .map(|c| u32::from(c).pow(2))
+    };
+    let [r, g, b] = [channel()?, channel()?, channel()?];
+    let see_through = |alpha: &str| {
+        alpha == "0"
+            || alpha
+                .strip_prefix("0.")
+                .is_some_and(|d| d.bytes().next().is_some_and(|c| c < b'5'))
+    };
+    if parts.next().is_some_and(see_through) {
+        return None;
+    }
+    // 0.2126 r² + 0.7152 g² + 0.0722 b² < 0.18 with channels in 0..=1, in whole numbers.
+    Some(2126 * r + 7152 * g + 722 * b < 1800 * 255 * 255)
+}
+
 /// `https://comments.example.org/` -> `https://comments.example.org`. Only http(s).
 pub fn parse_endpoint(raw: &str) -> Option<String> {
     let s = raw.trim().trim_end_matches('/');
@@ -387,5 +421,23 @@ mod tests {
         ] {
             assert_eq!(parse_endpoint(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn dark_backgrounds_are_told_from_light_ones() {
+        assert_eq!(background_is_dark("rgb(17, 17, 17)"), Some(true));
+        assert_eq!(background_is_dark("rgb(13, 17, 23)"), Some(true));
+        assert_eq!(background_is_dark("rgb(255, 255, 255)"), Some(false));
+        assert_eq!(
+            background_is_dark("rgb(250, 244, 230)"),
+            Some(false),
+            "cream"
+        );
+        assert_eq!(background_is_dark("rgb(30, 60, 120)"), Some(true), "navy");
+        assert_eq!(background_is_dark("rgba(0, 0, 0, 0)"), None, "transparent");
+        assert_eq!(background_is_dark("rgba(0, 0, 0, 0.9)"), Some(true));
+        assert_eq!(background_is_dark("rgb(0 0 0 / 0.2)"), None);
+        assert_eq!(background_is_dark("oklch(0.2 0 0)"), None, "not read here");
+        assert_eq!(background_is_dark("rgb(1, 2)"), None);
     }
 }

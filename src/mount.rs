@@ -6,7 +6,7 @@ use crate::client::ApiClient;
 use crate::components::App;
 use crate::config::WidgetConfig;
 use crate::handoff::Handoff;
-use crate::page::{document, read_config};
+use crate::page::{document, read_config, theme_for};
 use leptos::mount::UnmountHandle;
 use leptos::tachys::view::Mountable;
 use palabre_api::first_paint::FirstPaint;
@@ -167,7 +167,7 @@ fn mount_with(
     if first_paint.is_none() {
         root.set_inner_html("");
     }
-    host.set_attribute("data-theme", config.theme.as_str())?;
+    host.set_attribute("data-theme", theme_for(host, config.theme).as_str())?;
     let container: HtmlElement = document().create_element("div")?.unchecked_into();
     container.set_class_name("palabre-root");
     let handoff = match first_paint {

@@ -2,7 +2,7 @@
 //! rules) and the page's own defaults for them. Below both ways onto a page, the loader's
 //! `mount` and the `<Palabre/>` component.
 
-use crate::config::{self, PageContext, WidgetConfig};
+use crate::config::{self, PageContext, Theme, WidgetConfig};
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
@@ -85,4 +85,33 @@ pub(crate) fn configure(
         web_sys::console::warn_1(&w.into());
     }
     config
+}
+
+/// The theme to draw in: `auto` on a page that declares no `color-scheme` follows the page's
+/// own background behind the widget (the first opaque one up from `host`), so a dark page gets
+/// a dark widget; a page that declares one is followed by the stylesheet itself.
+pub fn theme_for(host: &Element, theme: Theme) -> Theme {
+    let Some(window) = web_sys::window().filter(|_| theme == Theme::Auto) else {
+        return theme;
+    };
+    let property = |el: &Element, name: &str| {
+        window
+            .get_computed_style(el)
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_property_value(name).ok())
+    };
+    if property(host, "color-scheme").is_some_and(|v| v.trim() != "normal") {
+        return theme;
+    }
+    let mut at = host.parent_element();
+    while let Some(el) = at {
+        if let Some(dark) =
+            property(&el, "background-color").and_then(|c| config::background_is_dark(&c))
+        {
+            return if dark { Theme::Dark } else { theme };
+        }
+        at = el.parent_element();
+    }
+    theme
 }

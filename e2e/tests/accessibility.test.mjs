@@ -27,6 +27,9 @@ before(async () => {
   const both = `<style>:root { color-scheme: light dark; }</style>${BLOG_COLOURS}`;
   pages["/light-dark"] = article(server.url, { thread: "/audit", head: both });
   pages["/light-only"] = article(server.url, { thread: "/audit", head: BLOG_COLOURS });
+  // A dark blog that declares no color-scheme: its background decides.
+  pages["/dark-undeclared"] = article(server.url, { thread: "/audit",
+    head: `<style>body { background: #15171a; color: #ddd; }</style>${BLOG_COLOURS}` });
   pages["/dark"] = article(server.url, { thread: "/audit", head: BLOG_COLOURS, attrs: 'data-theme="dark"' });
   // A right-to-left blog: the page and the widget in Arabic.
   pages["/arabic"] = article(server.url, { thread: "/audit", lang: "ar", head: '<style>html { direction: rtl; }</style>' });
@@ -130,7 +133,7 @@ test("in Arabic, right to left: the widget and the admin pages have no serious v
   await context.close();
 });
 
-test("auto follows the page: light on a light-only blog whatever the system, dark where the page allows", async () => {
+test("auto follows the page: light on a light-only blog whatever the system, dark where the page allows or is dark", async () => {
   const background = async (pagePath, scheme) => {
     const context = await browser.newContext({ colorScheme: scheme });
     const page = await context.newPage();
@@ -143,6 +146,8 @@ test("auto follows the page: light on a light-only blog whatever the system, dar
   assert.equal(await background("/light-only", "dark"), "rgb(255, 255, 255)", "a light-only blog");
   assert.equal(await background("/light-dark", "light"), "rgb(255, 255, 255)");
   assert.equal(await background("/light-dark", "dark"), "rgb(13, 17, 23)", "the page allows dark");
+  assert.equal(await background("/dark-undeclared", "light"), "rgb(13, 17, 23)", "a dark page, no color-scheme");
+  assert.equal(await background("/dark-undeclared", "dark"), "rgb(13, 17, 23)");
 });
 
 test("every admin page has no serious violation", async () => {

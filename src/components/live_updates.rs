@@ -4,6 +4,7 @@
 
 use crate::anchor::Anchor;
 use crate::chunk::{self, chunk};
+use crate::client::ApiError;
 use crate::context::Ctx;
 use crate::live::{Following, Listener};
 use leptos::prelude::*;
@@ -94,14 +95,49 @@ fn changed(ctx: Ctx, refresh: Refresh, event: LiveEvent) {
     }
 }
 
-type Merge = fn(Ctx, ThreadPage);
-
-thread_local! {
-    static RELOAD: Cell<Option<Merge>> = const { Cell::new(None) };
+/// The rarer parts of live updates: showing the new comments a reader asks for, merging the
+/// first page read again after a long absence.
+#[derive(Clone, Copy)]
+pub struct CatchUp {
+    pub show_waiting: fn(Ctx),
+    merge: fn(Ctx, ThreadPage),
 }
 
-// Merging a first page into what is shown is needed only after a long absence: a chunk.
-chunk!(reload, reload_chunk -> Merge = merge);
+thread_local! {
+    static CATCH_UP: Cell<Option<CatchUp>> = const { Cell::new(None) };
+}
+
+chunk!(catch_up, catch_up_chunk -> CatchUp = CatchUp { show_waiting, merge });
+
+pub async fn load_catch_up() -> Result<CatchUp, ApiError> {
+    chunk::load(&CATCH_UP, catch_up_chunk).await
+}
+
+pub fn prefetch_catch_up() {
+    chunk::prefetch(&CATCH_UP, catch_up_chunk);
+}
+
+/// Shows the new comments waiting behind the button, and moves the focus to the first (the
+/// button goes).
+fn show_waiting(ctx: Ctx) {
+    let roots = ctx.update_thread(|t| t.show_waiting());
+    let Some(first) = roots.first().copied() else {
+        return;
+    };
+    let section = ctx.section;
+    request_animation_frame(move || {
+        let found = section.get_untracked().and_then(|s| {
+            s.query_selector(&format!("li[data-id=\"{first}\"]"))
+                .ok()
+                .flatten()
+        });
+        if let Some(li) =
+            found.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = li.focus();
+        }
+    });
+}
 
 fn merge(ctx: Ctx, page: ThreadPage) {
     let anchor = ctx.section.get_untracked().and_then(|s| Anchor::find(&s));
@@ -113,9 +149,9 @@ fn merge(ctx: Ctx, page: ThreadPage) {
 
 /// Merges the first page, read again, into what is shown; whether it could.
 pub async fn merge_first_page(ctx: Ctx, page: ThreadPage) -> bool {
-    match chunk::load(&RELOAD, reload_chunk).await {
-        Ok(merge) => {
-            merge(ctx, page);
+    match load_catch_up().await {
+        Ok(chunk) => {
+            (chunk.merge)(ctx, page);
             true
         }
         Err(_) => false,

@@ -1,5 +1,7 @@
+use super::live_updates;
 use crate::context::use_ctx;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use palabre_api::SortOrder;
 use palabre_api::i18n::Msg;
 
@@ -18,29 +20,24 @@ pub fn NewComments(at_top: bool) -> impl IntoView {
             }
         })
     });
+    // Showing them comes with the rarer parts of live updates, in the `catch_up` chunk.
     let show = move |_| {
-        let roots = ctx.update_thread(|t| t.show_waiting());
-        let Some(first) = roots.first().copied() else {
-            return;
-        };
-        let section = ctx.section;
-        request_animation_frame(move || {
-            let found = section.get_untracked().and_then(|l| {
-                l.query_selector(&format!("li[data-id=\"{first}\"]"))
-                    .ok()
-                    .flatten()
-            });
-            if let Some(li) =
-                found.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-            {
-                let _ = li.focus();
+        spawn_local(async move {
+            if let Ok(chunk) = live_updates::load_catch_up().await {
+                (chunk.show_waiting)(ctx);
             }
-        });
+        })
     };
     move || {
         (waiting.get() > 0).then(|| {
             view! {
-                <button type="button" class="new-comments" on:click=show>
+                <button
+                    type="button"
+                    class="new-comments"
+                    on:click=show
+                    on:pointerenter=move |_| live_updates::prefetch_catch_up()
+                    on:focus=move |_| live_updates::prefetch_catch_up()
+                >
                     {move || ctx.words().plural(Msg::NewComments, waiting.get() as u64)}
                 </button>
             }

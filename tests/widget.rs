@@ -171,6 +171,8 @@ async fn renders_a_nested_thread() {
     let time = find(&root, "li[data-id='1001'] time").unwrap();
     assert_eq!(time.get_attribute("title"), None);
     fire(&time, "mouseover");
+    // Formatted by the `times` chunk, which the first hover fetches.
+    until("the tooltip", || time.has_attribute("title")).await;
     let title = time.get_attribute("title").unwrap_or_default();
     assert!(
         title.contains("November") && title.contains("2026"),

@@ -52,7 +52,7 @@ const styled = (page) => page.evaluate(() => [...document.querySelectorAll(".pal
     + [...host.shadowRoot.querySelectorAll("style")].length));
 
 for (const [path, widgets, downloads] of [["/first-paint", 1, 1], ["/own-css", 1, 1], ["/two", 2, 2]]) {
-  test(`${path}: every widget styled, the stylesheet downloaded ${downloads === 1 ? "once" : "once a first paint"}`, async () => {
+  test(`${path}: every widget styled, the stylesheet downloaded ${downloads === 1 ? "once" : "at most once a first paint"}`, async () => {
     const { context, page, downloads: came } = await open(path);
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
@@ -69,7 +69,9 @@ for (const [path, widgets, downloads] of [["/first-paint", 1, 1], ["/own-css", 1
     // Applied: the submit button is drawn as the stylesheet says (a browser's own is 400).
     const button = widget(page).first().locator("form.reply-form button.primary[type=submit]");
     assert.equal(await button.evaluate((b) => getComputedStyle(b).fontWeight), "600");
-    assert.equal(came(), downloads, "times the stylesheet's bytes came");
+    // Two first paints ask for the same file at once: the browser's cache may answer the
+    // second from the first (never more than one download a first paint).
+    assert.ok(came() >= 1 && came() <= downloads, `the stylesheet's bytes came ${came()} times, at most ${downloads}`);
     assert.deepEqual(errors, []);
     await context.close();
   });

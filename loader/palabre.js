@@ -1,7 +1,8 @@
 // Palabre loader: the only script a blog page loads up front. Classic (not a module) so that
 // document.currentScript names the tag; it places the widget's host element, then, only when
 // that spot nears the viewport (data-lazy="false": at once), shows the server's first paint of
-// the thread and loads the WebAssembly. Built with terser (scripts/build-widget).
+// the thread and loads the WebAssembly. Built with terser (scripts/build-widget). Callbacks
+// return what they call: as arrows that is shorter, and nothing reads the result.
 (function () {
   var s = document.currentScript, w = window, d = document;
   if (!s) return;
@@ -20,7 +21,7 @@
   // Count badges: a few lines of their own (palabre-count.js), never the widget's code.
   if (!P.c && d.querySelector('[data-palabre-count]')) {
     P.c = 1;
-    import(base + 'palabre-count.js').then(function (m) { m.default(s); });
+    import(base + 'palabre-count.js').then(function (m) { return m.default(s); });
   }
   if (a.widget === 'false') return; // an index page: count badges only
   var host = d.createElement('div'), t = a.target && d.querySelector(a.target);
@@ -62,18 +63,21 @@
         // Its buttons have no code yet: the widget clicks them again once it shows (handoff.rs).
         var p = r.firstChild;
         p.clicks = [];
-        p.onclick = function (e) { p.clicks.push(e.target); };
-        host.setAttribute('data-theme', v('theme') || 'auto');
-        return new Promise(function (ok) { requestAnimationFrame(function () { setTimeout(ok); }); });
-      }), new Promise(function (ok) { setTimeout(ok, 3e3); })]).catch(function () {});
+        p.onclick = function (e) { return p.clicks.push(e.target); };
+        host.dataset.theme = v('theme') || 'auto';
+        return new Promise(function (ok) { return requestAnimationFrame(function () { return setTimeout(ok); }); });
+      }), new Promise(function (ok) { return setTimeout(ok, 3e3); })]).catch(function () {});
     } catch (x) {}
   }
   // The widget's code starts once the first paint is on screen: compiling and starting it
   // would hold that frame back. Its bytes download meanwhile.
   function go() {
     P.m || bytes();
-    Promise.resolve(prefetch()).then(load).then(function (m) { m.mount(s, host); })
-      .catch(function (e) { console.error('Palabre:', e); });
+    // A failure shows the first paint's line saying so (in the reader's language); without a
+    // first paint, the console's line names the cause (a 404, the network, a CSP without
+    // 'wasm-unsafe-eval').
+    Promise.resolve(prefetch()).then(load).then(function (m) { return m.mount(s, host); })
+      .catch(function (e) { host.dataset.failed = 1; console.error('Palabre:', e); });
   }
   if (a.lazy === 'false' || !w.IntersectionObserver) return go();
   var o = new IntersectionObserver(function (es) {

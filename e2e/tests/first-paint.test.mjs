@@ -15,6 +15,12 @@ before(async () => {
   pages["/post"] = article(server.url, { thread: "/post", attrs: 'data-max-depth="1"' });
   pages["/japanese"] = article(server.url, { thread: "/post", lang: "ja" });
   pages["/deutsch"] = article(server.url, { thread: "/post", lang: "de" });
+  // A blog's Content-Security-Policy: without 'wasm-unsafe-eval' the widget cannot compile;
+  // with it (as the README says) everything works, chunks included.
+  const csp = (extra) => `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; ` +
+    `script-src ${server.url} ${extra}; connect-src ${server.url}">`;
+  pages["/strict-csp"] = article(server.url, { thread: "/post", lang: "fr", head: csp("") });
+  pages["/documented-csp"] = article(server.url, { thread: "/csp", head: csp("'wasm-unsafe-eval'") });
   const first = await seedComment(server.url, { thread: "/post", author: "Ana <i>", website: "https://ana.example/?a=1&b=2",
     body: "Hello **there**: `code` and\n\n> a quote" });
   const reply = await seedComment(server.url, { thread: "/post", parent: first.comment.id, body: "Une réponse 🥞" });
@@ -150,5 +156,53 @@ test("a reply button pressed on the first paint opens the reply form once the wi
   assert.equal(await comment.locator("button.reply").getAttribute("aria-expanded"), "true");
   assert.equal(await page.locator("div.palabre li.comment form.reply-form").count(), 1);
   assert.equal(await page.evaluate(() => document.querySelector("div.palabre").shadowRoot.activeElement?.tagName), "TEXTAREA");
+  await page.close();
+});
+
+test("the widget's files failing leave the first paint, and a line saying so in the reader's language", async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  let fail;
+  const wasmHeld = new Promise((r) => (fail = r));
+  await page.route("**/palabre-widget_bg*.wasm", async (route) => { await wasmHeld; await route.fulfill({ status: 404, body: "gone" }); });
+  await page.goto(`${blog.origin}/deutsch`);
+  const painted = page.locator("div.palabre [data-first-paint]");
+  await painted.locator("li.comment", { hasText: "Hello there" }).waitFor();
+  const line = painted.locator("p.failed");
+  assert.equal(await line.isVisible(), false, "hidden while the widget may still come");
+  fail();
+  await line.waitFor({ state: "visible" });
+  assert.equal(await line.textContent(), "Das Kommentarformular konnte nicht geladen werden. Ein Neuladen der Seite kann helfen.");
+  assert.equal(await line.getAttribute("role"), "alert");
+  assert.ok(await painted.locator("li.comment", { hasText: "Hello there" }).isVisible(), "the comments stay readable");
+  assert.ok(errors.some((e) => e.startsWith("Palabre:")), `the console names it: ${errors}`);
+  await page.close();
+});
+
+test("a blog's CSP without 'wasm-unsafe-eval' gets the line and a console error naming the cause", async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto(`${blog.origin}/strict-csp`);
+  const line = page.locator("div.palabre [data-first-paint] p.failed");
+  await line.waitFor({ state: "visible" });
+  assert.equal(await line.textContent(), "Le formulaire de commentaire n’a pas pu être chargé. Recharger la page peut aider.");
+  assert.ok(errors.some((e) => e.startsWith("Palabre:") && /wasm-unsafe-eval|WebAssembly/.test(e)), `${errors}`);
+  assert.equal(await page.locator("div.palabre form").count(), 0);
+  await page.close();
+});
+
+test("with the CSP the README gives, the widget loads and posts through its chunks", async () => {
+  const page = await browser.newPage();
+  const violations = [];
+  page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+  await page.goto(`${blog.origin}/documented-csp`);
+  const form = page.locator("div.palabre form.reply-form:not(.inline)");
+  await form.locator("textarea[name=body]").fill("Posted under a strict policy");
+  await form.locator("button[type=submit]").click();
+  await page.locator("div.palabre li.comment", { hasText: "Posted under a strict policy" }).waitFor();
+  assert.equal(await page.locator("div.palabre p.failed").count(), 0);
+  assert.deepEqual(violations, []);
   await page.close();
 });

@@ -3,7 +3,8 @@
 //! with its own drawing of the whole page (see `palabre_api::first_paint`). It holds the first
 //! [`FIRST_PAINT_ROOTS`] top-level comments with their replies. The markup mirrors the widget's
 //! components (`src/components/`) element for element, minus what only the widget can know or
-//! do: the form, the reader's own comments and votes, the feed link. The end-to-end test
+//! do: the form, the reader's own comments and votes, the feed link. After the section, a line
+//! the loader reveals if the widget's files fail to load. The end-to-end test
 //! `first-paint.test.mjs` compares the two, so a change to one that misses the other fails.
 //!
 //! maud escapes every value; the only HTML passed through is the comment bodies, which the
@@ -18,6 +19,8 @@ use palabre_api::i18n::{Msg, Words};
 use palabre_api::identicon::identicon;
 use palabre_api::tree::{Node, build_tree};
 use palabre_api::{Comment, SortOrder, ThreadPage};
+
+use crate::words::{Say, say};
 
 /// The first page of `page`'s thread, drawn for `paint` at `now_ms` (relative times). The
 /// loader shows only a body that starts as this one does (`<div class="palabre-root"
@@ -68,6 +71,12 @@ pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
                 @if !offers_reply(locked) {
                     p class="status locked" { (t(Msg::ThreadLocked)) }
                 }
+            }
+            // Shown by the loader (`data-failed` on the host) when the widget's files fail: a
+            // 404, the network, a blog whose CSP forbids WebAssembly. Outside the section the
+            // widget draws, and in words only the server carries.
+            p class="status error failed" role="alert" lang=(lang.tag()) dir=(lang.dir()) hidden {
+                (say(lang).get(Say::PaintWidgetFailed))
             }
         }
     }

@@ -168,4 +168,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "التعليقات على {title}"),
     (FeedRecent, "أحدث التعليقات"),
     (FeedEntryTitle, "{author} على {thread}"),
+    (
+        PaintWidgetFailed,
+        "تعذّر تحميل نموذج التعليق. قد تساعد إعادة تحميل الصفحة.",
+    ),
 ];

@@ -191,4 +191,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "Kommentare zu {title}"),
     (FeedRecent, "Neueste Kommentare"),
     (FeedEntryTitle, "{author} zu {thread}"),
+    (
+        PaintWidgetFailed,
+        "Das Kommentarformular konnte nicht geladen werden. Ein Neuladen der Seite kann helfen.",
+    ),
 ];

@@ -164,4 +164,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "Comments on {title}"),
     (FeedRecent, "Recent comments"),
     (FeedEntryTitle, "{author} on {thread}"),
+    (
+        PaintWidgetFailed,
+        "The comment form could not be loaded. Reloading the page may help.",
+    ),
 ];

@@ -179,4 +179,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "Comentarios en {title}"),
     (FeedRecent, "Comentarios recientes"),
     (FeedEntryTitle, "{author} en {thread}"),
+    (
+        PaintWidgetFailed,
+        "No se pudo cargar el formulario de comentarios. Recargar la página puede ayudar.",
+    ),
 ];

@@ -179,4 +179,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "Commentaires sur {title}"),
     (FeedRecent, "Commentaires récents"),
     (FeedEntryTitle, "{author} sur {thread}"),
+    (
+        PaintWidgetFailed,
+        "Le formulaire de commentaire n’a pas pu être chargé. Recharger la page peut aider.",
+    ),
 ];

@@ -179,4 +179,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "Commenti su {title}"),
     (FeedRecent, "Commenti recenti"),
     (FeedEntryTitle, "{author} su {thread}"),
+    (
+        PaintWidgetFailed,
+        "Non è stato possibile caricare il modulo dei commenti. Ricaricare la pagina può aiutare.",
+    ),
 ];

@@ -17,7 +17,8 @@ mod pl;
 mod pt;
 
 palabre_api::messages! {
-    /// Every fixed text of the admin pages, the unsubscribe page, the emails and the feeds.
+    /// Every fixed text of the admin pages, the unsubscribe page, the emails, the feeds, and the
+    /// first paint's words the widget never draws.
     pub enum Say {
         Admin,
         SkipToContent,
@@ -152,6 +153,7 @@ palabre_api::messages! {
         FeedCommentsOn,
         FeedRecent,
         FeedEntryTitle,
+        PaintWidgetFailed,
     }
 }
 

@@ -173,4 +173,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "Reacties op {title}"),
     (FeedRecent, "Recente reacties"),
     (FeedEntryTitle, "{author} op {thread}"),
+    (
+        PaintWidgetFailed,
+        "Het reactieformulier kon niet worden geladen. De pagina opnieuw laden kan helpen.",
+    ),
 ];

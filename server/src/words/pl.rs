@@ -192,4 +192,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "Komentarze do {title}"),
     (FeedRecent, "Najnowsze komentarze"),
     (FeedEntryTitle, "{author} w {thread}"),
+    (
+        PaintWidgetFailed,
+        "Nie udało się wczytać formularza komentarzy. Odświeżenie strony może pomóc.",
+    ),
 ];

@@ -179,4 +179,8 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     (FeedCommentsOn, "Comentários em {title}"),
     (FeedRecent, "Comentários recentes"),
     (FeedEntryTitle, "{author} em {thread}"),
+    (
+        PaintWidgetFailed,
+        "Não foi possível carregar o formulário de comentários. Recarregar a página pode ajudar.",
+    ),
 ];

@@ -7,6 +7,7 @@
 //! widget on it, and `component` does both for a Leptos application (tests/module_graph.rs
 //! keeps that order).
 
+pub mod accent;
 pub mod anchor;
 pub mod chunk;
 pub mod client;

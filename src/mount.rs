@@ -213,6 +213,7 @@ fn mount_app(
     words: Words,
     handoff: Option<Handoff>,
 ) -> UnmountHandle<impl Mountable + use<>> {
+    crate::accent::check(&container);
     leptos::mount::mount_to(
         container,
         move || leptos::view! { <App config=config words=words handoff=handoff /> },

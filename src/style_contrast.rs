@@ -1,13 +1,14 @@
 //! The default colours of style/widget.css meet WCAG AA (4.5:1 for text) in both themes.
 //! Parsed from the stylesheet itself, so a colour change that breaks contrast fails here.
 
+use crate::accent::contrast;
 use std::collections::HashMap;
 
 /// The stylesheet as written (the wasm holds it minified, same values: build.rs).
 const CSS: &str = include_str!("../style/widget.css");
 
 /// `--_name: var(--palabre-x, #rrggbb)` declarations of the CSS block starting at `selector`.
-fn palette(selector: &str) -> HashMap<String, (f64, f64, f64)> {
+fn palette(selector: &str) -> HashMap<String, [u8; 3]> {
     let start = CSS
         .find(selector)
         .unwrap_or_else(|| panic!("{selector} in the CSS"));
@@ -19,27 +20,10 @@ fn palette(selector: &str) -> HashMap<String, (f64, f64, f64)> {
             let line = line.trim();
             let name = line.strip_prefix("--_")?.split(':').next()?.to_owned();
             let hex = line.split('#').nth(1)?.get(..6)?;
-            let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok().map(f64::from);
-            Some((name, (channel(0)?, channel(2)?, channel(4)?)))
+            let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+            Some((name, [channel(0)?, channel(2)?, channel(4)?]))
         })
         .collect()
-}
-
-fn luminance((r, g, b): (f64, f64, f64)) -> f64 {
-    let lin = |c: f64| {
-        let c = c / 255.0;
-        if c <= 0.039_28 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
-}
-
-fn contrast(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
-    let (la, lb) = (luminance(a), luminance(b));
-    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
 /// (foreground, background) pairs that carry text in the widget.
@@ -64,12 +48,6 @@ fn check(selector: &str) {
             "{selector}: {fg} on {bg} is {ratio:.2}:1, below AA"
         );
     }
-}
-
-#[test]
-fn the_contrast_formula_is_right() {
-    assert!((contrast((0.0, 0.0, 0.0), (255.0, 255.0, 255.0)) - 21.0).abs() < 1e-9);
-    assert!((contrast((119.0, 119.0, 119.0), (255.0, 255.0, 255.0)) - 4.48).abs() < 0.01);
 }
 
 #[test]
@@ -101,8 +79,8 @@ fn auto_is_light_or_dark_by_the_page() {
             .unwrap();
         let hex: Vec<&str> = line.split('#').skip(1).map(|h| &h[..6]).collect();
         let rgb = |h: &str| {
-            let c = |i: usize| f64::from(u8::from_str_radix(&h[i..i + 2], 16).unwrap());
-            (c(0), c(2), c(4))
+            let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).unwrap();
+            [c(0), c(2), c(4)]
         };
         assert_eq!(rgb(hex[0]), light[name], "{name} light");
         assert_eq!(rgb(hex[hex.len() - 1]), dark[name], "{name} dark");

@@ -25,6 +25,8 @@ const LAYERS: &[&str] = &[
     "anchor",
     // What the page says (script tag or props): below both ways onto a page.
     "page",
+    // The console's word on a blog's accent, once a widget is drawn.
+    "accent",
     // The view.
     "components",
     // Onto a page: the loader's `mount`, then the `<Palabre/>` component that uses it.

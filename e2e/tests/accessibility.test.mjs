@@ -150,6 +150,57 @@ test("auto follows the page: light on a light-only blog whatever the system, dar
   assert.equal(await background("/dark-undeclared", "dark"), "rgb(13, 17, 23)");
 });
 
+test("a blog accent that fails AA is named in the console, with the colour drawn instead; only pages with an accent check", async () => {
+  const visit = async (pagePath) => {
+    const context = await browser.newContext({ colorScheme: "light" });
+    const page = await context.newPage();
+    const warnings = [], checks = [];
+    page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+    page.on("requestfinished", (r) => /\/embed\/split_contrast\./.test(r.url()) && checks.push(r.url()));
+    await page.goto(`${blog.origin}${pagePath}`);
+    await widget(page).locator("li.comment").first().waitFor();
+    return { context, page, warnings, checks };
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 1000));
+
+  // The demo's brown on the dark theme: too dark to read on #0d1117.
+  const dark = await visit("/dark");
+  for (let i = 0; i < 50 && dark.warnings.length === 0; i++) await settle();
+  const warned = dark.warnings[0] ?? "no warning";
+  const found = warned.match(/^Palabre: the accent #7a3b1f has (\d+)\.(\d):1 contrast with the widget's background #0d1117, under the 4\.5:1 WCAG AA asks of text; links and buttons use #([0-9a-f]{6}) instead\./);
+  assert.ok(found, warned);
+  assert.ok(Number(found[1]) * 10 + Number(found[2]) < 45, warned);
+  // The colour named is the one the widget draws its main button in, and it reads.
+  const drawn = await widget(dark.page).locator("button.primary").first().evaluate((b) => {
+    const c = document.createElement("canvas").getContext("2d");
+    c.fillStyle = getComputedStyle(b).backgroundColor;
+    c.fillRect(0, 0, 1, 1);
+    return [...c.getImageData(0, 0, 1, 1).data.slice(0, 3)].map((v) => v.toString(16).padStart(2, "0")).join("");
+  });
+  assert.equal(drawn, found[3]);
+  const lum = (hex) => [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  assert.ok((lum(drawn) + 0.05) / (lum("0d1117") + 0.05) >= 4.5, `${drawn} on #0d1117`);
+  await settle();
+  assert.deepEqual(dark.warnings, [warned], "said once, and nothing else (no canvas readback warning)");
+  await dark.context.close();
+
+  // The same brown on a light page reads (9:1): checked, nothing said.
+  const light = await visit("/light-only");
+  for (let i = 0; i < 50 && light.checks.length === 0; i++) await settle();
+  assert.equal(light.checks.length, 1, "the check ran");
+  await settle();
+  assert.deepEqual(light.warnings, []);
+  await light.context.close();
+
+  // No accent of the blog's: no check downloaded.
+  const plain = await visit("/arabic");
+  await settle();
+  assert.deepEqual([plain.checks, plain.warnings], [[], []]);
+  await plain.context.close();
+});
+
 test("every admin page has no serious violation", async () => {
   // The admin pages' CSP forbids the injected script: bypassed in this context only.
   const context = await browser.newContext({ bypassCSP: true });

@@ -11,7 +11,7 @@ import { startServer } from "../harness.mjs";
 
 const LOADER_BUDGET = 1024;
 const COUNT_BUDGET = 1024;
-const WIDGET_BUDGET = 144 * 1024; // issue 32's target; 147,189 bytes reached
+const WIDGET_BUDGET = 147_050; // 146,867 bytes reached, under issue 32's 147,456
 
 let server;
 before(async () => { server = await startServer({ blogOrigin: "http://127.0.0.1:9" }); });
@@ -54,7 +54,7 @@ test("the loader and the widget stay within their brotli budgets as served", asy
   for (const [, name] of splitJs.toString().matchAll(/"\.\/((?:split|chunk)_\w+\.[0-9a-f]{10}\.wasm)"/g)) {
     chunks[unhashed(name)] = brotli(await fetchBytes(`/embed/${name}`));
   }
-  for (const feature of ["split_write.wasm", "split_own.wasm", "split_vote.wasm"]) {
+  for (const feature of ["split_write.wasm", "split_own.wasm", "split_vote.wasm", "split_live.wasm", "split_contrast.wasm"]) {
     assert.ok(chunks[feature], `${feature}: a chunk of its own`);
   }
   assert.ok(countSize <= COUNT_BUDGET, `count badges: ${countSize} bytes brotli, budget ${COUNT_BUDGET}`);

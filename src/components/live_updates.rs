@@ -1,6 +1,8 @@
 //! What a widget does with its thread's live changes (`crate::live` brings them): apply them
 //! to the thread in place, keeping what the reader looks at where it is, and say once that
-//! new comments are waiting.
+//! new comments are waiting. Most readers never see a change while they read: applying one
+//! comes in the `live` chunk, fetched with the first change; changes that arrive meanwhile
+//! wait in order.
 
 use crate::anchor::Anchor;
 use crate::chunk::{self, chunk};
@@ -10,7 +12,7 @@ use crate::live::{Following, Listener};
 use leptos::prelude::*;
 use palabre_api::i18n::Msg;
 use palabre_api::{CommentStatus, LiveEvent, ThreadPage};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// Where the widget keeps its [`Following`]: a page read later moves it on.
@@ -29,7 +31,7 @@ pub fn follow(ctx: Ctx, after: i64, following: Follow, refresh: Refresh) {
     let (endpoint, thread) = ctx
         .config
         .with_value(|c| (c.endpoint.clone(), c.thread.as_str().to_owned()));
-    let listener: Listener = Rc::new(move |event| changed(ctx, refresh, event));
+    let listener: Listener = Rc::new(move |event| arrived(ctx, refresh, event));
     following.set_value(Some(crate::live::follow(
         &endpoint, &thread, after, &section, listener,
     )));
@@ -40,6 +42,40 @@ pub fn caught_up(following: Follow, after: i64) {
     following.with_value(|f| {
         if let Some(f) = f {
             f.caught_up(after);
+        }
+    });
+}
+
+/// Changes waiting for the `live` chunk, in the order they came, for every widget of the
+/// page. Bounded: past [`MAX_WAITING`] (the chunk unreachable for long while the stream is
+/// not), the rest is one "reload" that reads the thread again once it comes.
+type Waiting = Vec<(Ctx, Refresh, LiveEvent)>;
+const MAX_WAITING: usize = 500;
+
+thread_local! {
+    static WAITING: RefCell<Waiting> = const { RefCell::new(Vec::new()) };
+    static FETCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn arrived(ctx: Ctx, refresh: Refresh, event: LiveEvent) {
+    WAITING.with_borrow_mut(|w| {
+        if w.len() < MAX_WAITING {
+            w.push((ctx, refresh, event));
+        } else if !matches!(w.last(), Some((_, _, LiveEvent::Reload))) {
+            w.push((ctx, refresh, LiveEvent::Reload));
+        }
+    });
+    if FETCHING.replace(true) {
+        return;
+    }
+    leptos::task::spawn_local(async {
+        let chunk = load_live().await;
+        FETCHING.set(false);
+        // Not fetched: the changes wait for the next one, which tries again.
+        if let Ok(chunk) = chunk {
+            for (ctx, refresh, event) in WAITING.take() {
+                (chunk.changed)(ctx, refresh, event);
+            }
         }
     });
 }
@@ -95,26 +131,31 @@ fn changed(ctx: Ctx, refresh: Refresh, event: LiveEvent) {
     }
 }
 
-/// The rarer parts of live updates: showing the new comments a reader asks for, merging the
-/// first page read again after a long absence.
+/// Live updates but for listening: applying a change, showing the new comments a reader asks
+/// for, merging the first page read again after a long absence.
 #[derive(Clone, Copy)]
-pub struct CatchUp {
+pub struct LiveChunk {
+    changed: fn(Ctx, Refresh, LiveEvent),
     pub show_waiting: fn(Ctx),
     merge: fn(Ctx, ThreadPage),
 }
 
 thread_local! {
-    static CATCH_UP: Cell<Option<CatchUp>> = const { Cell::new(None) };
+    static LIVE: Cell<Option<LiveChunk>> = const { Cell::new(None) };
 }
 
-chunk!(catch_up, catch_up_chunk -> CatchUp = CatchUp { show_waiting, merge });
+chunk!(live, live_chunk -> LiveChunk = LiveChunk {
+    changed,
+    show_waiting,
+    merge
+});
 
-pub async fn load_catch_up() -> Result<CatchUp, ApiError> {
-    chunk::load(&CATCH_UP, catch_up_chunk).await
+pub async fn load_live() -> Result<LiveChunk, ApiError> {
+    chunk::load(&LIVE, live_chunk).await
 }
 
-pub fn prefetch_catch_up() {
-    chunk::prefetch(&CATCH_UP, catch_up_chunk);
+pub fn prefetch_live() {
+    chunk::prefetch(&LIVE, live_chunk);
 }
 
 /// Shows the new comments waiting behind the button, and moves the focus to the first (the
@@ -149,7 +190,7 @@ fn merge(ctx: Ctx, page: ThreadPage) {
 
 /// Merges the first page, read again, into what is shown; whether it could.
 pub async fn merge_first_page(ctx: Ctx, page: ThreadPage) -> bool {
-    match load_catch_up().await {
+    match load_live().await {
         Ok(chunk) => {
             (chunk.merge)(ctx, page);
             true

@@ -20,10 +20,10 @@ pub fn NewComments(at_top: bool) -> impl IntoView {
             }
         })
     });
-    // Showing them comes with the rarer parts of live updates, in the `catch_up` chunk.
+    // Showing them comes with the rarer parts of live updates, in the `live` chunk.
     let show = move |_| {
         spawn_local(async move {
-            if let Ok(chunk) = live_updates::load_catch_up().await {
+            if let Ok(chunk) = live_updates::load_live().await {
                 (chunk.show_waiting)(ctx);
             }
         })
@@ -35,8 +35,8 @@ pub fn NewComments(at_top: bool) -> impl IntoView {
                     type="button"
                     class="new-comments"
                     on:click=show
-                    on:pointerenter=move |_| live_updates::prefetch_catch_up()
-                    on:focus=move |_| live_updates::prefetch_catch_up()
+                    on:pointerenter=move |_| live_updates::prefetch_live()
+                    on:focus=move |_| live_updates::prefetch_live()
                 >
                     {move || ctx.words().plural(Msg::NewComments, waiting.get() as u64)}
                 </button>

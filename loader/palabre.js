@@ -6,7 +6,7 @@
 (function () {
   var s = document.currentScript, w = window, d = document;
   if (!s) return;
-  var a = s.dataset, base = s.src.replace(/[^/?#]*([?#].*)?$/, ''), P = w.__palabre || (w.__palabre = {});
+  var a = s.dataset, base = s.src.replace(/[^/?#]*([?#].*)?$/, ''), P = w.__palabre || (w.__palabre = { t: {} });
   // The wasm's bytes, asked for early (see go()); taken once.
   function bytes() { return P.w || (P.w = fetch(base + 'palabre-widget_bg.wasm')); }
   function load() {
@@ -44,7 +44,7 @@
       u.search = q;
       f = fetch(u.href);
       f.catch(function () {});
-      (P.t || (P.t = {}))[u.href] = f;
+      P.t[u.href] = f;
       // A blog's own stylesheet (data-css) would restyle it at the swap: no first paint then.
       if (!('adoptedStyleSheets' in d) || a.css) return;
       q.append('lang', v('lang') || d.documentElement.lang || navigator.language || '');

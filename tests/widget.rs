@@ -578,9 +578,28 @@ async fn errors_are_shown_next_to_their_field() {
         email.get_attribute("aria-invalid").as_deref() == Some("true")
     })
     .await;
-    let error_id = email.get_attribute("aria-describedby").unwrap();
-    let error = root.get_element_by_id(&error_id).unwrap();
+    // Read with the field: its note, then its error.
+    let described = email.get_attribute("aria-describedby").unwrap();
+    let [hint_id, error_id] = described.split(' ').collect::<Vec<_>>()[..] else {
+        panic!("the email's note and error: {described}");
+    };
+    let hint = root.get_element_by_id(hint_id).unwrap();
+    assert_eq!(hint.text_content().unwrap(), "Never shown to anyone.");
+    assert_eq!(
+        hint.parent_element(),
+        email.parent_element(),
+        "the note sits with the email field, not after the website"
+    );
+    let error = root.get_element_by_id(error_id).unwrap();
     assert!(error.text_content().unwrap().contains("email address"));
+    let website = form.query_selector("input[name=website]").unwrap().unwrap();
+    assert!(
+        !website
+            .get_attribute("aria-describedby")
+            .unwrap()
+            .contains("hint"),
+        "the website has no note"
+    );
     assert_eq!(
         request_count("POST comments.test/api/v1/comments /errors"),
         before,
@@ -599,7 +618,7 @@ async fn errors_are_shown_next_to_their_field() {
     })
     .await;
     assert!(
-        root.get_element_by_id(&error_id)
+        root.get_element_by_id(error_id)
             .unwrap()
             .text_content()
             .unwrap()

@@ -168,11 +168,19 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                            label: Msg,
                            kind: &'static str,
                            value: RwSignal<String>,
-                           autocomplete: &'static str| {
+                           autocomplete: &'static str,
+                           hint: &'static str| {
         let remember = remember_identity.clone();
         let err = error_for(name);
         let id = field_id(name);
         let err_id = format!("{id}-error");
+        // A field's note is read with it (the email's "Never shown to anyone.").
+        let hint_id = format!("{id}-hint");
+        let described = if hint.is_empty() {
+            err_id.clone()
+        } else {
+            format!("{hint_id} {err_id}")
+        };
         view! {
             <div class="field">
                 <label for=id.clone()>
@@ -189,13 +197,15 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                     type=kind
                     autocomplete=autocomplete
                     aria-invalid=move || err().is_some().to_string()
-                    aria-describedby=err_id.clone()
+                    aria-describedby=described
                     prop:value=move || value.get()
                     on:input=move |ev| {
                         value.set(event_target_value(&ev));
                         remember();
                     }
                 />
+                // Empty, and not shown, for a field without a note (cheaper than a branch).
+                <p class="hint" id=hint_id>{hint}</p>
                 <p class="error" id=err_id>{err}</p>
             </div>
         }
@@ -252,11 +262,10 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 </div>
             </Show>
             <div class="identity">
-                {text_field("author", Msg::Name, "text", author, "name")}
-                {text_field("email", Msg::Email, "email", email, "email")}
-                {text_field("website", Msg::Website, "url", website, "url")}
+                {text_field("author", Msg::Name, "text", author, "name", "")}
+                {text_field("email", Msg::Email, "email", email, "email", ctx.t(Msg::EmailHint))}
+                {text_field("website", Msg::Website, "url", website, "url", "")}
             </div>
-            <p class="hint">{ctx.t(Msg::EmailHint)}</p>
             // Replies by email need an address to send them to.
             <Show when=move || email.with(|e| !e.trim().is_empty())>
                 <label class="check">

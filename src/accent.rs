@@ -145,7 +145,7 @@ fn hex(c: [u8; 4]) -> String {
 }
 
 /// WCAG's relative luminance of an sRGB colour.
-pub fn luminance(c: [u8; 3]) -> f64 {
+fn luminance(c: [u8; 3]) -> f64 {
     let lin = |c: u8| {
         let c = f64::from(c) / 255.0;
         if c <= 0.039_28 {

@@ -10,7 +10,7 @@
 // the widget's own drawing), and the widget showing the first page complete with its form; JS heap; the longest task (Long Tasks API). Then, on the 10,000-comment
 // thread, every page loaded with "Load more" (longest task, time per page); and on the
 // 2,000-comment thread, a reply posted through the form, checking no other comment's element
-// was replaced.
+// was replaced. TRACE=1 adds one run of each page under Chromium's trace, summarised by kind of work.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +29,9 @@ const BINARY = process.env.PALABRE_BIN || path.join(ROOT, "target", "release", "
 // alone.
 const WIDGET_DIR = process.env.WIDGET_DIR || path.join(ROOT, "target", "bundle");
 const COMPARE_WIDGET_DIR = process.env.COMPARE_WIDGET_DIR;
+// TRACE=1 records Chromium's trace of one more widget run per size, after the timed ones, and
+// prints where the page's main thread spent its time until the page was complete.
+const TRACE = process.env.TRACE;
 
 const BODIES = [
   "Lovely post. I tried the *cold rise* and it **worked**: see https://bread.example/notes.",
@@ -106,10 +109,14 @@ async function heapMb(page) {
   return usedSize / 1048576;
 }
 
-async function measure(browser, pageUrl, expected) {
+async function measure(browser, pageUrl, expected, trace = false) {
   const context = await browser.newContext(); // a fresh cache every run
   const page = await context.newPage();
   await page.addInitScript(PROBE, expected);
+  if (trace) {
+    await browser.startTracing(page, { categories: ["devtools.timeline", "v8", "v8.execute",
+      "disabled-by-default-devtools.timeline", "blink", "loading"] });
+  }
   await page.goto(pageUrl);
   // A plain evaluate, not waitForFunction: that one first compiles Playwright's injected
   // script in the page (25 to 37 ms of main thread in a trace), right in the window measured.
@@ -127,8 +134,39 @@ async function measure(browser, pageUrl, expected) {
       paint: at("/api/v1/first-paint?"), css: at(".css") };
   });
   m.heap = await heapMb(page);
+  if (trace) m.trace = summarise(JSON.parse((await browser.stopTracing()).toString()), m.full);
   await context.close();
   return m;
+}
+
+// The renderer's main thread until `until` ms after navigation: time by task, and inside
+// tasks by the kind of work (self time, so nested events are not counted twice).
+function summarise(trace, until) {
+  const events = trace.traceEvents;
+  // The page's renderer: the one whose main thread ran the probe's frames.
+  const navs = events.filter((e) => e.name === "navigationStart" || e.name === "markAsMainFrame");
+  const start = navs.find((e) => e.name === "navigationStart") || navs[0];
+  const main = events.find((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain"
+    && e.pid === start.pid) || { pid: start.pid, tid: start.tid };
+  const nav = start.ts;
+  const end = nav + until * 1000;
+  const spans = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X"
+    && e.ts >= nav && e.ts <= end && e.dur > 0).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const self = new Map();
+  const stack = [];
+  for (const e of spans) {
+    while (stack.length && stack.at(-1).ts + stack.at(-1).dur <= e.ts) stack.pop();
+    if (stack.length) self.set(stack.at(-1).name, (self.get(stack.at(-1).name) || 0) - e.dur);
+    self.set(e.name, (self.get(e.name) || 0) + e.dur);
+    stack.push(e);
+  }
+  const tasks = spans.filter((e) => e.name === "RunTask");
+  const busy = tasks.reduce((a, e) => a + e.dur, 0);
+  const rows = [...self].filter(([n]) => n !== "RunTask").sort((a, b) => b[1] - a[1]).slice(0, 14);
+  return { busy: busy / 1000, idle: until - busy / 1000, tasks: tasks.length,
+    longest: tasks.slice().sort((a, b) => b.dur - a.dur).slice(0, 5)
+      .map((e) => `${((e.ts - nav) / 1000).toFixed(0)}+${(e.dur / 1000).toFixed(0)}`),
+    rows: rows.map(([n, d]) => [n, d / 1000]) };
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -179,6 +217,15 @@ async function main() {
         if (other) others.push(await measure(browser, `${blog.origin}/other/${n}`, snap.count));
       }
       const f = (runs, k) => median(runs.map((x) => x[k]));
+      if (TRACE) {
+        const { trace, full } = await measure(browser, `${blog.origin}/widget/${n}`, snap.count, true);
+        const { trace: base, full: baseFull } = await measure(browser, `${blog.origin}/static/${n}`, snap.count, true);
+        for (const [label, t, at] of [["widget", trace, full], ["static", base, baseFull]]) {
+          console.log(`trace, ${label}: complete at ${at.toFixed(0)} ms; main thread busy ${t.busy.toFixed(0)} ms` +
+            ` in ${t.tasks} tasks, idle ${t.idle.toFixed(0)} ms; longest tasks (start+ms) ${t.longest.join(", ")}`);
+          for (const [name, ms] of t.rows) console.log(`    ${name.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms`);
+        }
+      }
       console.log(`${String(n).padStart(6)} ${String(snap.count).padStart(7)} ${f(theirs, "first").toFixed(0).padStart(13)}` +
         ` ${f(ours, "first").toFixed(0).padStart(13)} ${(f(ours, "first") / f(theirs, "first")).toFixed(2).padStart(6)}` +
         ` ${f(theirs, "full").toFixed(0).padStart(12)} ${f(ours, "full").toFixed(0).padStart(12)}` +

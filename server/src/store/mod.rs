@@ -263,14 +263,14 @@ pub enum Deletion {
     Placeholder(Box<CommentRecord>),
 }
 
-/// What [`Store::moderate_comments`] does to each comment.
+/// What [`ModerationStore::moderate_comments`] does to each comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentChange {
     /// Published, not spam.
     Publish,
     /// Held and flagged as spam.
     MarkSpam,
-    /// As [`Store::delete_comment`].
+    /// As [`ThreadStore::delete_comment`].
     Delete,
 }
 
@@ -644,18 +644,15 @@ pub struct Totals {
     pub votes: u64,
 }
 
+/// Threads and their comments, votes, pages and the changes readers see.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// A server-wide setting.
-    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Stores `value` unless the key already has one; returns the value that is stored.
-    /// Race-free, so replicas starting together agree.
-    async fn init_setting(&self, key: &str, value: &str) -> Result<String, StoreError>;
-
+pub trait ThreadStore: Send + Sync + 'static {
     async fn thread(&self, thread: &ThreadRef) -> Result<Option<ThreadRecord>, StoreError>;
+
     /// Returns false if the thread does not exist.
     async fn set_thread_locked(&self, thread: &ThreadRef, locked: bool)
     -> Result<bool, StoreError>;
+
     /// The site's known threads among `keys`, by key (with their published comments' count);
     /// unknown keys are absent.
     async fn threads(
@@ -665,13 +662,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<HashMap<String, ThreadRecord>, StoreError>;
 
     async fn comment(&self, id: i64) -> Result<Option<CommentRecord>, StoreError>;
+
     /// The comment posted with this challenge's nonce (its post key), if any.
     async fn comment_by_post_key(&self, key: &str) -> Result<Option<CommentRecord>, StoreError>;
-    /// The site's published comments carrying this email (moderation of first-time
-    /// commenters: a blog trusts those it has published).
-    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError>;
+
     /// Creates the thread if needed (or updates its title) and inserts the comment.
     async fn insert_comment(&self, new: NewCommentRecord) -> Result<CommentRecord, StoreError>;
+
     async fn update_comment_body(
         &self,
         id: i64,
@@ -679,103 +676,16 @@ pub trait Store: Send + Sync + 'static {
         html: &str,
         edited: Timestamp,
     ) -> Result<Option<CommentRecord>, StoreError>;
+
     /// Removes the comment, or blanks it into a placeholder when it has replies; then removes
     /// placeholders left without replies. `None` if there was no such comment.
     async fn delete_comment(&self, id: i64) -> Result<Option<Deletion>, StoreError>;
+
     /// Records (or withdraws) one voter's vote; returns the new (likes, dislikes).
     async fn vote(&self, id: i64, voter: &str, value: VoteValue) -> Result<(u32, u32), StoreError>;
+
     /// The voter's current vote: 1, -1 or 0.
     async fn vote_of(&self, id: i64, voter: &str) -> Result<i64, StoreError>;
-
-    async fn totals(&self) -> Result<Totals, StoreError>;
-
-    // Moderation.
-
-    async fn set_thread_hidden(&self, thread: &ThreadRef, hidden: bool)
-    -> Result<bool, StoreError>;
-    /// Threads (of one site, or of all) with their counts, most recently commented first.
-    async fn threads_overview(
-        &self,
-        site: Option<&SiteName>,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<ThreadSummary>, StoreError>;
-    /// Sets status and spam flag (approve: published; spam: pending + flag). `None` if absent.
-    async fn set_comment_status(
-        &self,
-        id: i64,
-        status: CommentStatus,
-        spam: bool,
-    ) -> Result<Option<CommentRecord>, StoreError>;
-    /// One moderator action on many comments, in one transaction with its log entries: done
-    /// for all of them or, after a crash or an error, for none. `decide` sees each comment
-    /// that exists and names the log entry of those the change applies to; the others are
-    /// left alone. Returns the changed comments as they are after it (a deleted one as it was).
-    async fn moderate_comments(
-        &self,
-        ids: &[i64],
-        change: CommentChange,
-        decide: &(dyn for<'c> Fn(&'c CommentRecord) -> Option<AuditEntry> + Send + Sync),
-    ) -> Result<Vec<CommentRecord>, StoreError>;
-    async fn list_comments(&self, filter: &CommentFilter)
-    -> Result<Vec<CommentRecord>, StoreError>;
-    /// Comments awaiting moderation (spam excluded).
-    async fn pending_count(&self) -> Result<u64, StoreError>;
-    /// Comments posted by this reader since `since` (the proof-of-work difficulty rises).
-    async fn posts_by_reader_since(
-        &self,
-        reader: &str,
-        since: Timestamp,
-    ) -> Result<u64, StoreError>;
-    /// Turns reply notifications off for every comment carrying this email
-    /// (case-insensitive); returns how many changed.
-    async fn unsubscribe_email(&self, email: &str) -> Result<u64, StoreError>;
-
-    /// Adds a block; adding an existing one is not an error.
-    async fn add_block(
-        &self,
-        kind: BlockKind,
-        value: &str,
-        at: Timestamp,
-    ) -> Result<(), StoreError>;
-    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError>;
-    /// Whether this thread takes posts and this reader may post: one read before each post's
-    /// insert rather than two.
-    async fn post_gate(
-        &self,
-        thread: &ThreadRef,
-        email: Option<&str>,
-        reader: &str,
-    ) -> Result<PostGate, StoreError>;
-    async fn blocks(&self) -> Result<Vec<Block>, StoreError>;
-
-    async fn log_action(&self, entry: &AuditEntry) -> Result<(), StoreError>;
-    /// The latest entries, newest first.
-    async fn admin_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
-
-    /// Creates the admin or replaces their password hash.
-    async fn set_admin_password(
-        &self,
-        name: &str,
-        hash: &str,
-        at: Timestamp,
-    ) -> Result<(), StoreError>;
-    async fn admin_password_hash(&self, name: &str) -> Result<Option<String>, StoreError>;
-    async fn create_session(
-        &self,
-        token_hash: &[u8],
-        session: &AdminSession,
-        at: Timestamp,
-    ) -> Result<(), StoreError>;
-    /// The session, unless absent or expired at `now`.
-    async fn session(
-        &self,
-        token_hash: &[u8],
-        now: Timestamp,
-    ) -> Result<Option<AdminSession>, StoreError>;
-    async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
-
-    // Feeds and readers' data.
 
     /// Published comments, newest first, of one thread or (None) of every visible thread
     /// of the site.
@@ -785,29 +695,6 @@ pub trait Store: Send + Sync + 'static {
         thread: Option<&ThreadKey>,
         limit: u32,
     ) -> Result<Vec<CommentRecord>, StoreError>;
-    /// Every comment carrying this email (case-insensitive), of one site or of all, oldest
-    /// first.
-    async fn comments_by_email(
-        &self,
-        email: &str,
-        site: Option<&SiteName>,
-    ) -> Result<Vec<CommentRecord>, StoreError>;
-    /// Removes a comment and every reply below it; returns how many rows went.
-    async fn delete_subtree(&self, id: i64) -> Result<u64, StoreError>;
-
-    // Import and export.
-
-    async fn begin_import(&self) -> Result<Box<dyn ImportTx>, StoreError>;
-    /// Every thread (of one site, or of all), in creation order.
-    async fn export_threads(
-        &self,
-        site: Option<&SiteName>,
-    ) -> Result<Vec<ExportedThread>, StoreError>;
-    /// Every comment of a thread (all statuses), by id.
-    async fn export_comments(&self, thread: &ThreadRef) -> Result<Vec<CommentRecord>, StoreError>;
-    /// Every vote on the thread's comments: (comment id, voter, value), ordered.
-    async fn export_votes(&self, thread: &ThreadRef)
-    -> Result<Vec<(i64, String, i64)>, StoreError>;
 
     /// A page of a thread; `None` for a thread that does not exist.
     async fn thread_page(&self, query: &PageQuery) -> Result<Option<Page>, StoreError>;
@@ -818,11 +705,153 @@ pub trait Store: Send + Sync + 'static {
 
     /// Ticks whenever another process may have changed something (a PostgreSQL notification,
     /// or a lost notification connection, when nothing can be known): a cue to call
-    /// [`Store::changes_since`] now rather than at the next poll. `None` where the backend
+    /// [`ThreadStore::changes_since`] now rather than at the next poll. `None` where the backend
     /// has no such signal (SQLite: other processes are found by polling).
     fn change_signal(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         None
     }
+
+    /// Events after `after`, oldest first, at most `limit`: of these threads, or of every
+    /// thread when `threads` is empty.
+    async fn events_since(
+        &self,
+        after: i64,
+        threads: &[ThreadRef],
+        limit: u32,
+    ) -> Result<Vec<ChangeEvent>, StoreError>;
+
+    /// Which events can still be replayed: those after `pruned_through`, up to `now`.
+    async fn event_window(&self) -> Result<EventWindow, StoreError>;
+
+    /// Deletes the events recorded before `before`; returns how many went.
+    async fn prune_events(&self, before: Timestamp) -> Result<u64, StoreError>;
+
+    /// These comments, in no particular order (absent ones are left out).
+    async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<CommentRecord>, StoreError>;
+}
+
+/// Moderation: statuses, the queue, blocks, the gate before a post, and the log.
+#[async_trait]
+pub trait ModerationStore: Send + Sync + 'static {
+    /// The site's published comments carrying this email (moderation of first-time
+    /// commenters: a blog trusts those it has published).
+    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError>;
+
+    async fn set_thread_hidden(&self, thread: &ThreadRef, hidden: bool)
+    -> Result<bool, StoreError>;
+
+    /// Threads (of one site, or of all) with their counts, most recently commented first.
+    async fn threads_overview(
+        &self,
+        site: Option<&SiteName>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ThreadSummary>, StoreError>;
+
+    /// Sets status and spam flag (approve: published; spam: pending + flag). `None` if absent.
+    async fn set_comment_status(
+        &self,
+        id: i64,
+        status: CommentStatus,
+        spam: bool,
+    ) -> Result<Option<CommentRecord>, StoreError>;
+
+    /// One moderator action on many comments, in one transaction with its log entries: done
+    /// for all of them or, after a crash or an error, for none. `decide` sees each comment
+    /// that exists and names the log entry of those the change applies to; the others are
+    /// left alone. Returns the changed comments as they are after it (a deleted one as it was).
+    async fn moderate_comments(
+        &self,
+        ids: &[i64],
+        change: CommentChange,
+        decide: &(dyn for<'c> Fn(&'c CommentRecord) -> Option<AuditEntry> + Send + Sync),
+    ) -> Result<Vec<CommentRecord>, StoreError>;
+
+    async fn list_comments(&self, filter: &CommentFilter)
+    -> Result<Vec<CommentRecord>, StoreError>;
+
+    /// Comments awaiting moderation (spam excluded).
+    async fn pending_count(&self) -> Result<u64, StoreError>;
+
+    /// Comments posted by this reader since `since` (the proof-of-work difficulty rises).
+    async fn posts_by_reader_since(
+        &self,
+        reader: &str,
+        since: Timestamp,
+    ) -> Result<u64, StoreError>;
+
+    /// Adds a block; adding an existing one is not an error.
+    async fn add_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError>;
+
+    /// Whether this thread takes posts and this reader may post: one read before each post's
+    /// insert rather than two.
+    async fn post_gate(
+        &self,
+        thread: &ThreadRef,
+        email: Option<&str>,
+        reader: &str,
+    ) -> Result<PostGate, StoreError>;
+
+    async fn blocks(&self) -> Result<Vec<Block>, StoreError>;
+
+    async fn log_action(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// The latest entries, newest first.
+    async fn admin_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Readers' data: what a reader may ask for or erase, and whole sites in and out (imports, exports).
+#[async_trait]
+pub trait ReaderDataStore: Send + Sync + 'static {
+    /// Turns reply notifications off for every comment carrying this email
+    /// (case-insensitive); returns how many changed.
+    async fn unsubscribe_email(&self, email: &str) -> Result<u64, StoreError>;
+
+    /// Every comment carrying this email (case-insensitive), of one site or of all, oldest
+    /// first.
+    async fn comments_by_email(
+        &self,
+        email: &str,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<CommentRecord>, StoreError>;
+
+    /// Removes a comment and every reply below it; returns how many rows went.
+    async fn delete_subtree(&self, id: i64) -> Result<u64, StoreError>;
+
+    async fn begin_import(&self) -> Result<Box<dyn ImportTx>, StoreError>;
+
+    /// Every thread (of one site, or of all), in creation order.
+    async fn export_threads(
+        &self,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<ExportedThread>, StoreError>;
+
+    /// Every comment of a thread (all statuses), by id.
+    async fn export_comments(&self, thread: &ThreadRef) -> Result<Vec<CommentRecord>, StoreError>;
+
+    /// Every vote on the thread's comments: (comment id, voter, value), ordered.
+    async fn export_votes(&self, thread: &ThreadRef)
+    -> Result<Vec<(i64, String, i64)>, StoreError>;
+}
+
+/// Server-wide settings and the database itself: totals, sites, health, connections, backups.
+#[async_trait]
+pub trait SettingsStore: Send + Sync + 'static {
+    /// A server-wide setting.
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Stores `value` unless the key already has one; returns the value that is stored.
+    /// Race-free, so replicas starting together agree.
+    async fn init_setting(&self, key: &str, value: &str) -> Result<String, StoreError>;
+
+    async fn totals(&self) -> Result<Totals, StoreError>;
 
     /// Every site that holds threads, with how many, by name.
     async fn sites_in_use(&self) -> Result<Vec<(SiteName, u64)>, StoreError>;
@@ -833,26 +862,51 @@ pub trait Store: Send + Sync + 'static {
     /// Database connections open and idle now, for the metrics.
     fn connections(&self) -> (u32, u32);
 
-    // Live updates.
-
-    /// Events after `after`, oldest first, at most `limit`: of these threads, or of every
-    /// thread when `threads` is empty.
-    async fn events_since(
-        &self,
-        after: i64,
-        threads: &[ThreadRef],
-        limit: u32,
-    ) -> Result<Vec<ChangeEvent>, StoreError>;
-    /// Which events can still be replayed: those after `pruned_through`, up to `now`.
-    async fn event_window(&self) -> Result<EventWindow, StoreError>;
-    /// Deletes the events recorded before `before`; returns how many went.
-    async fn prune_events(&self, before: Timestamp) -> Result<u64, StoreError>;
-    /// These comments, in no particular order (absent ones are left out).
-    async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<CommentRecord>, StoreError>;
-
     /// Writes a consistent snapshot of the whole database to a new file at `path`, while
     /// writes go on (`backup.rs`). Backends with tools of their own for this refuse.
     async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError>;
+}
+
+/// Who may act: admins, their passwords and sessions.
+#[async_trait]
+pub trait IdentityStore: Send + Sync + 'static {
+    /// Creates the admin or replaces their password hash.
+    async fn set_admin_password(
+        &self,
+        name: &str,
+        hash: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    async fn admin_password_hash(&self, name: &str) -> Result<Option<String>, StoreError>;
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        session: &AdminSession,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The session, unless absent or expired at `now`.
+    async fn session(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<AdminSession>, StoreError>;
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
+}
+
+/// Everything stored, whatever the backend: the sum of the aggregates' traits, so callers that
+/// need one aggregate take that trait and the others take `Store`.
+pub trait Store:
+    ThreadStore + ModerationStore + ReaderDataStore + SettingsStore + IdentityStore
+{
+}
+
+impl<T> Store for T where
+    T: ThreadStore + ModerationStore + ReaderDataStore + SettingsStore + IdentityStore
+{
 }
 
 /// What a change was about (see the `events` table).
@@ -886,7 +940,7 @@ pub struct ChangeEvent {
     pub comment_id: Option<i64>,
 }
 
-/// See [`Store::event_window`].
+/// See [`ThreadStore::event_window`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EventWindow {
     /// Events up to this sequence number were pruned (0: none).
@@ -942,7 +996,7 @@ impl CommentRecord {
     }
 }
 
-/// Waits for the store's next change signal ([`Store::change_signal`]); never, where there is
+/// Waits for the store's next change signal ([`ThreadStore::change_signal`]); never, where there is
 /// none. Once the signal is gone (its listener ended), `signal` becomes `None`: the caller's
 /// poll goes on alone.
 pub async fn next_change(signal: &mut Option<tokio::sync::watch::Receiver<u64>>) {
@@ -955,7 +1009,7 @@ pub async fn next_change(signal: &mut Option<tokio::sync::watch::Receiver<u64>>)
     std::future::pending::<()>().await
 }
 
-/// See [`Store::changes_since`].
+/// See [`ThreadStore::changes_since`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
     pub seq: i64,

@@ -1,0 +1,314 @@
+//! PostgreSQL: statuses, the queue, blocks, the gate before a post, and the log ([`ModerationStore`]).
+
+use super::COMMENT_COLUMNS;
+use super::PostgresStore;
+use super::comment_in;
+use super::count;
+use super::delete_in;
+use super::limit;
+use super::log_in;
+use super::rows::comment_from_row;
+use super::set_status_in;
+use crate::store::AuditEntry;
+use crate::store::Block;
+use crate::store::BlockKind;
+use crate::store::CommentChange;
+use crate::store::CommentFilter;
+use crate::store::CommentRecord;
+use crate::store::ListedStatus;
+use crate::store::ModerationStore;
+use crate::store::PostGate;
+use crate::store::SiteName;
+use crate::store::StoreError;
+use crate::store::ThreadRef;
+use crate::store::ThreadSummary;
+use async_trait::async_trait;
+use palabre_api::CommentStatus;
+use palabre_api::Timestamp;
+use sqlx::Postgres;
+use sqlx::QueryBuilder;
+use sqlx::Row;
+
+#[async_trait]
+impl ModerationStore for PostgresStore {
+    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments c JOIN threads t ON t.id = c.thread_id \
+             WHERE c.status = 'published' AND lower(c.email) = lower($1) AND t.site = $2",
+        )
+        .bind(email)
+        .bind(site.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count(n))
+    }
+
+    async fn set_thread_hidden(
+        &self,
+        thread: &ThreadRef,
+        hidden: bool,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE threads SET hidden = $1 WHERE site = $2 AND key = $3")
+            .bind(hidden)
+            .bind(thread.site.as_str())
+            .bind(thread.key.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn threads_overview(
+        &self,
+        site: Option<&SiteName>,
+        limit_: u32,
+        offset: u32,
+    ) -> Result<Vec<ThreadSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.site, t.key, t.title, t.locked, t.hidden, \
+             COUNT(*) FILTER (WHERE c.status = 'published') AS published, \
+             COUNT(*) FILTER (WHERE c.status = 'pending' AND NOT c.spam) AS pending, \
+             MAX(c.created_at) AS last_comment \
+             FROM threads t LEFT JOIN comments c ON c.thread_id = t.id \
+             WHERE $3::TEXT IS NULL OR t.site = $3 \
+             GROUP BY t.id ORDER BY COALESCE(MAX(c.created_at), t.created_at) DESC, t.id DESC \
+             LIMIT $1 OFFSET $2",
+        )
+        .bind(limit(limit_))
+        .bind(limit(offset))
+        .bind(site.map(SiteName::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ThreadSummary {
+                    site: SiteName::stored(row.try_get::<&str, _>("site")?),
+                    key: row.try_get("key")?,
+                    title: row.try_get("title")?,
+                    locked: row.try_get("locked")?,
+                    hidden: row.try_get("hidden")?,
+                    published: count(row.try_get("published")?),
+                    pending: count(row.try_get("pending")?),
+                    last_comment: row
+                        .try_get::<Option<i64>, _>("last_comment")?
+                        .map(Timestamp::from_millis),
+                })
+            })
+            .collect()
+    }
+
+    async fn set_comment_status(
+        &self,
+        id: i64,
+        status: CommentStatus,
+        spam: bool,
+    ) -> Result<Option<CommentRecord>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let updated = set_status_in(&mut tx, id, status, spam).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn moderate_comments(
+        &self,
+        ids: &[i64],
+        change: CommentChange,
+        decide: &(dyn for<'c> Fn(&'c CommentRecord) -> Option<AuditEntry> + Send + Sync),
+    ) -> Result<Vec<CommentRecord>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut changed = Vec::new();
+        for &id in ids {
+            let Some(comment) = comment_in(&mut tx, id).await? else {
+                continue;
+            };
+            let Some(entry) = decide(&comment) else {
+                continue;
+            };
+            let after = match change {
+                CommentChange::Publish => {
+                    set_status_in(&mut tx, id, CommentStatus::Published, false).await?
+                }
+                CommentChange::MarkSpam => {
+                    set_status_in(&mut tx, id, CommentStatus::Pending, true).await?
+                }
+                CommentChange::Delete => delete_in(&mut tx, id).await?.map(|_| comment),
+            };
+            if let Some(after) = after {
+                log_in(&mut tx, &entry).await?;
+                changed.push(after);
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn list_comments(
+        &self,
+        filter: &CommentFilter,
+    ) -> Result<Vec<CommentRecord>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new(COMMENT_COLUMNS);
+        q.push(" WHERE TRUE");
+        if let Some(site) = &filter.site {
+            q.push(" AND t.site = ").push_bind(site.as_str().to_owned());
+        }
+        if let Some(thread) = &filter.thread {
+            q.push(" AND t.key = ").push_bind(thread.clone());
+        }
+        match filter.status {
+            None => &mut q,
+            Some(ListedStatus::Spam) => q.push(" AND c.spam"),
+            // A literal, not a bound value: the queue's partial index needs to see it.
+            Some(status) => q.push(format!(
+                " AND NOT c.spam AND c.status = '{}'",
+                status.as_str()
+            )),
+        };
+        // strpos() on lower(): a plain substring match, no LIKE wildcards to escape.
+        if let Some(author) = filter.author.as_deref().filter(|a| !a.is_empty()) {
+            let needle = author.to_lowercase();
+            q.push(" AND (strpos(lower(COALESCE(c.author, '')), ")
+                .push_bind(needle.clone())
+                .push(") > 0 OR strpos(lower(COALESCE(c.email, '')), ")
+                .push_bind(needle)
+                .push(") > 0)");
+        }
+        if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+            q.push(" AND strpos(lower(c.body), ")
+                .push_bind(text.to_lowercase())
+                .push(") > 0");
+        }
+        q.push(if filter.oldest_first {
+            " ORDER BY c.created_at, c.id"
+        } else {
+            " ORDER BY c.created_at DESC, c.id DESC"
+        });
+        q.push(" LIMIT ")
+            .push_bind(limit(filter.limit))
+            .push(" OFFSET ")
+            .push_bind(limit(filter.offset));
+        q.build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(comment_from_row)
+            .collect()
+    }
+
+    async fn pending_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments WHERE status = 'pending' AND NOT spam",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count(n))
+    }
+
+    async fn posts_by_reader_since(
+        &self,
+        reader: &str,
+        since: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments WHERE reader_hash = $1 AND created_at >= $2",
+        )
+        .bind(reader)
+        .bind(since.as_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count(n))
+    }
+
+    async fn add_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO blocks (kind, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (kind, value) DO NOTHING",
+        )
+        .bind(kind.as_str())
+        .bind(value)
+        .bind(at.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM blocks WHERE kind = $1 AND value = $2")
+            .bind(kind.as_str())
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn post_gate(
+        &self,
+        thread: &ThreadRef,
+        email: Option<&str>,
+        reader: &str,
+    ) -> Result<PostGate, StoreError> {
+        // Blocked emails are stored lowercased by Rust, which folds every script.
+        let (thread_closed, blocked) = sqlx::query_as(
+            "SELECT COALESCE((SELECT locked OR hidden FROM threads WHERE site = $4 AND key = $1), \
+             FALSE), EXISTS (SELECT 1 FROM blocks WHERE (kind = 'reader' AND value = $2) \
+             OR (kind = 'email' AND value = $3))",
+        )
+        .bind(thread.key.as_str())
+        .bind(reader)
+        .bind(email.map(palabre_api::unicode::lowercase))
+        .bind(thread.site.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(PostGate {
+            thread_closed,
+            blocked,
+        })
+    }
+
+    async fn blocks(&self) -> Result<Vec<Block>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT kind, value, created_at FROM blocks ORDER BY created_at DESC, value",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(kind, value, at)| {
+                Ok(Block {
+                    kind: BlockKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Backend(format!("unknown block kind {kind:?}").into())
+                    })?,
+                    value,
+                    created: Timestamp::from_millis(at),
+                })
+            })
+            .collect()
+    }
+
+    async fn log_action(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        log_in(&mut *self.pool.acquire().await?, entry).await
+    }
+
+    async fn admin_log(&self, limit_: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT at, actor, action, target, detail FROM admin_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit(limit_))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, target, detail)| AuditEntry {
+                at: Timestamp::from_millis(at),
+                actor,
+                action,
+                target,
+                detail,
+            })
+            .collect())
+    }
+}

@@ -435,6 +435,7 @@ mod tests {
             likes: 0,
             dislikes: 0,
             status: CommentStatus::Published,
+            role: Default::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Visibility of a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommentStatus {
     Published,
@@ -35,8 +35,16 @@ impl CommentStatus {
     }
 }
 
+/// Read by name through `String`, as [`crate::ErrorCode`] is: smaller in the widget.
+impl<'de> Deserialize<'de> for CommentStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Self::parse(&name).ok_or_else(|| serde::de::Error::custom("unknown comment status"))
+    }
+}
+
 /// How new comments are published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModerationMode {
     /// Published at once.
@@ -46,6 +54,15 @@ pub enum ModerationMode {
     First,
     /// Every comment is held.
     All,
+}
+
+/// Read by name through `String`, as [`crate::ErrorCode`] is: smaller in the widget.
+impl<'de> Deserialize<'de> for ModerationMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 impl std::str::FromStr for ModerationMode {
@@ -59,6 +76,48 @@ impl std::str::FromStr for ModerationMode {
             "all" => Ok(Self::All),
             other => Err(format!("{other:?}: use none, first or all")),
         }
+    }
+}
+
+/// Who wrote a comment, as proven to the server (never as typed): a guest typed a name; a
+/// verified reader proved an email with a code or a passkey; a member was vouched for by the
+/// site's own accounts (single sign-on); the author is one of the blog's admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Guest,
+    Verified,
+    Member,
+    Author,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Guest => "guest",
+            Self::Verified => "verified",
+            Self::Member => "member",
+            Self::Author => "author",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "guest" => Some(Self::Guest),
+            "verified" => Some(Self::Verified),
+            "member" => Some(Self::Member),
+            "author" => Some(Self::Author),
+            _ => None,
+        }
+    }
+}
+
+/// A role this version does not know (a later server's) reads as a guest's: no mark rather
+/// than a thread that fails to load. Read through `String`, whose reader the widget has anyway.
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::parse(&String::deserialize(d)?).unwrap_or_default())
     }
 }
 
@@ -86,6 +145,9 @@ pub struct Comment {
     pub likes: u32,
     pub dislikes: u32,
     pub status: CommentStatus,
+    /// Who wrote it, as proven to the server (absent from answers of older servers: a guest).
+    #[serde(default)]
+    pub role: Role,
 }
 
 impl Comment {
@@ -167,6 +229,10 @@ pub struct CreatedComment {
     /// Proves authorship for edit and delete within the edit window. Shown once, never stored
     /// in clear by the server.
     pub edit_token: String,
+    /// Reply notifications were asked for an address not proven yet: a code was sent to it,
+    /// and no notification goes there until it is typed (`POST /api/v1/auth/email/verify`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub code_sent: bool,
 }
 
 /// `PATCH /api/v1/comments/{id}`.
@@ -244,6 +310,92 @@ pub struct ServerConfig {
     /// it, since feed readers send no `Origin`. Absent with one blog.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// How readers may prove who they are on this site: [`SIGN_IN_EMAIL`] (a code mailed),
+    /// [`SIGN_IN_SSO`] (the site's single sign-on). Empty: guests only. A list of names, not a
+    /// struct: the widget reads it with the code it already has.
+    // The widget's first load has no use for these: its sign-in chunk reads them, so the
+    // first load carries no reader for them (serde ignores the fields it is not told of).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub sign_in: Vec<String>,
+    /// Only members of the site (single sign-on) may post.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub members_only: bool,
+}
+
+/// In [`ServerConfig::sign_in`]: readers may prove an email with a code.
+pub const SIGN_IN_EMAIL: &str = "email";
+/// In [`ServerConfig::sign_in`]: the site vouches for its members (`data-sso-token`).
+pub const SIGN_IN_SSO: &str = "sso";
+
+impl ServerConfig {
+    /// Whether the site offers this way of signing in.
+    pub fn offers(&self, method: &str) -> bool {
+        self.sign_in.iter().any(|m| m == method)
+    }
+}
+
+/// `POST /api/v1/auth/email`: send a sign-in code to this address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailCodeRequest {
+    pub email: String,
+    /// The language of the email, a tag (else the server's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// `POST /api/v1/auth/email/verify`: the code typed by the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailCodeVerify {
+    pub email: String,
+    pub code: String,
+}
+
+/// `POST /api/v1/auth/password`: one of the blog's admins signs in inside the widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSignIn {
+    pub name: String,
+    pub password: String,
+}
+
+/// `POST /api/v1/auth/sso`: the token the site's backend put in the tag (`data-sso-token`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsoSignIn {
+    pub token: String,
+}
+
+/// `POST /api/v1/auth/sign-out`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignOut {
+    /// Ends every session of this identity, on every device.
+    #[serde(default)]
+    pub everywhere: bool,
+}
+
+/// A new session: the bearer token the widget keeps in the blog's storage and sends as
+/// `Authorization: Bearer …`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub expires: Timestamp,
+    pub me: Me,
+}
+
+/// `GET /api/v1/me`: who the bearer token proves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub role: Role,
+    /// The name their comments carry (reserved on the site); absent until they post.
+    pub name: Option<String>,
+    /// The proven address (verified readers; members whose site gave one).
+    pub email: Option<String>,
+    pub expires: Timestamp,
 }
 
 /// Answer to `DELETE /api/v1/comments/{id}`.
@@ -272,6 +424,7 @@ mod tests {
             likes: 0,
             dislikes: 0,
             status: CommentStatus::Published,
+            role: Default::default(),
         };
         let link = |website| with(website).website_link().map(str::to_owned);
         assert_eq!(

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Every error the API can return. Serialized in `snake_case`; never renamed once shipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The body is not syntactically valid JSON (includes invalid UTF-8).
@@ -57,9 +57,35 @@ pub enum ErrorCode {
     TooFast,
     /// The request's `Origin` is not one of the sites this server serves.
     UnknownSite,
+    /// The name belongs to the blog's author or a verified reader of this site.
+    NameReserved,
+    /// The sign-in code is wrong, expired, used, or was tried too often.
+    CodeInvalid,
+    /// The bearer token is unknown, expired, revoked, or another site's.
+    SessionInvalid,
+    /// The single sign-on token's signature, algorithm, expiry or claims are not accepted.
+    SsoInvalid,
+    /// This site takes comments from its members only (single sign-on).
+    SignInRequired,
+    /// The admin name or password is wrong.
+    CredentialsInvalid,
     /// The server cannot reach its database for now; nothing was written.
     Unavailable,
     Internal,
+}
+
+/// Read by name through `String` (whose reader the widget has anyway, where a derived enum
+/// reader costs it 2 KB); a code this version does not know, a later server's, reads as
+/// `internal`: the reader gets a message rather than nothing.
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == name)
+            .unwrap_or(Self::Internal))
+    }
 }
 
 impl ErrorCode {
@@ -97,6 +123,12 @@ impl ErrorCode {
         Self::ChallengeInvalid,
         Self::TooFast,
         Self::UnknownSite,
+        Self::NameReserved,
+        Self::CodeInvalid,
+        Self::SessionInvalid,
+        Self::SsoInvalid,
+        Self::SignInRequired,
+        Self::CredentialsInvalid,
         Self::Unavailable,
         Self::Internal,
     ];
@@ -136,6 +168,12 @@ impl ErrorCode {
             Self::ChallengeInvalid => "challenge_invalid",
             Self::TooFast => "too_fast",
             Self::UnknownSite => "unknown_site",
+            Self::NameReserved => "name_reserved",
+            Self::CodeInvalid => "code_invalid",
+            Self::SessionInvalid => "session_invalid",
+            Self::SsoInvalid => "sso_invalid",
+            Self::SignInRequired => "sign_in_required",
+            Self::CredentialsInvalid => "credentials_invalid",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -146,14 +184,19 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::MalformedJson | Self::InvalidParameter | Self::InvalidCursor => 400,
-            Self::TokenMissing => 401,
+            Self::TokenMissing
+            | Self::SessionInvalid
+            | Self::SsoInvalid
+            | Self::CredentialsInvalid => 401,
             Self::TokenInvalid
             | Self::EditWindowClosed
             | Self::ThreadLocked
             | Self::Blocked
             | Self::ChallengeRequired
             | Self::ChallengeInvalid
-            | Self::UnknownSite => 403,
+            | Self::UnknownSite
+            | Self::CodeInvalid
+            | Self::SignInRequired => 403,
             Self::NotFound | Self::CommentNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::CommentDeleted => 409,
@@ -171,7 +214,8 @@ impl ErrorCode {
             | Self::ParentNotFound
             | Self::VoteInvalid
             | Self::TooManyThreads
-            | Self::TooManyLinks => 422,
+            | Self::TooManyLinks
+            | Self::NameReserved => 422,
             Self::RateLimited | Self::TooFast => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
@@ -215,6 +259,14 @@ impl ErrorCode {
             Self::ChallengeInvalid => "The proof-of-work solution is invalid, expired or used.",
             Self::TooFast => "Posted too soon after the form opened; wait a few seconds.",
             Self::UnknownSite => "This page's origin is not one of the sites this server serves.",
+            Self::NameReserved => {
+                "This name belongs to the blog's author or a verified reader: sign in to use it."
+            }
+            Self::CodeInvalid => "The code is wrong or has expired; ask for a new one.",
+            Self::SessionInvalid => "The session has ended; sign in again.",
+            Self::SsoInvalid => "The site's sign-in token is not valid.",
+            Self::SignInRequired => "Sign in on this site to comment.",
+            Self::CredentialsInvalid => "The name or password is wrong.",
             Self::Unavailable => {
                 "The database cannot be reached for now; nothing was written. Retry shortly."
             }
@@ -282,6 +334,9 @@ mod tests {
             let back: ErrorCode = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *code);
         }
+        let later: ErrorCode = serde_json::from_str("\"a_code_of_a_later_server\"").unwrap();
+        assert_eq!(later, ErrorCode::Internal);
+        assert!(serde_json::from_str::<ErrorCode>("3").is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::clock::now;
 use crate::crypto;
 use crate::error::{Error, Result};
+use crate::identity::{self, Caller};
 use crate::render::render;
 use crate::services::Services;
 use crate::spam;
@@ -14,8 +15,8 @@ use crate::store::{
 use palabre_api::i18n::{Lang, Words};
 use palabre_api::{
     Comment, CommentBody, CommentRules, CommentStatus, CountsResponse, CreatedComment,
-    DeleteResult, ErrorCode, ModerationMode, NewComment, PreviewResponse, ServerConfig, SortOrder,
-    Thread, ThreadKey, ThreadPage, ValidationError, VoteCounts, VoteValue,
+    DeleteResult, ErrorCode, ModerationMode, NewComment, PreviewResponse, Role, ServerConfig,
+    SortOrder, Thread, ThreadKey, ThreadPage, ValidationError, VoteCounts, VoteValue,
 };
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -35,6 +36,18 @@ pub fn server_config(services: &Services, site: &SiteName) -> ServerConfig {
         max_page_size: MAX_PAGE_SIZE,
         feeds: s.feeds,
         site: (s.sites.len() > 1).then(|| site.to_string()),
+        sign_in: [
+            (
+                identity::email_offered(services),
+                palabre_api::SIGN_IN_EMAIL,
+            ),
+            (s.sso_of(site).is_some(), palabre_api::SIGN_IN_SSO),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name.to_owned())
+        .collect(),
+        members_only: s.sso_required_of(site),
     }
 }
 
@@ -120,22 +133,71 @@ async fn place_reply(
 async fn initial_status(
     services: &Services,
     site: &SiteName,
-    email: Option<&str>,
+    caller: Option<&Caller>,
     suspicious: bool,
 ) -> Result<CommentStatus> {
+    if caller.is_some_and(Caller::is_author) {
+        return Ok(CommentStatus::Published);
+    }
     if suspicious {
         return Ok(CommentStatus::Pending);
     }
     Ok(match services.settings.moderation_of(site) {
         ModerationMode::None => CommentStatus::Published,
         ModerationMode::All => CommentStatus::Pending,
-        ModerationMode::First => match email {
-            Some(e) if services.store.published_by_email(site, e).await? > 0 => {
+        // Trust follows a proven identity, never a typed email.
+        ModerationMode::First => match caller {
+            Some(c) if services.store.published_by_identity(c.identity.id).await? > 0 => {
                 CommentStatus::Published
             }
             _ => CommentStatus::Pending,
         },
     })
+}
+
+/// The name and email a post goes out under: a guest's as typed (a name not reserved by
+/// someone else); a verified reader's proven email, with the name they type (which becomes
+/// theirs); a member's and the author's as their identity says.
+async fn speaker(
+    services: &Services,
+    site: &SiteName,
+    caller: Option<&Caller>,
+    typed_name: Option<String>,
+    typed_email: Option<String>,
+) -> Result<(Option<String>, Option<String>)> {
+    let store = &*services.store;
+    let Some(c) = caller else {
+        if let Some(name) = &typed_name {
+            identity::check_name(store, site, name, None).await?;
+        }
+        return Ok((typed_name, typed_email));
+    };
+    let id = &c.identity;
+    match id.role {
+        Role::Verified => {
+            let name = match typed_name {
+                Some(name) => {
+                    identity::check_name(store, site, &name, caller).await?;
+                    if id.name.as_deref() != Some(name.as_str()) {
+                        let key = identity::name_key(&name);
+                        if !key.is_empty() {
+                            store.set_identity_name(id.id, &name, &key).await?;
+                        }
+                    }
+                    Some(name)
+                }
+                None => id.name.clone(),
+            };
+            Ok((name, id.email.clone()))
+        }
+        Role::Member => {
+            if let Some(name) = &id.name {
+                identity::check_name(store, site, name, caller).await?;
+            }
+            Ok((id.name.clone(), id.email.clone()))
+        }
+        Role::Author | Role::Guest => Ok((id.name.clone(), None)),
+    }
 }
 
 /// Posts `input` on a thread of `site`.
@@ -144,6 +206,7 @@ pub async fn create(
     site: &SiteName,
     input: NewComment,
     client: IpAddr,
+    caller: Option<&Caller>,
 ) -> Result<CreatedComment> {
     if input
         .homepage
@@ -155,10 +218,36 @@ pub async fn create(
     if let Some(first) = posted_before(services, site, &input).await? {
         return Ok(first);
     }
-    let valid = input.validate(&rules(services, site))?;
+    let member = caller.is_some_and(|c| matches!(c.identity.role, Role::Member | Role::Author));
+    if services.settings.sso_required_of(site) && !member {
+        return Err(Error::Refused(ErrorCode::SignInRequired));
+    }
+    let mut rules = rules(services, site);
+    if caller.is_some() {
+        // Their identity gives the name and email.
+        rules.require_author = false;
+        rules.require_email = false;
+    }
+    let valid = input.validate(&rules)?;
+    // Replies may be asked for at the address the post goes out under, typed or proven.
+    let wants_replies = input.notify.unwrap_or(false);
+    let (author, email) = speaker(
+        services,
+        site,
+        caller,
+        valid.author.map(|a| a.into_string()),
+        valid.email.as_ref().map(|e| e.as_str().to_owned()),
+    )
+    .await?;
+    let notify = wants_replies && email.is_some();
+    let notify_lang = input
+        .lang
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .filter(|_| notify);
     let thread = ThreadRef::new(site.clone(), valid.thread);
     let reader_hash = services.keys.reader_hash(client);
-    let email_str = valid.email.as_ref().map(|e| e.as_str());
+    let email_str = email.as_deref();
     let gate = services
         .store
         .post_gate(&thread, email_str, &reader_hash)
@@ -182,20 +271,46 @@ pub async fn create(
         &spam_rules.blocked_words,
         &[
             valid.body.as_str(),
-            valid.author.as_ref().map_or("", |a| a.as_str()),
+            author.as_deref().unwrap_or(""),
             valid.website.as_ref().map_or("", |w| w.as_str()),
             email_str.unwrap_or(""),
         ],
     );
     // Last, once everything else about the post is valid.
     let challenge = spam::check(services, input.pow.as_ref(), &reader_hash)?;
-    let identity = match (&valid.email, &valid.author) {
-        (Some(email), _) => format!("email:{}", email.normalized()),
+    let avatar_of = match (&email, &author) {
+        (Some(email), _) => format!("email:{}", email.to_lowercase()),
         (None, Some(author)) => format!("name:{author}"),
         (None, None) => format!("reader:{reader_hash}"),
     };
-    let email = valid.email.map(|e| e.into_string());
-    let status = initial_status(services, site, email.as_deref(), suspicious).await?;
+    let status = initial_status(services, site, caller, suspicious).await?;
+    // Reply notifications go to proven addresses only: an unproven one is sent a code first
+    // (double opt-in), and nothing else until the code is typed.
+    let code_sent = match (&email, notify, caller) {
+        (Some(address), true, None) if identity::email_offered(services) => {
+            match palabre_api::Email::parse(address).ok().flatten() {
+                Some(to) => {
+                    let lang = notify_lang.unwrap_or(services.settings.language);
+                    identity::send_code(
+                        &*services.store,
+                        &services.keys,
+                        &services.notifier,
+                        &identity::CodePlace {
+                            label: &services.settings.site_label(site),
+                            base_url: &services.settings.base_url(),
+                        },
+                        site,
+                        &to,
+                        lang,
+                    )
+                    .await
+                    .is_ok()
+                }
+                None => false,
+            }
+        }
+        _ => false,
+    };
     let (edit_token, edit_token_hash) = services.keys.edit_token(&challenge.nonce);
     let record = NewCommentRecord {
         html,
@@ -203,17 +318,19 @@ pub async fn create(
         title: valid.title.map(|t| t.into_string()),
         parent,
         status,
-        author: valid.author.map(|a| a.into_string()),
+        author,
         email,
         website: valid.website.map(|w| w.into_string()),
-        avatar: services.keys.avatar_seed(&identity),
+        avatar: services.keys.avatar_seed(&avatar_of),
         body: valid.body.into_string(),
         created: now(),
         edit_token_hash,
         reader_hash,
-        notify: valid.notify,
-        notify_lang: valid.notify_lang,
+        notify,
+        notify_lang,
         challenge: Some(challenge),
+        identity_id: caller.map(|c| c.identity.id),
+        role: caller.map_or(Role::Guest, |c| c.identity.role),
     };
     let stored = services
         .store
@@ -240,6 +357,7 @@ pub async fn create(
     Ok(CreatedComment {
         comment: Comment::from(stored),
         edit_token,
+        code_sent,
     })
 }
 
@@ -276,6 +394,7 @@ async fn posted_before(
     Ok(Some(CreatedComment {
         comment: Comment::from(first),
         edit_token,
+        code_sent: false,
     }))
 }
 
@@ -296,8 +415,10 @@ fn decoy(services: &Services, input: &NewComment) -> CreatedComment {
             likes: 0,
             dislikes: 0,
             status: CommentStatus::Published,
+            role: Role::Guest,
         },
         edit_token: crypto::new_edit_token().0,
+        code_sent: false,
     }
 }
 
@@ -318,6 +439,7 @@ pub async fn one(
     site: &SiteName,
     id: i64,
     token: Option<&str>,
+    caller: Option<&Caller>,
 ) -> Result<Comment> {
     let comment = of_site(services, site, id).await?;
     let hidden = services
@@ -325,7 +447,7 @@ pub async fn one(
         .thread(&comment.thread()?)
         .await?
         .is_none_or(|t| t.hidden);
-    let is_author = token.is_some_and(|t| crypto::edit_token_matches(t, &comment.edit_token_hash));
+    let is_author = owns(&comment, token, caller);
     let visible = match comment.status {
         _ if comment.spam => is_author,
         CommentStatus::Pending => is_author,
@@ -337,15 +459,26 @@ pub async fn one(
     Ok(comment.into())
 }
 
-/// Loads a comment and checks that `token` proves authorship within the edit window.
+/// Whether the edit token, or the caller's identity (from any device), proves the comment is
+/// theirs.
+fn owns(comment: &CommentRecord, token: Option<&str>, caller: Option<&Caller>) -> bool {
+    token.is_some_and(|t| crypto::edit_token_matches(t, &comment.edit_token_hash))
+        || caller.is_some_and(|c| comment.identity_id == Some(c.identity.id))
+}
+
+/// Loads a comment and checks that its edit token or its author's session proves
+/// authorship, within the edit window.
 async fn authorize(
     services: &Services,
     site: &SiteName,
     id: i64,
-    token: &str,
+    proof: Proof<'_>,
 ) -> Result<CommentRecord> {
     let comment = of_site(services, site, id).await?;
-    if !crypto::edit_token_matches(token, &comment.edit_token_hash) {
+    if proof.token.is_none() && proof.caller.is_none() {
+        return Err(Error::Refused(ErrorCode::TokenMissing));
+    }
+    if !owns(&comment, proof.token, proof.caller) {
         return Err(Error::Refused(ErrorCode::TokenInvalid));
     }
     if comment.status == CommentStatus::Deleted {
@@ -358,15 +491,22 @@ async fn authorize(
     Ok(comment)
 }
 
+/// What proves a comment is the caller's: its edit token, or the session of its identity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Proof<'a> {
+    pub token: Option<&'a str>,
+    pub caller: Option<&'a Caller>,
+}
+
 pub async fn edit(
     services: &Services,
     site: &SiteName,
     id: i64,
-    token: &str,
+    proof: Proof<'_>,
     body: &str,
 ) -> Result<Comment> {
     let body = CommentBody::parse(body, services.settings.max_body_length as usize)?;
-    authorize(services, site, id, token).await?;
+    authorize(services, site, id, proof).await?;
     let html = render(&body);
     let updated = services
         .store
@@ -380,9 +520,9 @@ pub async fn delete(
     services: &Services,
     site: &SiteName,
     id: i64,
-    token: &str,
+    proof: Proof<'_>,
 ) -> Result<DeleteResult> {
-    authorize(services, site, id, token).await?;
+    authorize(services, site, id, proof).await?;
     match services.store.delete_comment(id).await? {
         None => Err(Error::Refused(ErrorCode::CommentNotFound)),
         Some(Deletion::Removed) => Ok(DeleteResult { placeholder: None }),

@@ -177,6 +177,29 @@ impl Settings {
             .unwrap_or(self.moderation)
     }
 
+    /// How emails name a site to its readers: the host of its first origin, else its name.
+    pub fn site_label(&self, site: &SiteName) -> String {
+        self.site(site)
+            .and_then(|s| s.origins.first())
+            .map(|o| {
+                o.split_once("://")
+                    .map_or(o.as_str(), |(_, host)| host)
+                    .to_owned()
+            })
+            .unwrap_or_else(|| site.to_string())
+    }
+
+    /// The site's single sign-on key, if it has one.
+    pub fn sso_of(&self, site: &SiteName) -> Option<&SecretString> {
+        self.site(site).and_then(|s| s.sso_secret.as_ref())
+    }
+
+    /// Whether only the site's members may post.
+    pub fn sso_required_of(&self, site: &SiteName) -> bool {
+        self.site(site)
+            .is_some_and(|s| s.sso_required && s.sso_secret.is_some())
+    }
+
     /// Who is told of this site's new and held comments.
     pub fn admin_emails_of(&self, site: &SiteName) -> &[String] {
         self.site(site)
@@ -230,7 +253,7 @@ impl Default for Settings {
 }
 
 /// One blog on this server (`[[site]]` in the configuration file).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Site {
     pub name: SiteName,
     /// Normalised `scheme://host[:port]`; a request's `Origin` among them names this site.
@@ -239,6 +262,10 @@ pub struct Site {
     pub moderation: Option<ModerationMode>,
     /// Its own admin emails; the server's (`admin_emails`) when `None`.
     pub admin_emails: Option<Vec<String>>,
+    /// The key the site's backend signs its members' tokens with (single sign-on, HS256).
+    pub sso_secret: Option<SecretString>,
+    /// Only members (signed in through the site's single sign-on) may post.
+    pub sso_required: bool,
 }
 
 impl Site {
@@ -250,6 +277,8 @@ impl Site {
             origins,
             moderation: None,
             admin_emails: None,
+            sso_secret: None,
+            sso_required: false,
         }
     }
 }

@@ -121,6 +121,11 @@ pub fn new_edit_token() -> (String, Vec<u8>) {
 }
 
 /// Checks a presented token against the stored hash in constant time.
+/// Whether two secrets' bytes are equal, in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
 pub fn edit_token_matches(presented: &str, stored_hash: &[u8]) -> bool {
     let hash = Sha256::digest(presented.as_bytes());
     hash.as_slice().ct_eq(stored_hash).into()

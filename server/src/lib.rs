@@ -15,6 +15,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod identity;
 pub mod import;
 pub mod live;
 pub mod logs;

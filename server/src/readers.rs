@@ -21,6 +21,26 @@ pub struct ReaderData {
     pub email: String,
     pub blocked: bool,
     pub comments: Vec<ReaderComment>,
+    /// The identities this address proved (one per site), with their sessions.
+    pub identities: Vec<ReaderIdentity>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReaderIdentity {
+    pub site: String,
+    /// verified or member.
+    pub role: &'static str,
+    /// The name reserved for them.
+    pub name: Option<String>,
+    pub created: palabre_api::Timestamp,
+    /// Each session: when it started and when it ends (the tokens themselves are never kept).
+    pub sessions: Vec<ReaderSession>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReaderSession {
+    pub started: palabre_api::Timestamp,
+    pub expires: palabre_api::Timestamp,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,7 +72,22 @@ pub async fn export(
         .await?
         .iter()
         .any(|b| b.kind == BlockKind::Email && b.value == email);
+    let mut identities = Vec::new();
+    for identity in services.store.identities_by_email(&email, site).await? {
+        let sessions = services.store.identity_sessions(identity.id).await?;
+        identities.push(ReaderIdentity {
+            site: identity.site.to_string(),
+            role: identity.role.as_str(),
+            name: identity.name,
+            created: identity.created,
+            sessions: sessions
+                .into_iter()
+                .map(|(started, expires)| ReaderSession { started, expires })
+                .collect(),
+        });
+    }
     Ok(ReaderData {
+        identities,
         blocked,
         comments: comments
             .into_iter()
@@ -82,6 +117,10 @@ pub async fn forget(
     // Newest first: a reader's replies to themselves go before what they reply to.
     let mut comments = services.store.comments_by_email(&email, site).await?;
     comments.reverse();
+    // Their identities go first: their sessions end and their names are free again.
+    for identity in services.store.identities_by_email(&email, site).await? {
+        services.store.delete_identity(identity.id).await?;
+    }
     let mut erased = 0;
     for c in &comments {
         let done = match mode {

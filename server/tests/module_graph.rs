@@ -23,6 +23,7 @@ const LAYERS: &[&str] = &[
     "services",
     // The rules.
     "spam",
+    "identity",
     "notify",
     "comments",
     "moderation",

@@ -62,6 +62,11 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
             None => view! { <span class="author" dir="auto">{name}</span> }.into_any(),
         })
     };
+    // Who the server says wrote it: fixed once posted.
+    let role = initial.role;
+    let role_mark = words
+        .role_mark(role)
+        .map(|mark| view! { <span class="role" data-role=role.as_str()>{mark}</span> });
     let created_ms = initial.created.as_millis();
     let time = move || words.relative_time(ctx.now.get(), created_ms);
     let edited = move || comment().and_then(|c| c.edited).is_some();
@@ -161,6 +166,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
                 <header class="meta">
                     {show_avatars.then(|| view! { <Avatar seed=initial.avatar.clone() /> })}
                     {author}
+                    {role_mark}
                     <time datetime=initial.created.to_rfc3339()>
                         {time}
                     </time>

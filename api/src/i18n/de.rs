@@ -156,4 +156,15 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ErrInternal,
         "Auf dem Server ist ein Problem aufgetreten. Bitte versuchen Sie es erneut.",
     ),
+    (RoleAuthor, "Autor"),
+    (RoleVerified, "Verifiziert"),
+    (RoleMember, "Mitglied"),
+    (
+        ErrNameReserved,
+        "Dieser Name gehört dem Autor des Blogs oder einem verifizierten Leser. Wenn es Ihrer ist, melden Sie sich an, um ihn zu verwenden.",
+    ),
+    (
+        ErrSignInRequired,
+        "Melden Sie sich auf dieser Website an, um zu kommentieren.",
+    ),
 ];

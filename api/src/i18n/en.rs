@@ -135,4 +135,12 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         "The comment server is briefly unavailable. Your text is kept: retry in a moment.",
     ),
     (ErrInternal, "The server had a problem. Please retry."),
+    (RoleAuthor, "Author"),
+    (RoleVerified, "Verified"),
+    (RoleMember, "Member"),
+    (
+        ErrNameReserved,
+        "This name is taken here. If it is yours, sign in.",
+    ),
+    (ErrSignInRequired, "Sign in on this site to comment."),
 ];

@@ -156,4 +156,15 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ErrInternal,
         "El servidor tuvo un problema. Vuelve a intentarlo.",
     ),
+    (RoleAuthor, "Autor"),
+    (RoleVerified, "Verificado"),
+    (RoleMember, "Miembro"),
+    (
+        ErrNameReserved,
+        "Este nombre pertenece al autor del blog o a un lector verificado. Si es el tuyo, inicia sesión para usarlo.",
+    ),
+    (
+        ErrSignInRequired,
+        "Inicia sesión en este sitio para comentar.",
+    ),
 ];

@@ -150,4 +150,15 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ErrInternal,
         "Le serveur a rencontré un problème. Veuillez réessayer.",
     ),
+    (RoleAuthor, "Auteur"),
+    (RoleVerified, "Vérifié"),
+    (RoleMember, "Membre"),
+    (
+        ErrNameReserved,
+        "Ce nom appartient à l’auteur du blog ou à un lecteur vérifié. Si c’est le vôtre, connectez-vous pour l’utiliser.",
+    ),
+    (
+        ErrSignInRequired,
+        "Connectez-vous sur ce site pour commenter.",
+    ),
 ];

@@ -144,4 +144,12 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         "Il server dei commenti è momentaneamente non disponibile. Il testo resta qui: riprova tra un attimo.",
     ),
     (ErrInternal, "Il server ha avuto un problema. Riprova."),
+    (RoleAuthor, "Autore"),
+    (RoleVerified, "Verificato"),
+    (RoleMember, "Membro"),
+    (
+        ErrNameReserved,
+        "Questo nome appartiene all’autore del blog o a un lettore verificato. Se è il tuo, accedi per usarlo.",
+    ),
+    (ErrSignInRequired, "Accedi a questo sito per commentare."),
 ];

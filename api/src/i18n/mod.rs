@@ -385,6 +385,11 @@ messages! {
         ErrBadRequest,
         ErrUnavailable,
         ErrInternal,
+        RoleAuthor,
+        RoleVerified,
+        RoleMember,
+        ErrNameReserved,
+        ErrSignInRequired,
     }
 }
 
@@ -464,9 +469,23 @@ impl Texts<Msg> {
             MalformedJson | InvalidField | InvalidParameter | InvalidCursor
             | UnsupportedMediaType | VoteInvalid | TooManyThreads | NotFound | MethodNotAllowed
             | UnknownSite => Msg::ErrBadRequest,
+            NameReserved => Msg::ErrNameReserved,
+            SignInRequired => Msg::ErrSignInRequired,
+            // Only the sign-in forms meet these; they carry their own words.
+            CodeInvalid | SessionInvalid | SsoInvalid | CredentialsInvalid => Msg::ErrBadRequest,
             Unavailable => Msg::ErrUnavailable,
             Internal => Msg::ErrInternal,
         })
+    }
+
+    /// The mark of a comment by `role` (none for a guest).
+    pub fn role_mark(&self, role: crate::Role) -> Option<&'static str> {
+        match role {
+            crate::Role::Guest => None,
+            crate::Role::Verified => Some(self.get(Msg::RoleVerified)),
+            crate::Role::Member => Some(self.get(Msg::RoleMember)),
+            crate::Role::Author => Some(self.get(Msg::RoleAuthor)),
+        }
     }
 
     /// "just now", "5 minutes ago", "yesterday", "3 weeks ago"... Times in the future (a

@@ -144,4 +144,12 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ErrInternal,
         "De server had een probleem. Probeer het opnieuw.",
     ),
+    (RoleAuthor, "Auteur"),
+    (RoleVerified, "Geverifieerd"),
+    (RoleMember, "Lid"),
+    (
+        ErrNameReserved,
+        "Deze naam hoort bij de auteur van de blog of een geverifieerde lezer. Is het de jouwe, log dan in om hem te gebruiken.",
+    ),
+    (ErrSignInRequired, "Log in op deze site om te reageren."),
 ];

@@ -151,4 +151,15 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         "Serwer komentarzy jest chwilowo niedostępny. Twój tekst pozostaje: spróbuj ponownie za moment.",
     ),
     (ErrInternal, "Serwer napotkał problem. Spróbuj ponownie."),
+    (RoleAuthor, "Autor"),
+    (RoleVerified, "Zweryfikowany"),
+    (RoleMember, "Członek"),
+    (
+        ErrNameReserved,
+        "Ta nazwa należy do autora bloga lub zweryfikowanego czytelnika. Jeśli jest Twoja, zaloguj się, aby jej użyć.",
+    ),
+    (
+        ErrSignInRequired,
+        "Zaloguj się na tej stronie, aby komentować.",
+    ),
 ];

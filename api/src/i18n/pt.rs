@@ -147,4 +147,12 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         "O servidor de comentários está momentaneamente indisponível. O seu texto fica guardado: tente novamente daqui a pouco.",
     ),
     (ErrInternal, "O servidor teve um problema. Tente novamente."),
+    (RoleAuthor, "Autor"),
+    (RoleVerified, "Verificado"),
+    (RoleMember, "Membro"),
+    (
+        ErrNameReserved,
+        "Este nome pertence ao autor do blogue ou a um leitor verificado. Se for o seu, inicie sessão para o usar.",
+    ),
+    (ErrSignInRequired, "Inicie sessão neste site para comentar."),
 ];

@@ -24,6 +24,28 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             eprintln!("Password set for admin {name:?}. Sign in at /admin.");
             Ok(())
         }
+        AdminCommand::SetDisplayName {
+            database,
+            name,
+            display_name,
+        } => {
+            let shown = palabre_api::AuthorName::parse(&display_name)
+                .map_err(|e| anyhow::anyhow!("display name: {}", e.code.default_message()))?;
+            let store = store::connect(&super::database_url(database))
+                .await
+                .context("opening the database")?;
+            if !store
+                .set_admin_display_name(name.trim(), shown.as_ref().map(|n| n.as_str()))
+                .await?
+            {
+                bail!("no admin named {name:?}: create them with `palabre admin set-password`");
+            }
+            match shown {
+                Some(n) => eprintln!("Admin {name:?} now comments as {:?}.", n.as_str()),
+                None => eprintln!("Admin {name:?} now comments under their sign-in name."),
+            }
+            Ok(())
+        }
         AdminCommand::HashPassword => {
             println!("{}", auth::hash_password(&read_password()?)?);
             Ok(())

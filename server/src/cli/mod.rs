@@ -157,6 +157,19 @@ pub enum AdminCommand {
     /// Print the argon2 hash of a password read from standard input, for
     /// PALABRE_ADMIN_PASSWORD_HASH.
     HashPassword,
+    /// Set the name an admin's comments carry in the thread ("Author"), reserved on every
+    /// site; empty: their sign-in name.
+    SetDisplayName {
+        /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB
+        /// [default: sqlite://palabre.db].
+        #[arg(long, env = "PALABRE_DATABASE", hide_env_values = true)]
+        database: Option<String>,
+        /// The admin's name.
+        #[arg(long, default_value = "admin")]
+        name: String,
+        /// The name readers see, e.g. "Claire Dubois".
+        display_name: String,
+    },
 }
 
 /// The whole command tree, for `main` to parse the process's arguments with.

@@ -109,6 +109,16 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_REQUIRE_AUTHOR", num_args = 0..=1, default_missing_value = "true")]
     pub require_author: Option<bool>,
 
+    /// Single sign-on: the key (at least 32 characters) the blog's backend signs its members'
+    /// tokens with (HS256 JWT in `data-sso-token`). With several blogs, each `[[site]]` has
+    /// its own `sso_secret`.
+    #[arg(long, env = "PALABRE_SSO_SECRET", hide_env_values = true)]
+    pub sso_secret: Option<SecretString>,
+
+    /// Only members signed in through the site's single sign-on may post [default: false].
+    #[arg(long, env = "PALABRE_SSO_REQUIRED", num_args = 0..=1, default_missing_value = "true")]
+    pub sso_required: Option<bool>,
+
     /// Require an email on every comment [default: false].
     #[arg(long, env = "PALABRE_REQUIRE_EMAIL", num_args = 0..=1, default_missing_value = "true")]
     pub require_email: Option<bool>,
@@ -289,6 +299,9 @@ pub struct SiteArgs {
     pub origins: Vec<String>,
     pub moderation: Option<ModerationMode>,
     pub admin_emails: Option<Vec<String>>,
+    /// The key this site's backend signs its members' tokens with.
+    pub sso_secret: Option<SecretString>,
+    pub sso_required: Option<bool>,
 }
 
 impl ServeArgs {
@@ -297,7 +310,13 @@ impl ServeArgs {
         let d = Settings::default();
         let origins = parse_origins(&self.origins)?;
         let sites = if self.sites.is_empty() {
-            vec![Site::single(origins)]
+            vec![Site {
+                sso_secret: check_sso_secret(self.sso_secret.clone())?,
+                sso_required: self.sso_required.unwrap_or(false),
+                ..Site::single(origins)
+            }]
+        } else if self.sso_secret.is_some() || self.sso_required.is_some() {
+            bail!("sso_secret, sso_required: with [[site]] tables, each site has its own");
         } else if !origins.is_empty() {
             bail!(
                 "origins: with [[site]] tables, each site lists its own origins (move {} into one)",
@@ -475,6 +494,18 @@ fn parse_origins(raw: &[String]) -> anyhow::Result<Vec<String>> {
         .collect()
 }
 
+/// A single sign-on key: long enough that guessing it is out of reach.
+fn check_sso_secret(secret: Option<SecretString>) -> anyhow::Result<Option<SecretString>> {
+    use secrecy::ExposeSecret;
+    match secret {
+        Some(s) if s.expose_secret().chars().count() < crate::config::MIN_SECRET_CHARS => bail!(
+            "sso_secret: use at least {} characters",
+            crate::config::MIN_SECRET_CHARS
+        ),
+        other => Ok(other),
+    }
+}
+
 fn check_emails(list: &[String]) -> anyhow::Result<()> {
     for e in list {
         e.parse::<lettre::Address>()
@@ -522,6 +553,8 @@ fn resolve_sites(tables: &[SiteArgs]) -> anyhow::Result<Vec<Site>> {
             origins,
             moderation: table.moderation,
             admin_emails,
+            sso_secret: check_sso_secret(table.sso_secret.clone()).with_context(at)?,
+            sso_required: table.sso_required.unwrap_or(false),
         });
     }
     Ok(sites)

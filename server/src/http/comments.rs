@@ -1,7 +1,7 @@
 //! `/api/v1/comments`: read a thread, post, edit, delete, vote.
 
 use super::extract::{
-    AcceptEncoding, ApiJson, CommentId, EditToken, Negotiated, Site, WriteQuota, bearer_token,
+    AcceptEncoding, ApiJson, CommentId, EditToken, Negotiated, Signed, Site, WriteQuota,
     encoded_json,
 };
 use crate::clock::now;
@@ -218,9 +218,10 @@ async fn create(
     State(state): State<AppState>,
     Site(site): Site,
     WriteQuota(client): WriteQuota,
+    Signed(caller): Signed,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, ApiJson<CreatedComment>)> {
-    let created = comments::create(&state.services, &site, input, client).await?;
+    let created = comments::create(&state.services, &site, input, client, caller.as_ref()).await?;
     let status = match created.comment.status {
         CommentStatus::Pending => StatusCode::ACCEPTED,
         _ => StatusCode::CREATED,
@@ -228,16 +229,23 @@ async fn create(
     Ok((status, ApiJson(created)))
 }
 
-/// One comment; a pending one only with its edit token (its author).
+/// One comment; a pending one only for its author (edit token or session).
 async fn one(
     State(state): State<AppState>,
     Site(site): Site,
     CommentId(id): CommentId,
-    headers: axum::http::HeaderMap,
+    EditToken(token): EditToken,
+    Signed(caller): Signed,
 ) -> Result<ApiJson<Comment>> {
-    Ok(ApiJson(
-        comments::one(&state.services, &site, id, bearer_token(&headers)).await?,
-    ))
+    let comment = comments::one(
+        &state.services,
+        &site,
+        id,
+        token.as_deref(),
+        caller.as_ref(),
+    )
+    .await?;
+    Ok(ApiJson(comment))
 }
 
 async fn edit(
@@ -246,10 +254,15 @@ async fn edit(
     _: WriteQuota,
     CommentId(id): CommentId,
     EditToken(token): EditToken,
+    Signed(caller): Signed,
     ApiJson(input): ApiJson<EditComment>,
 ) -> Result<ApiJson<Comment>> {
+    let proof = comments::Proof {
+        token: token.as_deref(),
+        caller: caller.as_ref(),
+    };
     Ok(ApiJson(
-        comments::edit(&state.services, &site, id, &token, &input.body).await?,
+        comments::edit(&state.services, &site, id, proof, &input.body).await?,
     ))
 }
 
@@ -259,9 +272,14 @@ async fn remove(
     _: WriteQuota,
     CommentId(id): CommentId,
     EditToken(token): EditToken,
+    Signed(caller): Signed,
 ) -> Result<ApiJson<DeleteResult>> {
+    let proof = comments::Proof {
+        token: token.as_deref(),
+        caller: caller.as_ref(),
+    };
     Ok(ApiJson(
-        comments::delete(&state.services, &site, id, &token).await?,
+        comments::delete(&state.services, &site, id, proof).await?,
     ))
 }
 

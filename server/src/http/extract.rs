@@ -5,6 +5,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::http::encoding::{Encoded, Encoding};
 use crate::http::state::AppState;
+use crate::identity::{self, Caller};
 use crate::store::SiteName;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
@@ -215,16 +216,58 @@ impl FromRequestParts<AppState> for WriteQuota {
     }
 }
 
-/// The `Authorization: Bearer <edit token>` of an edit or delete.
-pub struct EditToken(pub String);
+/// The `Authorization: Bearer <edit token>` of an edit or delete, unless the header carries
+/// a session instead.
+pub struct EditToken(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for EditToken {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        bearer_token(&parts.headers)
-            .map(|t| Self(t.to_owned()))
-            .ok_or(Error::Refused(ErrorCode::TokenMissing))
+        Ok(Self(
+            bearer_token(&parts.headers)
+                .filter(|t| !identity::is_session_token(t))
+                .map(str::to_owned),
+        ))
+    }
+}
+
+/// The signed-in caller, when the request carries a session (`Authorization: Bearer plb.…`).
+/// A session that is unknown, expired, revoked or another site's is refused (401
+/// `session_invalid`), not taken for a guest: the widget then knows to sign out.
+pub struct Signed(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(bearer) = bearer_token(&parts.headers).filter(|t| identity::is_session_token(t))
+        else {
+            return Ok(Self(None));
+        };
+        let site = site_of(&parts.headers, &state.services.settings)?;
+        let caller = identity::caller(&*state.services.store, &site, bearer).await?;
+        Ok(Self(Some(caller)))
+    }
+}
+
+/// A signed-in caller, required.
+pub struct SignedIn(pub Caller);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Signed::from_request_parts(parts, state).await? {
+            Signed(Some(caller)) => Ok(Self(caller)),
+            Signed(None) => Err(Error::Refused(ErrorCode::SessionInvalid)),
+        }
     }
 }
 
@@ -302,9 +345,7 @@ mod tests {
     fn settings() -> Settings {
         let site = |name: &str, origin: &str| SiteConfig {
             name: SiteName::parse(name).unwrap(),
-            origins: vec![origin.to_owned()],
-            moderation: None,
-            admin_emails: None,
+            ..SiteConfig::single(vec![origin.to_owned()])
         };
         Settings {
             sites: vec![

@@ -114,6 +114,9 @@ impl Draw<'_> {
                         } @else {
                             span class="author" dir="auto" { (name) }
                         }
+                        @if let Some(mark) = words.role_mark(c.role) {
+                            span class="role" data-role=(c.role.as_str()) { (mark) }
+                        }
                         time datetime=(c.created.to_rfc3339()) {
                             (words.relative_time(self.now_ms, c.created.as_millis()))
                         }
@@ -197,6 +200,7 @@ mod tests {
             likes: 2,
             dislikes: 1,
             status: CommentStatus::Published,
+            role: Default::default(),
         }
     }
 
@@ -353,6 +357,8 @@ mod tests {
         nested.comments[0].author = Some("Ana".into());
         nested.comments[0].website = Some("https://ana.example/".into());
         nested.comments[1].edited = Some(Timestamp::from_millis(NOW - 3_600_000));
+        nested.comments[1].role = palabre_api::Role::Author;
+        nested.comments[2].role = palabre_api::Role::Verified;
         let mut locked = page(vec![comment(701, None), comment(702, Some(701))]);
         locked.thread.locked = true;
         let mut pending = page(vec![comment(701, None), comment(702, None)]);
@@ -374,6 +380,7 @@ mod tests {
         ]);
         arabic.comments[0].html = "<p>مرحبا بالجميع</p>".into();
         arabic.thread.count = 3;
+        arabic.comments[1].role = palabre_api::Role::Member;
         let in_arabic = FirstPaint {
             lang: Lang::Ar,
             ..paint()

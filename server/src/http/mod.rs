@@ -2,9 +2,11 @@
 //! every response passes through (CORS, size limit, tracing, panic guard).
 
 pub mod admin;
+mod auth;
 pub mod cache;
 mod challenge;
 mod comments;
+mod confirm_email;
 mod counts;
 mod embed;
 pub mod encoding;
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let sync_cache = axum::middleware::from_fn_with_state(state.clone(), sync_cache_after_writes);
     let app = Router::new()
         .merge(comments::router().route_layer(sync_cache.clone()))
+        .merge(auth::router().route_layer(sync_cache.clone()))
         .merge(challenge::router())
         .merge(counts::router())
         .merge(events::router())
@@ -54,6 +57,7 @@ pub fn router(state: AppState) -> Router {
             Router::new()
                 .merge(admin::router().route_layer(sync_cache))
                 .merge(unsubscribe::router())
+                .merge(confirm_email::router())
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     admin::pages::in_the_visitors_language,

@@ -16,6 +16,8 @@ pub struct AppState {
     pub write_limiter: Arc<RateLimiter>,
     /// Admin sign-in attempts per network: guessing passwords gets slow fast.
     pub login_limiter: Arc<RateLimiter>,
+    /// Sign-in codes sent per network (each address has its own limit in the store).
+    pub code_limiter: Arc<RateLimiter>,
     /// The widget's files, when `--widget-dir` is set.
     pub widget: Option<Arc<WidgetBundle>>,
     /// Thread pages and counts, as served.
@@ -50,6 +52,10 @@ impl AppState {
             login_limiter: Arc::new(RateLimiter::new(RateLimit {
                 burst: 5,
                 per_minute: 5,
+            })),
+            code_limiter: Arc::new(RateLimiter::new(RateLimit {
+                burst: 5,
+                per_minute: 1,
             })),
             cache: Arc::new(ResponseCache::new(settings.response_cache_bytes)),
             live: LiveHub::new(Arc::clone(&services.store), settings.live),

@@ -130,6 +130,18 @@ pub async fn comment_published(services: &Services, c: &CommentRecord) {
     if same_person || parent.status != CommentStatus::Published {
         return;
     }
+    // Only to an address its owner proved for this comment (signed in, or the code its post
+    // sent was typed: double opt-in). A typed address may be anyone's.
+    let proven = match parent.identity_id {
+        Some(id) => matches!(
+            services.store.identity(id).await,
+            Ok(Some(i)) if i.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(to))
+        ),
+        None => false,
+    };
+    if !proven {
+        return;
+    }
     // In the language the parent's author read the widget in, else the server's.
     let w = say(parent.notify_lang.unwrap_or(services.settings.language));
     let author = c.author.as_deref().unwrap_or(w.get(Say::MailSomeone));

@@ -10,7 +10,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use palabre_api::i18n::Lang;
-use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
+use palabre_api::{CommentStatus, Role, SortOrder, ThreadKey, Timestamp, VoteValue};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -171,6 +171,9 @@ pub struct CommentRecord {
     pub notify_lang: Option<Lang>,
     /// Marked as spam by a moderator (status stays pending: never shown).
     pub spam: bool,
+    /// The proven identity that posted it (none for a guest, or once the identity is erased).
+    pub identity_id: Option<i64>,
+    pub role: Role,
 }
 
 impl CommentRecord {
@@ -212,8 +215,15 @@ impl From<CommentRecord> for palabre_api::Comment {
             likes: c.likes,
             dislikes: c.dislikes,
             status: c.status,
+            role: c.role,
         }
     }
+}
+
+/// A stored role column.
+fn role_of(role: &str) -> Result<Role, StoreError> {
+    Role::parse(role)
+        .ok_or_else(|| StoreError::Backend(format!("unknown role {role:?} in database").into()))
 }
 
 /// A comment ready to be stored: every field parsed, rendered and placed in the tree.
@@ -237,6 +247,8 @@ pub struct NewCommentRecord {
     pub notify_lang: Option<Lang>,
     /// Recorded as spent with the comment, in the same transaction: both or neither.
     pub challenge: Option<SpentChallenge>,
+    pub identity_id: Option<i64>,
+    pub role: Role,
 }
 
 /// A verified proof-of-work challenge, to be recorded so that it is never accepted again.
@@ -733,9 +745,9 @@ pub trait ThreadStore: Send + Sync + 'static {
 /// Moderation: statuses, the queue, blocks, the gate before a post, and the log.
 #[async_trait]
 pub trait ModerationStore: Send + Sync + 'static {
-    /// The site's published comments carrying this email (moderation of first-time
-    /// commenters: a blog trusts those it has published).
-    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError>;
+    /// The identity's published comments (moderation of first-time commenters: a blog
+    /// trusts those it has published; never by a typed email, which anyone can type).
+    async fn published_by_identity(&self, identity: i64) -> Result<u64, StoreError>;
 
     async fn set_thread_hidden(&self, thread: &ThreadRef, hidden: bool)
     -> Result<bool, StoreError>;
@@ -895,6 +907,126 @@ pub trait IdentityStore: Send + Sync + 'static {
     ) -> Result<Option<AdminSession>, StoreError>;
 
     async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
+
+    /// Every admin's sign-in name and display name (their names are reserved on every site).
+    async fn admins(&self) -> Result<Vec<AdminName>, StoreError>;
+    /// Returns false if there is no such admin.
+    async fn set_admin_display_name(
+        &self,
+        name: &str,
+        display_name: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    /// The identity of `new.site`, `new.role` and `new.subject`, created if needed; a given
+    /// name or email replaces the stored one.
+    async fn identity_for(&self, new: &NewIdentity<'_>) -> Result<Identity, StoreError>;
+    async fn identity(&self, id: i64) -> Result<Option<Identity>, StoreError>;
+    /// Gives the identity the name its comments carry (and reserve), with its lookalike key.
+    async fn set_identity_name(&self, id: i64, name: &str, key: &str) -> Result<(), StoreError>;
+    /// The verified reader or author of the site whose name has this lookalike key.
+    async fn name_holder(&self, site: &SiteName, key: &str)
+    -> Result<Option<Identity>, StoreError>;
+    /// Gives the identity the site's guest comments carrying this address (case-insensitive)
+    /// that asked for reply notifications since `since`: the posts whose code was just typed
+    /// (double opt-in). Returns how many.
+    async fn claim_comments(
+        &self,
+        identity: i64,
+        site: &SiteName,
+        email: &str,
+        since: Timestamp,
+    ) -> Result<u64, StoreError>;
+    /// The identities that proved this address (case-insensitive), of one site or of all.
+    async fn identities_by_email(
+        &self,
+        email: &str,
+        site: Option<&SiteName>,
+    ) -> Result<Vec<Identity>, StoreError>;
+    /// Removes the identity, its sessions and its hold on its name; its comments stay, as a
+    /// guest's. Returns false if there was none.
+    async fn delete_identity(&self, id: i64) -> Result<bool, StoreError>;
+
+    async fn create_identity_session(
+        &self,
+        token_hash: &[u8],
+        identity: i64,
+        at: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The session's identity and expiry, unless absent or expired at `now`.
+    async fn identity_session(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<(Identity, Timestamp)>, StoreError>;
+    async fn delete_identity_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
+    /// Ends every session of the identity; returns how many.
+    async fn delete_identity_sessions(&self, identity: i64) -> Result<u64, StoreError>;
+    /// The identity's sessions: (started, expires), oldest first.
+    async fn identity_sessions(
+        &self,
+        identity: i64,
+    ) -> Result<Vec<(Timestamp, Timestamp)>, StoreError>;
+
+    /// Replaces the address's sign-in code, unless `limit.max_sends` were sent in the current
+    /// window: then nothing changes and this returns false.
+    async fn new_email_code(&self, code: &NewEmailCode<'_>) -> Result<bool, StoreError>;
+    /// Spends one try of the address's code: true if `code_hash` is its live code (which is
+    /// then used up); false otherwise, the last try killing it.
+    async fn try_email_code(
+        &self,
+        site: &SiteName,
+        email: &str,
+        code_hash: &[u8],
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// An admin's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminName {
+    pub name: String,
+    pub display_name: Option<String>,
+}
+
+/// A proven identity of one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub id: i64,
+    pub site: SiteName,
+    /// Verified, member or author (never guest).
+    pub role: Role,
+    /// What proves it: the lower-cased email, the site's `sub`, the admin's name.
+    pub subject: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub created: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct NewIdentity<'a> {
+    pub site: &'a SiteName,
+    pub role: Role,
+    pub subject: &'a str,
+    /// With its lookalike key.
+    pub name: Option<(&'a str, &'a str)>,
+    pub email: Option<&'a str>,
+    pub at: Timestamp,
+}
+
+/// A sign-in code to keep for an address.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEmailCode<'a> {
+    pub site: &'a SiteName,
+    /// Lower-cased.
+    pub email: &'a str,
+    pub code_hash: &'a [u8],
+    pub now: Timestamp,
+    pub expires: Timestamp,
+    pub tries: u32,
+    /// At most `max_sends` codes per address in `window`.
+    pub window: Duration,
+    pub max_sends: u32,
 }
 
 /// Everything stored, whatever the backend: the sum of the aggregates' traits, so callers that
@@ -992,6 +1124,8 @@ impl CommentRecord {
             notify: new.notify,
             notify_lang: new.notify_lang,
             spam: false,
+            identity_id: new.identity_id,
+            role: new.role,
         }
     }
 }

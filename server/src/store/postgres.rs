@@ -42,7 +42,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 const COMMENT_COLUMNS: &str = "SELECT c.id, t.site, t.key AS thread_key, c.parent_id, c.root_id, c.depth, \
      c.status, c.author, c.email, c.website, c.avatar, c.body, c.html, c.created_at, \
      c.edited_at, c.likes, c.dislikes, c.edit_token_hash, c.reader_hash, c.notify, c.notify_lang, \
-     c.spam FROM comments c JOIN threads t ON t.id = c.thread_id";
+     c.spam, c.identity_id, c.role FROM comments c JOIN threads t ON t.id = c.thread_id";
 
 const THREAD_COLUMNS: &str = "SELECT t.id, t.site, t.key, t.title, t.locked, t.hidden, \
      CASE WHEN t.hidden THEN 0 ELSE \

@@ -195,4 +195,29 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         PaintWidgetFailed,
         "Das Kommentarformular konnte nicht geladen werden. Ein Neuladen der Seite kann helfen.",
     ),
+    (MailCodeSubject, "Ihr Code: {code}"),
+    (
+        MailCodeIntro,
+        "Ihr Code zum Kommentieren auf {site} lautet {code}.",
+    ),
+    (
+        MailCodeNote,
+        "Er ist 10 Minuten gültig. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne den Code geschieht nichts.",
+    ),
+    (MailCodeLink, "Oder bestätigen Sie sie mit einem Klick:"),
+    (ConfirmTitle, "Ihre Adresse bestätigen?"),
+    (
+        ConfirmExplain,
+        "Antworten auf Ihre Kommentare werden dann an diese Adresse geschickt. Sie können sie jederzeit über jede dieser E-Mails abbestellen.",
+    ),
+    (ConfirmButton, "Bestätigen"),
+    (ConfirmedTitle, "Adresse bestätigt"),
+    (
+        Confirmed,
+        "Ihre Adresse ist bestätigt: Antworten auf Ihre Kommentare werden Ihnen per E-Mail geschickt.",
+    ),
+    (
+        ConfirmInvalid,
+        "Dieser Link ist abgelaufen oder wurde schon benutzt. Fordern Sie im Kommentarformular einen neuen Code an.",
+    ),
 ];

@@ -168,4 +168,26 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         PaintWidgetFailed,
         "The comment form could not be loaded. Reloading the page may help.",
     ),
+    (MailCodeSubject, "Your code: {code}"),
+    (MailCodeIntro, "Your code to comment on {site} is {code}."),
+    (
+        MailCodeNote,
+        "It is valid for 10 minutes. If you did not ask for it, ignore this email: nothing happens without the code.",
+    ),
+    (MailCodeLink, "Or confirm it with one click:"),
+    (ConfirmTitle, "Confirm your address?"),
+    (
+        ConfirmExplain,
+        "Replies to your comments will then be emailed to this address. You can stop them at any time from any of those emails.",
+    ),
+    (ConfirmButton, "Confirm"),
+    (ConfirmedTitle, "Address confirmed"),
+    (
+        Confirmed,
+        "Your address is confirmed: replies to your comments will be emailed to you.",
+    ),
+    (
+        ConfirmInvalid,
+        "This link has expired or was already used. Ask for a new code in the comment form.",
+    ),
 ];

@@ -183,4 +183,29 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         PaintWidgetFailed,
         "No se pudo cargar el formulario de comentarios. Recargar la página puede ayudar.",
     ),
+    (MailCodeSubject, "Tu código: {code}"),
+    (
+        MailCodeIntro,
+        "Tu código para comentar en {site} es {code}.",
+    ),
+    (
+        MailCodeNote,
+        "Es válido durante 10 minutos. Si no lo has pedido, ignora este correo: sin el código no pasa nada.",
+    ),
+    (MailCodeLink, "O confírmala con un clic:"),
+    (ConfirmTitle, "¿Confirmar tu dirección?"),
+    (
+        ConfirmExplain,
+        "Las respuestas a tus comentarios se enviarán entonces a esta dirección. Puedes detenerlas en cualquier momento desde cualquiera de esos correos.",
+    ),
+    (ConfirmButton, "Confirmar"),
+    (ConfirmedTitle, "Dirección confirmada"),
+    (
+        Confirmed,
+        "Tu dirección está confirmada: te enviaremos las respuestas a tus comentarios.",
+    ),
+    (
+        ConfirmInvalid,
+        "Este enlace ha caducado o ya se usó. Pide un código nuevo en el formulario de comentarios.",
+    ),
 ];

@@ -183,4 +183,29 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         PaintWidgetFailed,
         "Le formulaire de commentaire n’a pas pu être chargé. Recharger la page peut aider.",
     ),
+    (MailCodeSubject, "Votre code : {code}"),
+    (
+        MailCodeIntro,
+        "Votre code pour commenter sur {site} est {code}.",
+    ),
+    (
+        MailCodeNote,
+        "Il est valable 10 minutes. Si vous ne l’avez pas demandé, ignorez ce courriel : rien ne se passe sans le code.",
+    ),
+    (MailCodeLink, "Ou confirmez-la d’un clic :"),
+    (ConfirmTitle, "Confirmer votre adresse ?"),
+    (
+        ConfirmExplain,
+        "Les réponses à vos commentaires seront alors envoyées à cette adresse. Vous pourrez les arrêter à tout moment depuis chacun de ces courriels.",
+    ),
+    (ConfirmButton, "Confirmer"),
+    (ConfirmedTitle, "Adresse confirmée"),
+    (
+        Confirmed,
+        "Votre adresse est confirmée : les réponses à vos commentaires vous seront envoyées.",
+    ),
+    (
+        ConfirmInvalid,
+        "Ce lien a expiré ou a déjà servi. Demandez un nouveau code dans le formulaire de commentaire.",
+    ),
 ];

@@ -183,4 +183,29 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         PaintWidgetFailed,
         "Non è stato possibile caricare il modulo dei commenti. Ricaricare la pagina può aiutare.",
     ),
+    (MailCodeSubject, "Il tuo codice: {code}"),
+    (
+        MailCodeIntro,
+        "Il tuo codice per commentare su {site} è {code}.",
+    ),
+    (
+        MailCodeNote,
+        "È valido per 10 minuti. Se non l’hai chiesto, ignora questa email: senza il codice non succede nulla.",
+    ),
+    (MailCodeLink, "Oppure confermalo con un clic:"),
+    (ConfirmTitle, "Confermare il tuo indirizzo?"),
+    (
+        ConfirmExplain,
+        "Le risposte ai tuoi commenti verranno inviate a questo indirizzo. Puoi interromperle in qualsiasi momento da una di quelle email.",
+    ),
+    (ConfirmButton, "Conferma"),
+    (ConfirmedTitle, "Indirizzo confermato"),
+    (
+        Confirmed,
+        "Il tuo indirizzo è confermato: le risposte ai tuoi commenti ti verranno inviate per email.",
+    ),
+    (
+        ConfirmInvalid,
+        "Questo link è scaduto o è già stato usato. Chiedi un nuovo codice nel modulo dei commenti.",
+    ),
 ];

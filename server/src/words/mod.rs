@@ -154,6 +154,16 @@ palabre_api::messages! {
         FeedRecent,
         FeedEntryTitle,
         PaintWidgetFailed,
+        MailCodeSubject,
+        MailCodeIntro,
+        MailCodeNote,
+        MailCodeLink,
+        ConfirmTitle,
+        ConfirmExplain,
+        ConfirmButton,
+        ConfirmedTitle,
+        Confirmed,
+        ConfirmInvalid,
     }
 }
 

@@ -177,4 +177,26 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         PaintWidgetFailed,
         "Het reactieformulier kon niet worden geladen. De pagina opnieuw laden kan helpen.",
     ),
+    (MailCodeSubject, "Je code: {code}"),
+    (MailCodeIntro, "Je code om te reageren op {site} is {code}."),
+    (
+        MailCodeNote,
+        "Hij is 10 minuten geldig. Heb je hem niet aangevraagd, negeer dan deze e-mail: zonder de code gebeurt er niets.",
+    ),
+    (MailCodeLink, "Of bevestig het met één klik:"),
+    (ConfirmTitle, "Je adres bevestigen?"),
+    (
+        ConfirmExplain,
+        "Reacties op je reacties worden dan naar dit adres gemaild. Je kunt ze altijd stopzetten vanuit elk van die e-mails.",
+    ),
+    (ConfirmButton, "Bevestigen"),
+    (ConfirmedTitle, "Adres bevestigd"),
+    (
+        Confirmed,
+        "Je adres is bevestigd: reacties op je reacties worden je gemaild.",
+    ),
+    (
+        ConfirmInvalid,
+        "Deze link is verlopen of al gebruikt. Vraag een nieuwe code aan in het reactieformulier.",
+    ),
 ];

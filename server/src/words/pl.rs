@@ -196,4 +196,29 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         PaintWidgetFailed,
         "Nie udało się wczytać formularza komentarzy. Odświeżenie strony może pomóc.",
     ),
+    (MailCodeSubject, "Twój kod: {code}"),
+    (
+        MailCodeIntro,
+        "Twój kod do komentowania na {site} to {code}.",
+    ),
+    (
+        MailCodeNote,
+        "Jest ważny przez 10 minut. Jeśli o niego nie prosiłeś, zignoruj tę wiadomość: bez kodu nic się nie stanie.",
+    ),
+    (MailCodeLink, "Albo potwierdź go jednym kliknięciem:"),
+    (ConfirmTitle, "Potwierdzić adres?"),
+    (
+        ConfirmExplain,
+        "Odpowiedzi na Twoje komentarze będą wtedy wysyłane na ten adres. Możesz je wyłączyć w każdej chwili z dowolnej z tych wiadomości.",
+    ),
+    (ConfirmButton, "Potwierdź"),
+    (ConfirmedTitle, "Adres potwierdzony"),
+    (
+        Confirmed,
+        "Twój adres jest potwierdzony: odpowiedzi na Twoje komentarze będą wysyłane e-mailem.",
+    ),
+    (
+        ConfirmInvalid,
+        "Ten link wygasł lub został już użyty. Poproś o nowy kod w formularzu komentarza.",
+    ),
 ];

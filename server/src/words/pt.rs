@@ -183,4 +183,29 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         PaintWidgetFailed,
         "Não foi possível carregar o formulário de comentários. Recarregar a página pode ajudar.",
     ),
+    (MailCodeSubject, "O seu código: {code}"),
+    (
+        MailCodeIntro,
+        "O seu código para comentar em {site} é {code}.",
+    ),
+    (
+        MailCodeNote,
+        "É válido durante 10 minutos. Se não o pediu, ignore este email: sem o código nada acontece.",
+    ),
+    (MailCodeLink, "Ou confirme-o com um clique:"),
+    (ConfirmTitle, "Confirmar o seu endereço?"),
+    (
+        ConfirmExplain,
+        "As respostas aos seus comentários serão então enviadas para este endereço. Pode pará-las a qualquer momento a partir de qualquer um desses emails.",
+    ),
+    (ConfirmButton, "Confirmar"),
+    (ConfirmedTitle, "Endereço confirmado"),
+    (
+        Confirmed,
+        "O seu endereço está confirmado: as respostas aos seus comentários ser-lhe-ão enviadas por email.",
+    ),
+    (
+        ConfirmInvalid,
+        "Esta ligação expirou ou já foi usada. Peça um novo código no formulário de comentários.",
+    ),
 ];

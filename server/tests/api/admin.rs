@@ -399,22 +399,6 @@ async fn a_held_comment_is_seen_by_its_author_only_until_approved() {
 }
 
 #[tokio::test]
-async fn first_mode_trusts_an_email_once_approved() {
-    let app = TestApp::spawn_with(|s| s.moderation = ModerationMode::First).await;
-    let (id, _) = held_comment(&app, "/t", "first", "Bo@Example.org").await;
-    let admin = sign_in(&app).await;
-    admin.act("approve", &[id]).await;
-    let res = app
-        .post_json(
-            "/api/v1/comments",
-            &json!({"thread": "/t", "body": "second", "email": "bo@example.org"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "published at once");
-    held_comment(&app, "/t", "a stranger", "new@example.org").await;
-}
-
-#[tokio::test]
 async fn reject_spam_and_delete_in_bulk() {
     let app = TestApp::spawn_with(|s| s.moderation = ModerationMode::All).await;
     let (a, _) = held_comment(&app, "/t", "reject me", "a@example.org").await;

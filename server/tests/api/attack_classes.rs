@@ -206,6 +206,7 @@ async fn a_website_is_refused_or_inert_in_every_context_the_server_writes_it() {
         .json::<serde_json::Value>()
         .await
         .unwrap();
+    crate::notifications::confirm(&app, &inbox, "sub@example.org").await;
     app.post_json(
         "/api/v1/comments",
         &json!({"thread": "/post", "parent": parent["comment"]["id"], "author": "<b>Eve</b> \"x\"",
@@ -215,7 +216,10 @@ async fn a_website_is_refused_or_inert_in_every_context_the_server_writes_it() {
     let mut mail = None;
     for n in 1..=40 {
         let all = wait_for_mail(&inbox, n).await;
-        if let Some(m) = all.into_iter().find(|m| m.to == ["sub@example.org"]) {
+        let notice = |m: &crate::notifications::Mail| {
+            m.to == ["sub@example.org"] && m.text.contains("/unsubscribe?")
+        };
+        if let Some(m) = all.into_iter().find(notice) {
             mail = Some(m);
             break;
         }

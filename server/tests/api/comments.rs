@@ -62,9 +62,10 @@ async fn the_wire_format_has_the_documented_fields_and_no_private_ones() {
         keys,
         [
             "author", "avatar", "created", "dislikes", "edited", "html", "id", "likes", "parent",
-            "status", "website"
+            "role", "status", "website"
         ]
     );
+    assert_eq!(comment["role"], "guest");
     let text = raw.to_string();
     assert!(!text.contains("secret@example.org"));
     assert!(

@@ -95,7 +95,22 @@ async fn emails_and_feeds_speak_the_servers_language_reply_notices_the_readers()
         .unwrap()
         .comment
         .id;
-    let mail = wait_for_mail(&inbox, 1).await.remove(0);
+    // The code of the double opt-in, in German, then the admin's notice.
+    let code = crate::notifications::code_for(&inbox, "ines@example.org").await;
+    let mails = wait_for_mail(&inbox, 2).await;
+    let coded = mails.iter().find(|m| m.to == ["ines@example.org"]).unwrap();
+    assert!(
+        coded.text.contains(&format!(
+            "Ihr Code zum Kommentieren auf blog.example lautet {code}."
+        )),
+        "{}",
+        coded.text
+    );
+    crate::notifications::confirm(&app, &inbox, "ines@example.org").await;
+    let mail = mails
+        .into_iter()
+        .find(|m| m.to == ["owner@example.org"])
+        .unwrap();
     assert!(
         mail.text
             .contains("Ein neuer Kommentar von Inès <ines@example.org> auf Brot (/post):"),
@@ -108,7 +123,7 @@ async fn emails_and_feeds_speak_the_servers_language_reply_notices_the_readers()
     );
     assert!(mail.text.contains("Artikel: https://blog.example/post"));
 
-    let reply = reply_notice(&app, &inbox, parent, 3, "ines@example.org").await;
+    let reply = reply_notice(&app, &inbox, parent, 4, "ines@example.org").await;
     assert!(
         reply
             .text
@@ -136,7 +151,8 @@ async fn emails_and_feeds_speak_the_servers_language_reply_notices_the_readers()
         .unwrap()
         .comment
         .id;
-    let reply = reply_notice(&app, &inbox, zoe, 6, "zoe@example.org").await;
+    crate::notifications::confirm(&app, &inbox, "zoe@example.org").await;
+    let reply = reply_notice(&app, &inbox, zoe, 8, "zoe@example.org").await;
     assert!(
         reply
             .text
@@ -179,6 +195,6 @@ async fn reply_notice(
     wait_for_mail(inbox, mails)
         .await
         .into_iter()
-        .find(|m| m.to == [to])
+        .find(|m| m.to == [to] && m.text.contains("/unsubscribe?"))
         .unwrap_or_else(|| panic!("no reply notification to {to}"))
 }

@@ -2,6 +2,7 @@
 //! a fresh temporary database and talks HTTP to it. Set TEST_LOG=1 to see the server's logs.
 
 mod helpers;
+mod identity;
 
 mod feeds_and_readers;
 

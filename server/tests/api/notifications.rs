@@ -105,6 +105,8 @@ pub(crate) fn with_smtp(s: &mut Settings, port: u16) {
     };
     s.public_url = Some("http://comments.test".into());
     s.sites[0].origins = vec!["https://blog.example".into()];
+    // Sign-in tests name the network of each request (`sign_in_request`).
+    s.client_ip_header = Some("x-real-ip".parse().unwrap());
 }
 
 pub(crate) async fn wait_for_mail(inbox: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
@@ -120,6 +122,78 @@ pub(crate) async fn wait_for_mail(inbox: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Ve
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The six digits of the latest sign-in code mailed to `to`, waiting for it.
+pub(crate) async fn code_for(inbox: &Arc<Mutex<Vec<Mail>>>, to: &str) -> String {
+    code_after(inbox, to, 0).await
+}
+
+/// The same, among the mails from the `from`th on (a code asked for after those).
+pub(crate) async fn code_after(inbox: &Arc<Mutex<Vec<Mail>>>, to: &str, from: usize) -> String {
+    let start = Instant::now();
+    loop {
+        let found = inbox.lock().unwrap().iter().skip(from).rev().find_map(|m| {
+            let subject = m.text.lines().find(|l| l.starts_with("Subject: "))?;
+            m.to.iter()
+                .any(|t| t.eq_ignore_ascii_case(to))
+                .then_some(())?;
+            let code: String = subject.chars().filter(char::is_ascii_digit).collect();
+            (code.len() == 6).then_some(code)
+        });
+        if let Some(code) = found {
+            return code;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no code mailed to {to}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A network of its own for each sign-in request, so that tests signing in many times stay
+/// under the per-network limit (tests of that limit name their networks themselves).
+fn next_network() -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("10.{}.{}.9", 200 + (n / 256) % 50, n % 256)
+}
+
+/// Sends `body` to a sign-in route from a fresh network (see [`next_network`]).
+pub(crate) async fn sign_in_request(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("x-real-ip", next_network())
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn verify_code(app: &TestApp, email: &str, code: &str) -> String {
+    let body = json!({"email": email, "code": code});
+    let res = sign_in_request(app, "/api/v1/auth/email/verify", &body).await;
+    assert_eq!(res.status(), 200, "verifying {email}");
+    let session: palabre_api::Session = res.json().await.unwrap();
+    session.token
+}
+
+/// Types the code last mailed to `email` (the one a post asking for replies sent): the
+/// address is proven; returns the session token.
+pub(crate) async fn confirm(app: &TestApp, inbox: &Arc<Mutex<Vec<Mail>>>, email: &str) -> String {
+    let code = code_for(inbox, email).await;
+    verify_code(app, email, &code).await
+}
+
+/// Proves `email` from scratch: asks for a code, types it; returns the session token.
+pub(crate) async fn prove(app: &TestApp, inbox: &Arc<Mutex<Vec<Mail>>>, email: &str) -> String {
+    let before = inbox.lock().unwrap().len();
+    let body = json!({"email": email});
+    let res = sign_in_request(app, "/api/v1/auth/email", &body).await;
+    assert_eq!(res.status(), 202, "asking a code for {email}");
+    let code = code_after(inbox, email, before).await;
+    verify_code(app, email, &code).await
 }
 
 /// The link after `label: ` in a mail, as a path on the test server.
@@ -272,6 +346,13 @@ async fn replies_are_mailed_to_subscribers_until_they_unsubscribe() {
         json!({"thread": "/t", "body": "Question?", "email": "ana@example.org", "notify": true}),
     )
     .await;
+    assert!(parent.code_sent, "an unproven address is sent a code first");
+    // Before the code is typed, a reply mails nothing but that code.
+    post(json!({"thread": "/t", "body": "Too early", "parent": parent.comment.id})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(inbox.lock().unwrap().len(), 1, "the code only");
+    confirm(app, &inbox, "ana@example.org").await;
+    inbox.lock().unwrap().clear();
     let quiet =
         post(json!({"thread": "/t", "body": "No mail for me", "email": "bo@example.org"})).await;
     let pid = parent.comment.id;
@@ -333,13 +414,25 @@ async fn an_approved_reply_notifies_when_it_is_published() {
         s.moderation = ModerationMode::First;
     })
     .await;
-    // A trusted commenter (a published comment already) asks for replies.
-    let first = app
-        .post_json(
-            "/api/v1/comments",
-            &json!({"thread": "/t", "body": "hi", "email": "ana@example.org"}),
-        )
-        .await;
+    // A verified reader, trusted (a published comment already), asks for replies.
+    let token = prove(&app, &inbox, "ana@example.org").await;
+    let as_ana = |body: Value| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let mut body = body;
+            body["pow"] = app.solved_challenge().await;
+            app.client
+                .post(app.url("/api/v1/comments"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = as_ana(json!({"thread": "/t", "body": "hi"})).await;
+    assert_eq!(first.status(), 202, "a first comment is held");
     let first_id = first.json::<CreatedComment>().await.unwrap().comment.id;
     app.state
         .services
@@ -347,14 +440,10 @@ async fn an_approved_reply_notifies_when_it_is_published() {
         .set_comment_status(first_id, CommentStatus::Published, false)
         .await
         .unwrap();
-    let parent = app
-        .post_json(
-            "/api/v1/comments",
-            &json!({"thread": "/t", "body": "q", "email": "ana@example.org", "notify": true}),
-        )
-        .await;
+    let parent = as_ana(json!({"thread": "/t", "body": "q", "notify": true})).await;
     assert_eq!(parent.status(), 201);
     let pid = parent.json::<CreatedComment>().await.unwrap().comment.id;
+    inbox.lock().unwrap().clear();
     let reply = app
         .post_json(
             "/api/v1/comments",

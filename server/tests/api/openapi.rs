@@ -28,6 +28,11 @@ async fn openapi_document_matches_the_api() {
     assert_eq!(
         paths,
         [
+            "/api/v1/auth/email",
+            "/api/v1/auth/email/verify",
+            "/api/v1/auth/password",
+            "/api/v1/auth/sign-out",
+            "/api/v1/auth/sso",
             "/api/v1/challenge",
             "/api/v1/comments",
             "/api/v1/comments/{id}",
@@ -37,6 +42,7 @@ async fn openapi_document_matches_the_api() {
             "/api/v1/events",
             "/api/v1/feed",
             "/api/v1/first-paint",
+            "/api/v1/me",
             "/api/v1/preview",
             "/api/v1/words/{lang}",
             "/healthz",

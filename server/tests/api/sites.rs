@@ -17,9 +17,7 @@ const BETA: &str = "https://beta.example";
 fn site(name: &str, origin: &str) -> Site {
     Site {
         name: SiteName::parse(name).unwrap(),
-        origins: vec![origin.to_owned()],
-        moderation: None,
-        admin_emails: None,
+        ..Site::single(vec![origin.to_owned()])
     }
 }
 

@@ -120,6 +120,8 @@ async fn ids_freed_before_the_upgrade_are_not_given_again_and_nothing_is_lost() 
         notify: false,
         notify_lang: None,
         challenge: None,
+        identity_id: None,
+        role: Default::default(),
     };
     let fresh = s.insert_comment(new).await.unwrap();
     assert!(

@@ -31,13 +31,11 @@ use sqlx::Row;
 
 #[async_trait]
 impl ModerationStore for PostgresStore {
-    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError> {
+    async fn published_by_identity(&self, identity: i64) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM comments c JOIN threads t ON t.id = c.thread_id \
-             WHERE c.status = 'published' AND lower(c.email) = lower($1) AND t.site = $2",
+            "SELECT COUNT(*) FROM comments WHERE status = 'published' AND identity_id = $1",
         )
-        .bind(email)
-        .bind(site.as_str())
+        .bind(identity)
         .fetch_one(&self.pool)
         .await?;
         Ok(count(n))

@@ -106,6 +106,8 @@ async fn insert_all(
     let mut notify_lang = Vec::with_capacity(posts.len());
     let mut nonce = Vec::with_capacity(posts.len());
     let mut expires = Vec::with_capacity(posts.len());
+    let mut identity = Vec::with_capacity(posts.len());
+    let mut role = Vec::with_capacity(posts.len());
     for new in posts {
         let (p, r, d) = position(new);
         site.push(new.thread.site.as_str());
@@ -128,15 +130,18 @@ async fn insert_all(
         notify_lang.push(new.notify_lang.map(Lang::tag));
         nonce.push(new.challenge.as_ref().map(|c| c.nonce.as_str()));
         expires.push(new.challenge.as_ref().map(|c| c.expires.as_millis()));
+        identity.push(new.identity_id);
+        role.push(new.role.as_str());
     }
     // Per thread, the latest non-empty title wins (posts get renamed), as one by one would.
     let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
         "WITH post AS (SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], \
            $5::BIGINT[], $6::INTEGER[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], \
            $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::BYTEA[], $15::TEXT[], $16::BOOLEAN[], \
-           $17::TEXT[], $18::BIGINT[], $19::TEXT[], $20::TEXT[]) WITH ORDINALITY AS p(thread, \
-           title, created, parent, root, depth, status, author, email, website, avatar, body, \
-           html, token, reader, notify, nonce, expires, notify_lang, site, n)), \
+           $17::TEXT[], $18::BIGINT[], $19::TEXT[], $20::TEXT[], $21::BIGINT[], $22::TEXT[]) \
+           WITH ORDINALITY AS p(thread, title, created, parent, root, depth, status, author, \
+           email, website, avatar, body, html, token, reader, notify, nonce, expires, \
+           notify_lang, site, identity, role, n)), \
          spent AS (INSERT INTO spent_challenges (nonce, expires_at) \
            SELECT nonce, expires FROM post WHERE nonce IS NOT NULL), \
          upsert AS (INSERT INTO threads (site, key, title, created_at) \
@@ -147,10 +152,10 @@ async fn insert_all(
            RETURNING id, site, key) \
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
            website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
-           notify_lang, post_key) \
+           notify_lang, post_key, identity_id, role) \
          SELECT COALESCE(u.id, t.id), p.parent, p.root, p.depth, p.status, p.author, p.email, \
            p.website, p.avatar, p.body, p.html, p.created, p.token, p.reader, p.notify, \
-           p.notify_lang, p.nonce \
+           p.notify_lang, p.nonce, p.identity, p.role \
          FROM post p LEFT JOIN upsert u ON u.site = p.site AND u.key = p.thread \
            LEFT JOIN threads t ON t.site = p.site AND t.key = p.thread \
          ORDER BY p.n RETURNING id, edit_token_hash",
@@ -175,6 +180,8 @@ async fn insert_all(
     .bind(expires)
     .bind(notify_lang)
     .bind(site)
+    .bind(identity)
+    .bind(role)
     .fetch_all(&mut *conn)
     .await?;
     let ids: std::collections::HashMap<Vec<u8>, i64> =
@@ -197,8 +204,8 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
     // exists already, committed before this statement's snapshot (writers are serialised).
     let (spend, key) = if new.challenge.is_some() {
         (
-            "spent AS (INSERT INTO spent_challenges (nonce, expires_at) VALUES ($19, $20)), ",
-            "$19",
+            "spent AS (INSERT INTO spent_challenges (nonce, expires_at) VALUES ($21, $22)), ",
+            "$21",
         )
     } else {
         ("", "NULL")
@@ -211,10 +218,11 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
          RETURNING id) \
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
          website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
-         notify_lang, post_key) \
+         notify_lang, post_key, identity_id, role) \
          VALUES (COALESCE((SELECT id FROM upsert), \
          (SELECT id FROM threads WHERE site = $18 AND key = $1)), \
-         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3, $14, $15, $16, $17, {key}) RETURNING id"
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3, $14, $15, $16, $17, {key}, $19, $20) \
+         RETURNING id"
     );
     let (parent_id, root_id, depth) = position(new);
     let mut query = sqlx::query_scalar(&sql)
@@ -235,7 +243,9 @@ async fn insert_one(conn: &mut PgConnection, new: &NewCommentRecord) -> Result<i
         .bind(&new.reader_hash)
         .bind(new.notify)
         .bind(new.notify_lang.map(Lang::tag))
-        .bind(new.thread.site.as_str());
+        .bind(new.thread.site.as_str())
+        .bind(new.identity_id)
+        .bind(new.role.as_str());
     if let Some(challenge) = &new.challenge {
         query = query
             .bind(&challenge.nonce)

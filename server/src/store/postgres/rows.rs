@@ -1,7 +1,9 @@
 //! Rows into records. PostgreSQL has no unsigned integers: counts and depths are INTEGER
 //! columns, read as `i32` and widened here.
 
-use crate::store::{CommentRecord, SiteName, StoreError, ThreadRecord, lang_of, status_of};
+use crate::store::{
+    CommentRecord, SiteName, StoreError, ThreadRecord, lang_of, role_of, status_of,
+};
 use palabre_api::Timestamp;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -43,6 +45,8 @@ pub(super) fn comment_from_row(row: &PgRow) -> Result<CommentRecord, StoreError>
         notify: row.try_get("notify")?,
         notify_lang: lang_of(row.try_get("notify_lang")?),
         spam: row.try_get("spam")?,
+        identity_id: row.try_get("identity_id")?,
+        role: role_of(row.try_get("role")?)?,
     })
 }
 

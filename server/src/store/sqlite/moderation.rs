@@ -29,14 +29,11 @@ use sqlx::Sqlite;
 
 #[async_trait]
 impl ModerationStore for SqliteStore {
-    async fn published_by_email(&self, site: &SiteName, email: &str) -> Result<u64, StoreError> {
-        // Emails are compared case-insensitively: that is how people type them.
+    async fn published_by_identity(&self, identity: i64) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM comments c JOIN threads t ON t.id = c.thread_id \
-             WHERE c.status = 'published' AND lower(c.email) = lower(?) AND t.site = ?",
+            "SELECT COUNT(*) FROM comments WHERE status = 'published' AND identity_id = ?",
         )
-        .bind(email)
-        .bind(site.as_str())
+        .bind(identity)
         .fetch_one(&self.reader)
         .await?;
         Ok(n.try_into().unwrap_or(0))

@@ -54,9 +54,9 @@ async fn insert_one(
          ON CONFLICT (site, key) DO UPDATE SET title = COALESCE(excluded.title, threads.title);\n\
          INSERT INTO comments (thread_id, parent_id, root_id, depth, status, author, email, \
          website, avatar, body, html, created_at, edit_token_hash, reader_hash, notify, \
-         notify_lang, post_key) \
+         notify_lang, post_key, identity_id, role) \
          VALUES ((SELECT id FROM threads WHERE site = ? AND key = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-         ?, ?, ?) RETURNING id;\n\
+         ?, ?, ?, ?, ?) RETURNING id;\n\
          RELEASE post",
     );
     let (parent_id, root_id, depth) = position(new);
@@ -89,7 +89,9 @@ async fn insert_one(
         .bind(&new.reader_hash)
         .bind(new.notify)
         .bind(new.notify_lang.map(Lang::tag))
-        .bind(new.challenge.as_ref().map(|c| c.nonce.as_str()));
+        .bind(new.challenge.as_ref().map(|c| c.nonce.as_str()))
+        .bind(new.identity_id)
+        .bind(new.role.as_str());
     // fetch_all, not fetch_one: the latter stops at the first row, before RELEASE.
     let rows = query
         .fetch_all(&mut **tx)

@@ -1,6 +1,8 @@
 //! Rows into records.
 
-use crate::store::{CommentRecord, SiteName, StoreError, ThreadRecord, lang_of, status_of};
+use crate::store::{
+    CommentRecord, SiteName, StoreError, ThreadRecord, lang_of, role_of, status_of,
+};
 use palabre_api::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -32,6 +34,8 @@ pub(super) fn comment_from_row(row: &SqliteRow) -> Result<CommentRecord, StoreEr
         notify: row.try_get("notify")?,
         notify_lang: lang_of(row.try_get("notify_lang")?),
         spam: row.try_get("spam")?,
+        identity_id: row.try_get("identity_id")?,
+        role: role_of(row.try_get("role")?)?,
     })
 }
 

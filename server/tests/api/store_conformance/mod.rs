@@ -9,7 +9,7 @@ mod settings;
 mod sites;
 mod threads;
 
-use palabre_api::{CommentStatus, SortOrder, ThreadKey, Timestamp, VoteValue};
+use palabre_api::{CommentStatus, Role, SortOrder, ThreadKey, Timestamp, VoteValue};
 use palabre_server::store::{
     self, AuditEntry, BlockKind, CommentChange, Cursor, Deletion, NewCommentRecord, PageQuery,
     ParentPosition, PostGate, SiteName, Store, ThreadRef,
@@ -65,6 +65,8 @@ pub(crate) fn new_comment(
         notify: false,
         notify_lang: None,
         challenge: None,
+        identity_id: None,
+        role: Role::Guest,
     }
 }
 

@@ -1,0 +1,148 @@
+//! `/api/v1/auth/*` and `/api/v1/me`: proving who one is, inside the widget. Every route is
+//! limited per network; sending codes and checking codes or passwords more strictly than
+//! other writes, so guessing gets slow fast.
+
+use super::extract::{ApiJson, ClientIp, Signed, SignedIn, Site, bearer_token};
+use crate::error::{Error, Result};
+use crate::http::state::AppState;
+use crate::identity;
+use crate::rate_limit::RateLimiter;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use palabre_api::i18n::Lang;
+use palabre_api::{
+    Email, EmailCodeRequest, EmailCodeVerify, ErrorCode, Me, PasswordSignIn, Session, SignOut,
+    SsoSignIn,
+};
+use secrecy::ExposeSecret;
+use std::net::IpAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/email", post(send_code))
+        .route("/api/v1/auth/email/verify", post(verify_code))
+        .route("/api/v1/auth/password", post(password))
+        .route("/api/v1/auth/sso", post(sso))
+        .route("/api/v1/auth/sign-out", post(sign_out))
+        .route("/api/v1/me", get(me))
+}
+
+fn limit(limiter: &RateLimiter, client: IpAddr) -> Result<()> {
+    limiter
+        .check(&crate::crypto::network_identity(client))
+        .map_err(|wait| Error::RateLimited {
+            retry_after_secs: wait.as_secs_f64().ceil() as u64,
+        })
+}
+
+fn email_of(raw: &str) -> Result<Email> {
+    Email::parse(raw)?
+        .ok_or_else(|| palabre_api::ValidationError::new(ErrorCode::EmailRequired, "email").into())
+}
+
+/// Sends a sign-in code. `202` whether or not the address was seen before: the answer tells
+/// nothing about it.
+async fn send_code(
+    State(state): State<AppState>,
+    Site(site): Site,
+    ClientIp(client): ClientIp,
+    ApiJson(input): ApiJson<EmailCodeRequest>,
+) -> Result<StatusCode> {
+    let services = &state.services;
+    if !identity::email_offered(services) {
+        return Err(Error::Refused(ErrorCode::NotFound));
+    }
+    let email = email_of(&input.email)?;
+    limit(&state.code_limiter, client)?;
+    let lang = input
+        .lang
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .unwrap_or(services.settings.language);
+    identity::send_code(
+        &*services.store,
+        &services.keys,
+        &services.notifier,
+        &identity::CodePlace {
+            label: &services.settings.site_label(&site),
+            base_url: &services.settings.base_url(),
+        },
+        &site,
+        &email,
+        lang,
+    )
+    .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+async fn verify_code(
+    State(state): State<AppState>,
+    Site(site): Site,
+    ClientIp(client): ClientIp,
+    ApiJson(input): ApiJson<EmailCodeVerify>,
+) -> Result<ApiJson<Session>> {
+    let services = &state.services;
+    if !identity::email_offered(services) {
+        return Err(Error::Refused(ErrorCode::NotFound));
+    }
+    let email = email_of(&input.email)?;
+    limit(&state.login_limiter, client)?;
+    let session =
+        identity::verify_code(&*services.store, &services.keys, &site, &email, &input.code).await?;
+    Ok(ApiJson(session))
+}
+
+async fn password(
+    State(state): State<AppState>,
+    Site(site): Site,
+    ClientIp(client): ClientIp,
+    ApiJson(input): ApiJson<PasswordSignIn>,
+) -> Result<ApiJson<Session>> {
+    limit(&state.login_limiter, client)?;
+    let session =
+        identity::password_sign_in(&state.services, &site, input.name.trim(), &input.password)
+            .await?;
+    Ok(ApiJson(session))
+}
+
+async fn sso(
+    State(state): State<AppState>,
+    Site(site): Site,
+    ClientIp(client): ClientIp,
+    ApiJson(input): ApiJson<SsoSignIn>,
+) -> Result<ApiJson<Session>> {
+    limit(&state.login_limiter, client)?;
+    let services = &state.services;
+    let Some(key) = services.settings.sso_of(&site) else {
+        return Err(Error::Refused(ErrorCode::NotFound));
+    };
+    let session = identity::sso_sign_in(
+        &*services.store,
+        key.expose_secret().as_bytes(),
+        &site,
+        &input.token,
+    )
+    .await?;
+    Ok(ApiJson(session))
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<SignOut>,
+) -> Result<StatusCode> {
+    let bearer = bearer_token(&headers).unwrap_or_default();
+    identity::sign_out(&*state.services.store, &caller, bearer, input.everywhere).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the session proves; `401 session_invalid` without one.
+async fn me(Signed(caller): Signed) -> Result<ApiJson<Me>> {
+    match caller {
+        Some(caller) => Ok(ApiJson(caller.me())),
+        None => Err(Error::Refused(ErrorCode::SessionInvalid)),
+    }
+}

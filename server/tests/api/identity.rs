@@ -1,0 +1,737 @@
+//! Who is speaking: codes, sessions, single sign-on, the author in the thread, and names that
+//! cannot be borrowed. Codes go through a real SMTP exchange with the test's sink.
+
+use crate::helpers::*;
+use crate::notifications::{
+    Mail, code_for, confirm, prove, sign_in_request, smtp_sink, wait_for_mail, with_smtp,
+};
+use palabre_api::{CommentStatus, CreatedComment, ErrorCode, Me, ModerationMode, Role, Session};
+use palabre_server::config::Site;
+use palabre_server::identity::sso;
+use palabre_server::store::SiteName;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+type Inbox = Arc<Mutex<Vec<Mail>>>;
+
+const SSO_KEY: &str = "the blog's own key, long enough to sign with";
+
+async fn app_with_mail(
+    configure: impl FnOnce(&mut palabre_server::config::Settings),
+) -> (TestApp, Inbox) {
+    let (port, inbox) = smtp_sink().await;
+    let app = TestApp::spawn_with(|s| {
+        with_smtp(s, port);
+        s.notify.admin_emails.clear();
+        configure(s);
+    })
+    .await;
+    (app, inbox)
+}
+
+/// Posts a comment with a session's bearer token (and a solved challenge).
+async fn post_as(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    let mut body = body;
+    body["pow"] = app.solved_challenge().await;
+    app.client
+        .post(app.url("/api/v1/comments"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn me(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn ask_code(app: &TestApp, email: &str, ip: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/email"))
+        .header("x-real-ip", ip)
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn verify(app: &TestApp, email: &str, code: &str) -> reqwest::Response {
+    let body = json!({ "email": email, "code": code });
+    sign_in_request(app, "/api/v1/auth/email/verify", &body).await
+}
+
+fn other_code(code: &str) -> String {
+    format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
+}
+
+#[tokio::test]
+async fn a_verified_reader_posts_as_herself_and_edits_from_another_device() {
+    let (app, inbox) = app_with_mail(|_| {}).await;
+    let token = prove(&app, &inbox, "Ana@Example.org").await;
+    let who: Me = me(&app, &token).await.json().await.unwrap();
+    assert_eq!(
+        (who.role, who.email.as_deref()),
+        (Role::Verified, Some("ana@example.org"))
+    );
+
+    let res = post_as(
+        &app,
+        &token,
+        json!({"thread": "/t", "body": "hello", "author": "Ana"}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let created: CreatedComment = res.json().await.unwrap();
+    assert_eq!(created.comment.role, Role::Verified);
+    assert_eq!(created.comment.author.as_deref(), Some("Ana"));
+    let listed = app.thread("/t").await;
+    assert_eq!(
+        listed.comments[0].role,
+        Role::Verified,
+        "the mark is in the thread"
+    );
+
+    // Another device: a new code, a new session, the same identity; edits without the
+    // edit token.
+    let other = prove(&app, &inbox, "ana@example.org").await;
+    assert_ne!(other, token);
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/comments/{}", created.comment.id)))
+        .bearer_auth(&other)
+        .json(&json!({"body": "hello, edited elsewhere"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Someone else's session is not hers.
+    let bob = prove(&app, &inbox, "bob@example.org").await;
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/comments/{}", created.comment.id)))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 403, ErrorCode::TokenInvalid).await;
+}
+
+#[tokio::test]
+async fn codes_die_after_five_wrong_tries_expire_and_are_used_once() {
+    let (app, inbox) = app_with_mail(|_| {}).await;
+    assert_eq!(
+        ask_code(&app, "a@example.org", "10.0.0.1").await.status(),
+        202
+    );
+    let code = code_for(&inbox, "a@example.org").await;
+    for _ in 0..4 {
+        expect_error(
+            verify(&app, "a@example.org", &other_code(&code)).await,
+            403,
+            ErrorCode::CodeInvalid,
+        )
+        .await;
+    }
+    // The fifth wrong try kills it: the right code is refused after.
+    expect_error(
+        verify(&app, "a@example.org", "12345x").await,
+        403,
+        ErrorCode::CodeInvalid,
+    )
+    .await;
+    expect_error(
+        verify(&app, "a@example.org", &code).await,
+        403,
+        ErrorCode::CodeInvalid,
+    )
+    .await;
+
+    // Used once.
+    inbox.lock().unwrap().clear();
+    assert_eq!(
+        ask_code(&app, "a@example.org", "10.0.0.2").await.status(),
+        202
+    );
+    let code = code_for(&inbox, "a@example.org").await;
+    assert_eq!(verify(&app, "a@example.org", &code).await.status(), 200);
+    expect_error(
+        verify(&app, "a@example.org", &code).await,
+        403,
+        ErrorCode::CodeInvalid,
+    )
+    .await;
+
+    // Expired.
+    inbox.lock().unwrap().clear();
+    assert_eq!(
+        ask_code(&app, "a@example.org", "10.0.0.3").await.status(),
+        202
+    );
+    let code = code_for(&inbox, "a@example.org").await;
+    app.sql("UPDATE email_codes SET expires_at = 0").await;
+    expect_error(
+        verify(&app, "a@example.org", &code).await,
+        403,
+        ErrorCode::CodeInvalid,
+    )
+    .await;
+    // Another address's code is not this one's.
+    inbox.lock().unwrap().clear();
+    assert_eq!(
+        ask_code(&app, "b@example.org", "10.0.0.4").await.status(),
+        202
+    );
+    let code = code_for(&inbox, "b@example.org").await;
+    expect_error(
+        verify(&app, "c@example.org", &code).await,
+        403,
+        ErrorCode::CodeInvalid,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn codes_are_rate_limited_per_address_and_per_network_and_say_nothing_of_the_address() {
+    let (app, inbox) =
+        app_with_mail(|s| s.client_ip_header = Some("x-real-ip".parse().unwrap())).await;
+    // Known or unknown, the answer is the same, to the byte.
+    prove(&app, &inbox, "known@example.org").await;
+    let known = ask_code(&app, "known@example.org", "10.1.0.1").await;
+    let unknown = ask_code(&app, "never@example.org", "10.1.0.2").await;
+    assert_eq!(
+        (known.status(), unknown.status()),
+        (reqwest::StatusCode::ACCEPTED, reqwest::StatusCode::ACCEPTED)
+    );
+    assert_eq!(known.bytes().await.unwrap(), unknown.bytes().await.unwrap());
+
+    // One address, from many networks: five codes an hour, then refused and nothing sent.
+    inbox.lock().unwrap().clear();
+    let mut statuses = Vec::new();
+    for n in 0..8 {
+        statuses.push(
+            ask_code(&app, "target@example.org", &format!("10.2.{n}.1"))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [202, 202, 202, 202, 202, 429, 429, 429]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to == ["target@example.org"])
+        .count();
+    assert_eq!(sent, 5, "no mail beyond the limit");
+
+    // One network, many addresses: a burst of five, then refused.
+    let mut statuses = Vec::new();
+    for n in 0..7 {
+        statuses.push(
+            ask_code(&app, &format!("r{n}@example.org"), "10.3.0.1")
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [202, 202, 202, 202, 202, 429, 429]);
+}
+
+#[tokio::test]
+async fn sessions_forged_expired_revoked_or_of_another_site_are_refused() {
+    let (app, inbox) = app_with_mail(|s| {
+        let first = s.sites[0].origins.clone();
+        s.sites = vec![
+            Site {
+                name: SiteName::parse("one").unwrap(),
+                ..Site::single(first)
+            },
+            Site {
+                name: SiteName::parse("two").unwrap(),
+                ..Site::single(vec!["https://two.example".into()])
+            },
+        ];
+    })
+    .await;
+    let token = prove(&app, &inbox, "ana@example.org").await;
+    assert_eq!(me(&app, &token).await.status(), 200);
+    let on_two = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("origin", "https://two.example")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    expect_error(on_two, 401, ErrorCode::SessionInvalid).await;
+    for forged in [
+        "plb.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "plb.",
+        &format!("{token}x"),
+    ] {
+        expect_error(me(&app, forged).await, 401, ErrorCode::SessionInvalid).await;
+    }
+    // A post with a dead session is refused, not taken for a guest's.
+    let res = post_as(&app, "plb.nope", json!({"thread": "/t", "body": "x"})).await;
+    expect_error(res, 401, ErrorCode::SessionInvalid).await;
+
+    // Expired.
+    let second = prove(&app, &inbox, "ana@example.org").await;
+    app.sql("UPDATE identity_sessions SET expires_at = 1").await;
+    expect_error(me(&app, &token).await, 401, ErrorCode::SessionInvalid).await;
+    expect_error(me(&app, &second).await, 401, ErrorCode::SessionInvalid).await;
+
+    // Sign out here; sign out everywhere.
+    let a = prove(&app, &inbox, "ana@example.org").await;
+    let b = prove(&app, &inbox, "ana@example.org").await;
+    let c = prove(&app, &inbox, "ana@example.org").await;
+    let out = |token: String, everywhere: bool| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/sign-out"))
+                .bearer_auth(token)
+                .json(&json!({ "everywhere": everywhere }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(out(a.clone(), false).await, 204);
+    expect_error(me(&app, &a).await, 401, ErrorCode::SessionInvalid).await;
+    assert_eq!(me(&app, &b).await.status(), 200, "the other devices stay");
+    assert_eq!(out(b.clone(), true).await, 204);
+    expect_error(me(&app, &c).await, 401, ErrorCode::SessionInvalid).await;
+    // Only hashes are kept.
+    let stored = app.everything_stored().await;
+    assert!(
+        !stored.contains(&c[4..]),
+        "a token in clear in the database"
+    );
+}
+
+fn sso_token(key: &str, alg: &str, claims: Value) -> String {
+    sso::sign(
+        key.as_bytes(),
+        &json!({ "alg": alg, "typ": "JWT" }),
+        &claims,
+    )
+}
+
+fn in_secs(s: i64) -> i64 {
+    palabre_server::clock::now().as_millis() / 1000 + s
+}
+
+#[tokio::test]
+async fn single_sign_on_vouches_for_members_and_refuses_bad_tokens() {
+    let app = TestApp::spawn_with(|s| {
+        s.sites[0].sso_secret = Some(SecretString::from(SSO_KEY));
+        s.sites[0].sso_required = true;
+        s.client_ip_header = Some("x-real-ip".parse().unwrap());
+    })
+    .await;
+    let sign_in = |token: String| {
+        let app = &app;
+        async move { sign_in_request(app, "/api/v1/auth/sso", &json!({ "token": token })).await }
+    };
+    let claims = json!({"sub": "u-17", "name": "Mia Member", "email": "mia@example.org", "exp": in_secs(300)});
+    let config: Value = app.get("/api/v1/config").await.json().await.unwrap();
+    assert_eq!(config["members_only"], true);
+    assert_eq!(config["sign_in"], json!(["sso"]));
+
+    // Required: a guest cannot post.
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/t", "body": "guest"}),
+        )
+        .await;
+    expect_error(res, 403, ErrorCode::SignInRequired).await;
+
+    let res = sign_in(sso_token(SSO_KEY, "HS256", claims.clone())).await;
+    assert_eq!(res.status(), 200);
+    let session: Session = res.json().await.unwrap();
+    assert_eq!(
+        (session.me.role, session.me.name.as_deref()),
+        (Role::Member, Some("Mia Member"))
+    );
+    let res = post_as(
+        &app,
+        &session.token,
+        json!({"thread": "/t", "body": "member", "author": "Someone Else"}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let c: CreatedComment = res.json().await.unwrap();
+    assert_eq!(
+        (c.comment.role, c.comment.author.as_deref()),
+        (Role::Member, Some("Mia Member")),
+        "the site's name, not a typed one"
+    );
+
+    let bad = [
+        sso_token(
+            "another site's key, just as long as ours",
+            "HS256",
+            claims.clone(),
+        ),
+        sso_token(SSO_KEY, "none", claims.clone()),
+        sso_token(SSO_KEY, "RS256", claims.clone()),
+        sso_token(
+            SSO_KEY,
+            "HS256",
+            json!({"sub": "u-17", "name": "Mia", "exp": in_secs(-120)}),
+        ),
+        sso_token(
+            SSO_KEY,
+            "HS256",
+            json!({"sub": "u-17", "name": "Mia", "exp": in_secs(3600)}),
+        ),
+        sso_token(
+            SSO_KEY,
+            "HS256",
+            json!({"name": "No Sub", "exp": in_secs(300)}),
+        ),
+        // `none` with no signature at all.
+        {
+            let t = sso_token(SSO_KEY, "none", claims.clone());
+            format!("{}.", t.rsplit_once('.').unwrap().0)
+        },
+        "not.a.token".into(),
+    ];
+    for token in bad {
+        expect_error(sign_in(token.clone()).await, 401, ErrorCode::SsoInvalid).await;
+    }
+}
+
+#[tokio::test]
+async fn the_author_signs_in_in_the_widget_and_posts_with_the_mark() {
+    let app = TestApp::spawn_with(|s| s.moderation = ModerationMode::All).await;
+    crate::admin::set_password(app.state.services.store.as_ref()).await;
+    app.state
+        .services
+        .store
+        .set_admin_display_name("admin", Some("Claire Dubois"))
+        .await
+        .unwrap();
+    let wrong = app
+        .post_json(
+            "/api/v1/auth/password",
+            &json!({"name": "admin", "password": "wrong password"}),
+        )
+        .await;
+    expect_error(wrong, 401, ErrorCode::CredentialsInvalid).await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/password",
+            &json!({"name": "admin", "password": "correct horse battery staple"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let session: Session = res.json().await.unwrap();
+    assert_eq!(session.me.role, Role::Author);
+    let res = post_as(
+        &app,
+        &session.token,
+        json!({"thread": "/t", "body": "Thanks for reading."}),
+    )
+    .await;
+    assert_eq!(res.status(), 201, "the author is never held");
+    let c: CreatedComment = res.json().await.unwrap();
+    assert_eq!(
+        (c.comment.role, c.comment.author.as_deref()),
+        (Role::Author, Some("Claire Dubois"))
+    );
+    // The first paint draws the mark.
+    let paint = app
+        .get("/api/v1/first-paint?thread=/t")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        paint.contains("<span class=\"role\" data-role=\"author\">Author</span>"),
+        "{paint}"
+    );
+}
+
+/// Lookalikes of "Claire Dubois", each of which a reader could take for her.
+const LOOKALIKES: &[&str] = &[
+    "Claire Dubois",
+    "claire dubois",
+    "CLAIRE DUBOIS",
+    "ClaireDubois",
+    "Claire  Dubois",
+    " Claire Dubois ",
+    "Claire Dubois.",
+    "Clаire Dubois",                 // Cyrillic а
+    "Claire Dubоis",                 // Cyrillic о
+    "Сlaire Dubois",                 // Cyrillic С
+    "Claire Dubοis",                 // Greek ο
+    "Claire Duboіs",                 // Cyrillic і
+    "Claіre Dubois",                 // Cyrillic і
+    "Ϲlaire Dubois",                 // Greek lunate sigma
+    "Ｃｌａｉｒｅ Ｄｕｂｏｉｓ",     // fullwidth
+    "Cla\u{200D}ire Dubois",         // zero-width joiner
+    "Claire\u{200B} Dubois",         // zero-width space
+    "Claire Dub\u{FEFF}ois",         // byte order mark
+    "\u{202E}Claire Dubois",         // right-to-left override
+    "Claire\u{2066} Dubois\u{2069}", // isolates
+    "Cla\u{0301}ire Dubois",         // combining acute
+    "Clairé Dubois",
+    "Claire Duböis",
+    "C1aire Dubois",         // digit one for l
+    "CIaire Dubois",         // capital I for l
+    "Claire Dub0is",         // zero for o
+    "Claire Dubois\u{00AD}", // soft hyphen
+];
+
+#[tokio::test]
+async fn names_of_the_author_and_of_verified_readers_cannot_be_borrowed() {
+    let (app, inbox) = app_with_mail(|_| {}).await;
+    crate::admin::set_password(app.state.services.store.as_ref()).await;
+    app.state
+        .services
+        .store
+        .set_admin_display_name("admin", Some("Claire Dubois"))
+        .await
+        .unwrap();
+    assert!(LOOKALIKES.len() >= 25);
+    for name in LOOKALIKES {
+        let res = app
+            .post_json(
+                "/api/v1/comments",
+                &json!({"thread": "/t", "body": "x", "author": name}),
+            )
+            .await;
+        expect_error(res, 422, ErrorCode::NameReserved).await;
+    }
+    for name in [
+        "Claire Dupont",
+        "Claude Dubois",
+        "Clara Dubois",
+        "Claire",
+        "Dubois",
+        "Anna",
+    ] {
+        let res = app
+            .post_json(
+                "/api/v1/comments",
+                &json!({"thread": "/t", "body": "x", "author": name}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{name:?} is someone else");
+    }
+    // A verified reader's name is hers once she posts with it; she keeps using it.
+    let ana = prove(&app, &inbox, "ana@example.org").await;
+    assert_eq!(
+        post_as(
+            &app,
+            &ana,
+            json!({"thread": "/t", "body": "mine", "author": "Ana Lima"})
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        post_as(
+            &app,
+            &ana,
+            json!({"thread": "/t", "body": "again", "author": "Ana Lima"})
+        )
+        .await
+        .status(),
+        201
+    );
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/t", "body": "x", "author": "Аna Lima"}),
+        )
+        .await;
+    expect_error(res, 422, ErrorCode::NameReserved).await;
+    // Another verified reader cannot take it either, nor a member.
+    let bob = prove(&app, &inbox, "bob@example.org").await;
+    let res = post_as(
+        &app,
+        &bob,
+        json!({"thread": "/t", "body": "x", "author": "ana lima"}),
+    )
+    .await;
+    expect_error(res, 422, ErrorCode::NameReserved).await;
+    // Nothing was stored by the refusals.
+    assert!(
+        !app.thread("/t")
+            .await
+            .comments
+            .iter()
+            .any(|c| c.author.as_deref() == Some("Аna Lima"))
+    );
+}
+
+#[tokio::test]
+async fn first_moderation_trusts_a_proven_identity_never_a_typed_email() {
+    let (app, inbox) = app_with_mail(|s| s.moderation = ModerationMode::First).await;
+    let ana = prove(&app, &inbox, "ana@example.org").await;
+    let res = post_as(&app, &ana, json!({"thread": "/t", "body": "first"})).await;
+    assert_eq!(res.status(), 202, "a first comment is held");
+    let first: CreatedComment = res.json().await.unwrap();
+    palabre_server::moderation::apply(
+        &app.state.services,
+        "test",
+        palabre_server::moderation::CommentAction::Approve,
+        &[first.comment.id],
+    )
+    .await
+    .unwrap();
+    let res = post_as(&app, &ana, json!({"thread": "/t", "body": "second"})).await;
+    assert_eq!(res.status(), 201, "trusted once approved");
+    // Her address typed by anyone: held.
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/t", "body": "me too", "email": "ana@example.org"}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let c: CreatedComment = res.json().await.unwrap();
+    assert_eq!(c.comment.status, CommentStatus::Pending);
+}
+
+#[tokio::test]
+async fn reply_notifications_wait_for_the_code_of_their_address() {
+    let (app, inbox) = app_with_mail(|_| {}).await;
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/t", "body": "tell me", "email": "stranger@example.org", "notify": true}),
+        )
+        .await;
+    let parent: CreatedComment = res.json().await.unwrap();
+    assert!(parent.code_sent);
+    for n in 0..3 {
+        app.comment("/t", &format!("reply {n}"), Some(parent.comment.id))
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let mails = inbox.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "the code, nothing else: {mails:?}");
+    assert!(
+        mails[0]
+            .text
+            .contains("Your code to comment on blog.example is")
+    );
+    // Typed: the next reply is mailed.
+    confirm(&app, &inbox, "stranger@example.org").await;
+    app.comment("/t", "reply after", Some(parent.comment.id))
+        .await;
+    let mails = wait_for_mail(&inbox, 2).await;
+    assert!(mails[1].text.contains("> reply after"), "{}", mails[1].text);
+}
+
+#[tokio::test]
+async fn without_mail_no_code_is_offered() {
+    let app = TestApp::spawn().await;
+    let config: Value = app.get("/api/v1/config").await.json().await.unwrap();
+    assert!(config.get("sign_in").is_none(), "{config}");
+    let res = app
+        .post_json("/api/v1/auth/email", &json!({"email": "a@example.org"}))
+        .await;
+    expect_error(res, 404, ErrorCode::NotFound).await;
+}
+
+#[tokio::test]
+async fn a_readers_export_and_erasure_cover_identities_and_sessions() {
+    let (app, inbox) = app_with_mail(|_| {}).await;
+    let token = prove(&app, &inbox, "ana@example.org").await;
+    post_as(
+        &app,
+        &token,
+        json!({"thread": "/t", "body": "mine", "author": "Ana Lima"}),
+    )
+    .await;
+    let data = palabre_server::readers::export(&app.state.services, "ana@example.org", None)
+        .await
+        .unwrap();
+    assert_eq!(data.identities.len(), 1);
+    assert_eq!(data.identities[0].name.as_deref(), Some("Ana Lima"));
+    assert_eq!(data.identities[0].sessions.len(), 1);
+    palabre_server::readers::forget(
+        &app.state.services,
+        "test",
+        "ana@example.org",
+        None,
+        palabre_server::readers::ForgetMode::Remove,
+    )
+    .await
+    .unwrap();
+    expect_error(me(&app, &token).await, 401, ErrorCode::SessionInvalid).await;
+    // Her name is free again.
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/t", "body": "x", "author": "Ana Lima"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}
+
+#[tokio::test]
+async fn the_code_emails_link_confirms_the_address_after_a_click_not_a_visit() {
+    let (app, inbox) = app_with_mail(|_| {}).await;
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/t", "body": "tell me", "email": "lea@example.org", "notify": true}),
+        )
+        .await;
+    let parent: CreatedComment = res.json().await.unwrap();
+    let mail = wait_for_mail(&inbox, 1).await.remove(0);
+    let link = mail
+        .text
+        .lines()
+        .find_map(|l| {
+            l.split_once("http://comments.test")
+                .map(|(_, path)| path.trim().to_owned())
+        })
+        .expect("a confirmation link");
+    assert!(link.starts_with("/confirm-email?"), "{link}");
+    // A visit (a mail scanner) changes nothing.
+    let page = app.get(&link).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    app.comment("/t", "reply before", Some(parent.comment.id))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(inbox.lock().unwrap().len(), 1, "nothing but the code yet");
+    // A forged code is refused, and spends a try.
+    let forged = link.replace("code=", "code=9");
+    let res = app.client.post(app.url(&forged)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app
+        .client
+        .post(app.url(&link))
+        .header("x-real-ip", "10.9.9.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.comment("/t", "reply after", Some(parent.comment.id))
+        .await;
+    let mails = wait_for_mail(&inbox, 2).await;
+    assert!(mails[1].text.contains("> reply after"), "{}", mails[1].text);
+    // Used once.
+    let res = app.client.post(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+}

@@ -102,6 +102,10 @@ impl Role {
         }
     }
 
+    pub fn is_guest(&self) -> bool {
+        *self == Self::Guest
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "guest" => Some(Self::Guest),

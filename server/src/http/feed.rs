@@ -157,7 +157,13 @@ async fn feed(
 }
 
 fn entry(state: &AppState, w: Texts<Say>, base: &str, c: &CommentRecord, xml: &mut String) {
-    let author = c.author.as_deref().unwrap_or(w.get(Say::Anonymous));
+    let name = c.author.as_deref().unwrap_or(w.get(Say::Anonymous));
+    // Who the server says wrote it, as the widget marks it: "Claire Dubois (Author)".
+    let author = match palabre_api::i18n::Words::builtin(w.lang()).role_mark(c.role) {
+        Some(mark) => format!("{name} ({mark})"),
+        None => name.to_owned(),
+    };
+    let author = author.as_str();
     xml.push_str("<entry>\n");
     xml.push_str(&format!("<id>{base}/api/v1/comments/{}</id>\n", c.id));
     xml.push_str(&format!(

@@ -59,6 +59,9 @@ pub struct CommentLine {
     pub edit_token_hash: String,
     /// Voter (keyed hash) -> 1 or -1.
     pub votes: BTreeMap<String, i64>,
+    /// Who wrote it, as proven to the server: verified, member or author; absent for a guest.
+    #[serde(default, skip_serializing_if = "palabre_api::Role::is_guest")]
+    pub role: palabre_api::Role,
 }
 
 /// One line of the file.
@@ -138,6 +141,7 @@ pub async fn export(
                     reader: c.reader_hash,
                     edit_token_hash: hex(&c.edit_token_hash),
                     votes: votes.remove(&c.id).unwrap_or_default(),
+                    role: c.role,
                 })),
             )?;
             comments += 1;

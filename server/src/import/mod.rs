@@ -235,6 +235,8 @@ pub struct SourceComment {
     pub likes: u32,
     pub dislikes: u32,
     pub notify: bool,
+    /// Our own export: who wrote it, as the exporting server knew.
+    pub role: palabre_api::Role,
     /// Our own export: keep the id if free, and these exact values.
     pub wanted_id: Option<i64>,
     pub avatar: Option<String>,
@@ -268,6 +270,7 @@ impl SourceComment {
             likes: 0,
             dislikes: 0,
             notify: false,
+            role: palabre_api::Role::Guest,
             wanted_id: None,
             avatar: None,
             reader_hash: None,
@@ -538,6 +541,7 @@ impl<'a> Importer<'a> {
                 .unwrap_or_else(|| crypto::new_edit_token().1),
             reader_hash,
             notify: c.notify,
+            role: c.role,
         };
         let counts = self.report.threads.entry(thread.1.to_owned()).or_default();
         match (record.status, record.spam) {

@@ -99,6 +99,7 @@ fn source_comment(from: &str, c: CommentLine) -> Result<SourceComment, String> {
     s.likes = c.likes;
     s.dislikes = c.dislikes;
     s.notify = c.notify;
+    s.role = c.role;
     s.avatar = Some(c.avatar);
     s.reader_hash = Some(c.reader);
     s.edit_token_hash = Some(hash);

@@ -489,6 +489,7 @@ pub struct ImportedComment {
     pub edit_token_hash: Vec<u8>,
     pub reader_hash: String,
     pub notify: bool,
+    pub role: Role,
     /// What the source said of the comment (its date and raw text), hashed: how a later run
     /// tells that the ledger's comment is this one (see [`LedgerEntry`]).
     pub fingerprint: [u8; 32],

@@ -220,4 +220,15 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         ConfirmInvalid,
         "Dieser Link ist abgelaufen oder wurde schon benutzt. Fordern Sie im Kommentarformular einen neuen Code an.",
     ),
+    (NavAccount, "Konto"),
+    (AccountTitle, "Ihr Name in den Diskussionen"),
+    (DisplayNameLabel, "Name an Ihren Kommentaren"),
+    (
+        DisplayNameHelp,
+        "Im Widget auf dem Blog angemeldet, kommentieren Sie unter diesem Namen mit der Markierung „Autor“; niemand sonst darf unter ihm oder einem ähnlich aussehenden Namen schreiben. Leer: Ihr Anmeldename.",
+    ),
+    (
+        AccountNotStored,
+        "Das Passwort dieses Kontos stammt aus der Konfiguration, daher hat es kein gespeichertes Profil: Setzen Sie zuerst sein Passwort mit „palabre admin set-password“.",
+    ),
 ];

@@ -190,4 +190,15 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         ConfirmInvalid,
         "This link has expired or was already used. Ask for a new code in the comment form.",
     ),
+    (NavAccount, "Account"),
+    (AccountTitle, "Your name in the threads"),
+    (DisplayNameLabel, "Name shown on your comments"),
+    (
+        DisplayNameHelp,
+        "Signed in inside the widget on the blog, you comment under this name with the “Author” mark; nobody else may post under it or a name that looks like it. Empty: your sign-in name.",
+    ),
+    (
+        AccountNotStored,
+        "This account’s password comes from the configuration, so it has no stored profile: set its password with “palabre admin set-password” first.",
+    ),
 ];

@@ -208,4 +208,15 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         ConfirmInvalid,
         "Este enlace ha caducado o ya se usó. Pide un código nuevo en el formulario de comentarios.",
     ),
+    (NavAccount, "Cuenta"),
+    (AccountTitle, "Tu nombre en las conversaciones"),
+    (DisplayNameLabel, "Nombre que muestran tus comentarios"),
+    (
+        DisplayNameHelp,
+        "Con la sesión iniciada en el widget del blog, comentas con este nombre y la marca «Autor»; nadie más puede publicar con él ni con un nombre que se le parezca. Vacío: tu nombre de acceso.",
+    ),
+    (
+        AccountNotStored,
+        "La contraseña de esta cuenta viene de la configuración, así que no tiene perfil guardado: define primero su contraseña con «palabre admin set-password».",
+    ),
 ];

@@ -208,4 +208,15 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         ConfirmInvalid,
         "Ce lien a expiré ou a déjà servi. Demandez un nouveau code dans le formulaire de commentaire.",
     ),
+    (NavAccount, "Compte"),
+    (AccountTitle, "Votre nom dans les discussions"),
+    (DisplayNameLabel, "Nom affiché sur vos commentaires"),
+    (
+        DisplayNameHelp,
+        "Connecté dans le widget sur le blog, vous commentez sous ce nom avec la marque « Auteur » ; personne d’autre ne peut publier sous ce nom ni sous un nom qui lui ressemble. Vide : votre identifiant.",
+    ),
+    (
+        AccountNotStored,
+        "Le mot de passe de ce compte vient de la configuration, il n’a donc pas de profil enregistré : définissez d’abord son mot de passe avec « palabre admin set-password ».",
+    ),
 ];

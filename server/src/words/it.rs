@@ -208,4 +208,15 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         ConfirmInvalid,
         "Questo link è scaduto o è già stato usato. Chiedi un nuovo codice nel modulo dei commenti.",
     ),
+    (NavAccount, "Account"),
+    (AccountTitle, "Il tuo nome nelle discussioni"),
+    (DisplayNameLabel, "Nome mostrato sui tuoi commenti"),
+    (
+        DisplayNameHelp,
+        "Con l’accesso nel widget sul blog, commenti con questo nome e il segno «Autore»; nessun altro può pubblicare con esso o con un nome che gli somigli. Vuoto: il tuo nome di accesso.",
+    ),
+    (
+        AccountNotStored,
+        "La password di questo account viene dalla configurazione, quindi non ha un profilo salvato: imposta prima la sua password con «palabre admin set-password».",
+    ),
 ];

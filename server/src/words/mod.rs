@@ -164,6 +164,11 @@ palabre_api::messages! {
         ConfirmedTitle,
         Confirmed,
         ConfirmInvalid,
+        NavAccount,
+        AccountTitle,
+        DisplayNameLabel,
+        DisplayNameHelp,
+        AccountNotStored,
     }
 }
 

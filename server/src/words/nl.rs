@@ -199,4 +199,15 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         ConfirmInvalid,
         "Deze link is verlopen of al gebruikt. Vraag een nieuwe code aan in het reactieformulier.",
     ),
+    (NavAccount, "Account"),
+    (AccountTitle, "Je naam in de gesprekken"),
+    (DisplayNameLabel, "Naam bij je reacties"),
+    (
+        DisplayNameHelp,
+        "Aangemeld in de widget op de blog reageer je onder deze naam met het kenmerk ‘Auteur’; niemand anders mag onder deze naam of een gelijkende naam plaatsen. Leeg: je inlognaam.",
+    ),
+    (
+        AccountNotStored,
+        "Het wachtwoord van dit account komt uit de configuratie, dus het heeft geen opgeslagen profiel: stel eerst een wachtwoord in met ‘palabre admin set-password’.",
+    ),
 ];

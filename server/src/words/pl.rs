@@ -221,4 +221,15 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         ConfirmInvalid,
         "Ten link wygasł lub został już użyty. Poproś o nowy kod w formularzu komentarza.",
     ),
+    (NavAccount, "Konto"),
+    (AccountTitle, "Twoje imię w dyskusjach"),
+    (DisplayNameLabel, "Imię przy Twoich komentarzach"),
+    (
+        DisplayNameHelp,
+        "Zalogowany w widżecie na blogu komentujesz pod tym imieniem ze znakiem „Autor”; nikt inny nie może pisać pod nim ani pod podobnie wyglądającym. Puste: Twoja nazwa logowania.",
+    ),
+    (
+        AccountNotStored,
+        "Hasło tego konta pochodzi z konfiguracji, więc nie ma ono zapisanego profilu: najpierw ustaw hasło poleceniem „palabre admin set-password”.",
+    ),
 ];

@@ -208,4 +208,15 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         ConfirmInvalid,
         "Esta ligação expirou ou já foi usada. Peça um novo código no formulário de comentários.",
     ),
+    (NavAccount, "Conta"),
+    (AccountTitle, "O seu nome nas conversas"),
+    (DisplayNameLabel, "Nome mostrado nos seus comentários"),
+    (
+        DisplayNameHelp,
+        "Com sessão iniciada no widget do blogue, comenta com este nome e a marca «Autor»; mais ninguém pode publicar com ele ou com um nome parecido. Vazio: o seu nome de acesso.",
+    ),
+    (
+        AccountNotStored,
+        "A palavra-passe desta conta vem da configuração, por isso não tem perfil guardado: defina primeiro a palavra-passe com «palabre admin set-password».",
+    ),
 ];

@@ -417,13 +417,22 @@ async fn single_sign_on_vouches_for_members_and_refuses_bad_tokens() {
 #[tokio::test]
 async fn the_author_signs_in_in_the_widget_and_posts_with_the_mark() {
     let app = TestApp::spawn_with(|s| s.moderation = ModerationMode::All).await;
-    crate::admin::set_password(app.state.services.store.as_ref()).await;
-    app.state
-        .services
-        .store
-        .set_admin_display_name("admin", Some("Claire Dubois"))
-        .await
-        .unwrap();
+    // The display name is set in /admin, and logged.
+    let admin = crate::admin::sign_in(&app).await;
+    let page = admin.get("/admin/account").await.text().await.unwrap();
+    assert!(page.contains("name=\"display_name\""), "{page}");
+    let res = admin
+        .post("/admin/account", &[("display_name", "  Claire Dubois ")])
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let page = admin.get("/admin/account").await.text().await.unwrap();
+    assert!(page.contains("value=\"Claire Dubois\""), "{page}");
+    let res = admin
+        .post("/admin/account", &[("display_name", &"x".repeat(500))])
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let log = app.state.services.store.admin_log(5).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "display_name"), "{log:?}");
     let wrong = app
         .post_json(
             "/api/v1/auth/password",
@@ -451,6 +460,23 @@ async fn the_author_signs_in_in_the_widget_and_posts_with_the_mark() {
     assert_eq!(
         (c.comment.role, c.comment.author.as_deref()),
         (Role::Author, Some("Claire Dubois"))
+    );
+    // The feed and the admin pages name the author so too.
+    let feed = app
+        .get("/api/v1/feed?thread=/t")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        feed.contains("<name>Claire Dubois (Author)</name>"),
+        "{feed}"
+    );
+    let admin = crate::admin::sign_in(&app).await;
+    let page = admin.get("/admin/comments").await.text().await.unwrap();
+    assert!(
+        page.contains("<span class=\"role\" data-role=\"author\">Author</span>"),
+        "{page}"
     );
     // The first paint draws the mark.
     let paint = app

@@ -345,6 +345,9 @@ async fn fill_with_everything(app: &TestApp) {
 async fn an_export_imported_into_an_empty_database_exports_byte_identical() {
     let app = TestApp::spawn().await;
     fill_with_everything(&app).await;
+    // One comment by the blog's author: its mark goes out and comes back.
+    app.sql("UPDATE comments SET role = 'author' WHERE id = (SELECT MIN(id) FROM comments)")
+        .await;
     let mut first = Vec::new();
     palabre_server::import::export::export(&app.state.services, None, &mut first)
         .await
@@ -372,6 +375,11 @@ async fn an_export_imported_into_an_empty_database_exports_byte_identical() {
     let text = String::from_utf8(first).unwrap();
     assert!(text.lines().next().unwrap().contains("palabre-export"));
     assert!(text.contains(r#""votes":{"#), "votes are exported");
+    assert_eq!(
+        text.matches(r#""role":"author""#).count(),
+        1,
+        "a guest's role is left out"
+    );
     assert!(text.contains(r#""locked":true"#));
 }
 

@@ -2,6 +2,7 @@
 //! request but the sign-in page needs a session, every form post its CSRF token, and every
 //! action goes through [`crate::moderation`], which logs it.
 
+mod account;
 pub mod auth;
 mod comments;
 mod email_links;
@@ -67,6 +68,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/blocks/remove", post(threads::remove_block))
         .route("/admin/log", get(threads::log))
+        .route(
+            "/admin/account",
+            get(account::account).post(account::set_display_name),
+        )
         .route("/admin/readers", get(readers::readers))
         .route("/admin/readers/export", post(readers::reader_export))
         .route("/admin/readers/delete", post(readers::reader_delete))

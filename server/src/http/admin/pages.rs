@@ -47,6 +47,16 @@ pub fn t(key: Say) -> &'static str {
     words().get(key)
 }
 
+/// " · Author": who the server says wrote it, as the widget marks it (nothing for a guest).
+fn role_mark(c: &CommentRecord) -> Markup {
+    let words = palabre_api::i18n::Words::builtin(words().lang());
+    html! {
+        @if let Some(mark) = words.role_mark(c.role) {
+            " · " span.role data-role=(c.role.as_str()) { (mark) }
+        }
+    }
+}
+
 /// What every signed-in page knows.
 pub struct Chrome<'a> {
     pub admin: &'a str,
@@ -78,6 +88,7 @@ pub fn layout(title: &str, chrome: Option<&Chrome>, content: Markup) -> Markup {
                             a href="/admin/blocks" { (t(Say::NavBlocks)) }
                             a href="/admin/readers" { (t(Say::NavReaders)) }
                             a href="/admin/log" { (t(Say::NavLog)) }
+                            a href="/admin/account" { (t(Say::NavAccount)) }
                         }
                         form method="post" action="/admin/logout" {
                             input type="hidden" name="csrf" value=(c.csrf);
@@ -135,7 +146,7 @@ pub fn confirm_link(
         question,
         None,
         html! {
-            p { (t(Say::By)) " " strong dir="auto" { (c.author.as_deref().unwrap_or(t(Say::Anonymous))) } " " (t(Say::OnThread)) " " code { (c.thread_key) } " · " (status_label(c)) }
+            p { (t(Say::By)) " " strong dir="auto" { (c.author.as_deref().unwrap_or(t(Say::Anonymous))) } (role_mark(c)) " " (t(Say::OnThread)) " " code { (c.thread_key) } " · " (status_label(c)) }
             div.body { (PreEscaped(&c.html)) }
             form method="post" action="/admin/email-action" {
                 input type="hidden" name="id" value=(c.id);
@@ -216,6 +227,7 @@ pub fn comment_list(
                             }
                             div.meta {
                                 strong dir="auto" { (c.author.as_deref().unwrap_or(t(Say::Anonymous))) }
+                                (role_mark(c))
                                 @if let Some(e) = &c.email { " · " span.email { (e) } }
                                 " · " span.status { (status_label(c)) }
                                 " · " time { (c.created.to_rfc3339()) }
@@ -379,6 +391,20 @@ pub fn blocks(list: &[Block], csrf: &str) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+pub fn account(shown: &str, csrf: &str) -> Markup {
+    html! {
+        form method="post" action="/admin/account" {
+            input type="hidden" name="csrf" value=(csrf);
+            label { (t(Say::DisplayNameLabel))
+                input name="display_name" value=(shown) maxlength="100" autocomplete="name"
+                    aria-describedby="display-name-help";
+            }
+            p.hint id="display-name-help" { (t(Say::DisplayNameHelp)) }
+            button type="submit" { (t(Say::Save)) }
         }
     }
 }

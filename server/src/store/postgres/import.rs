@@ -94,13 +94,13 @@ impl ImportTx for PgImport {
         // The identity column takes a given id, or draws the next one (DEFAULT).
         let columns = "thread_id, parent_id, root_id, depth, status, author, email, website, \
              avatar, body, html, created_at, edited_at, likes, dislikes, edit_token_hash, \
-             reader_hash, notify, spam";
+             reader_hash, notify, spam, role";
         let values = "$1, NULL, 0, 0, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16";
+             $14, $15, $16, $17";
         let wanted = c.wanted_id.filter(|_| id_free);
         let sql = match wanted {
             Some(_) => {
-                format!("INSERT INTO comments (id, {columns}) VALUES ($17, {values}) RETURNING id")
+                format!("INSERT INTO comments (id, {columns}) VALUES ($18, {values}) RETURNING id")
             }
             None => format!("INSERT INTO comments ({columns}) VALUES ({values}) RETURNING id"),
         };
@@ -120,7 +120,8 @@ impl ImportTx for PgImport {
             .bind(&c.edit_token_hash)
             .bind(&c.reader_hash)
             .bind(c.notify)
-            .bind(c.spam);
+            .bind(c.spam)
+            .bind(c.role.as_str());
         if let Some(id) = wanted {
             q = q.bind(id);
         }

@@ -93,8 +93,8 @@ impl ImportTx for SqliteImport {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO comments (id, thread_id, parent_id, root_id, depth, status, author, \
              email, website, avatar, body, html, created_at, edited_at, likes, dislikes, \
-             edit_token_hash, reader_hash, notify, spam) \
-             VALUES (?, ?, NULL, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             edit_token_hash, reader_hash, notify, spam, role) \
+             VALUES (?, ?, NULL, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(c.wanted_id.filter(|_| id_free))
         .bind(c.thread_id)
@@ -113,6 +113,7 @@ impl ImportTx for SqliteImport {
         .bind(&c.reader_hash)
         .bind(c.notify)
         .bind(c.spam)
+        .bind(c.role.as_str())
         .fetch_one(&mut *self.tx)
         .await?;
         sqlx::query(

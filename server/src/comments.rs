@@ -166,9 +166,14 @@ async fn speaker(
     typed_email: Option<String>,
 ) -> Result<(Option<String>, Option<String>)> {
     let store = &*services.store;
+    let configured = services
+        .settings
+        .admin_password_hash
+        .as_ref()
+        .map(|_| crate::identity::passwords::CONFIGURED_ADMIN);
     let Some(c) = caller else {
         if let Some(name) = &typed_name {
-            identity::check_name(store, site, name, None).await?;
+            identity::check_name(store, configured, site, name, None).await?;
         }
         return Ok((typed_name, typed_email));
     };
@@ -177,7 +182,7 @@ async fn speaker(
         Role::Verified => {
             let name = match typed_name {
                 Some(name) => {
-                    identity::check_name(store, site, &name, caller).await?;
+                    identity::check_name(store, configured, site, &name, caller).await?;
                     if id.name.as_deref() != Some(name.as_str()) {
                         let key = identity::name_key(&name);
                         if !key.is_empty() {
@@ -192,7 +197,7 @@ async fn speaker(
         }
         Role::Member => {
             if let Some(name) = &id.name {
-                identity::check_name(store, site, name, caller).await?;
+                identity::check_name(store, configured, site, name, caller).await?;
             }
             Ok((id.name.clone(), id.email.clone()))
         }

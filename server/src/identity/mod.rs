@@ -318,9 +318,11 @@ pub async fn sign_out(
 }
 
 /// Refuses a name that is, or looks like, an admin's or a verified reader's of this site,
-/// unless it is the caller's own.
+/// unless it is the caller's own. `configured_admin`: the admin whose password comes from the
+/// configuration (not in the database), when there is one.
 pub async fn check_name(
     store: &dyn IdentityStore,
+    configured_admin: Option<&str>,
     site: &SiteName,
     name: &str,
     caller: Option<&Caller>,
@@ -332,7 +334,14 @@ pub async fn check_name(
     let own = |role: Role, subject: &str| {
         caller.is_some_and(|c| c.identity.role == role && c.identity.subject == subject)
     };
-    for admin in store.admins().await? {
+    let mut admins = store.admins().await?;
+    if let Some(configured) = configured_admin.filter(|c| admins.iter().all(|a| a.name != *c)) {
+        admins.push(crate::store::AdminName {
+            name: configured.to_owned(),
+            display_name: None,
+        });
+    }
+    for admin in admins {
         let names = [Some(admin.name.as_str()), admin.display_name.as_deref()];
         if names.into_iter().flatten().any(|n| name_key(n) == key)
             && !own(Role::Author, &admin.name)

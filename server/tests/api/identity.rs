@@ -488,7 +488,13 @@ async fn the_author_signs_in_in_the_widget_and_posts_with_the_mark() {
     assert!(
         paint.contains("<span class=\"role\" data-role=\"author\">Author</span>"),
         "{paint}"
-    );
+    ); // A new password (set again by the sign-in above) ends the author's widget sessions too.
+    expect_error(
+        me(&app, &session.token).await,
+        401,
+        ErrorCode::SessionInvalid,
+    )
+    .await;
 }
 
 /// Lookalikes of "Claire Dubois", each of which a reader could take for her.
@@ -760,4 +766,20 @@ async fn the_code_emails_link_confirms_the_address_after_a_click_not_a_visit() {
     // Used once.
     let res = app.client.post(app.url(&link)).send().await.unwrap();
     assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn the_configured_admins_name_is_reserved_too() {
+    let hash =
+        palabre_server::http::admin::auth::hash_password("a password from the config").unwrap();
+    let app = TestApp::spawn_with(|s| s.admin_password_hash = Some(SecretString::from(hash))).await;
+    for name in ["admin", "ADMIN", "Аdmin"] {
+        let res = app
+            .post_json(
+                "/api/v1/comments",
+                &json!({"thread": "/t", "body": "x", "author": name}),
+            )
+            .await;
+        expect_error(res, 422, ErrorCode::NameReserved).await;
+    }
 }

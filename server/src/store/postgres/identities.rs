@@ -27,11 +27,18 @@ impl IdentityStore for PostgresStore {
         .bind(at.as_millis())
         .execute(&mut *tx)
         .await?;
-        // A new password signs out every session of that admin, on every replica.
+        // A new password signs out every session of that admin, on every replica, in /admin and in the widgets.
         sqlx::query("DELETE FROM admin_sessions WHERE admin = $1")
             .bind(name)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "DELETE FROM identity_sessions WHERE identity_id IN \
+             (SELECT id FROM identities WHERE kind = 'author' AND subject = $1)",
+        )
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

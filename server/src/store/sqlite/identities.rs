@@ -27,11 +27,18 @@ impl IdentityStore for SqliteStore {
         .bind(at.as_millis())
         .execute(&mut *tx)
         .await?;
-        // A new password signs out every session of that admin.
+        // A new password signs out every session of that admin, in /admin and in the widgets.
         sqlx::query("DELETE FROM admin_sessions WHERE admin = ?")
             .bind(name)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "DELETE FROM identity_sessions WHERE identity_id IN \
+             (SELECT id FROM identities WHERE kind = 'author' AND subject = ?)",
+        )
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -144,3 +144,27 @@ pub async fn forget(
     .await;
     Ok(erased)
 }
+
+/// Ends every session of the identities that proved `email`, on one site or (`None`) on every
+/// site; returns how many ended. The log names the action, not the address.
+pub async fn sign_out(
+    services: &Services,
+    actor: &str,
+    email: &str,
+    site: Option<&SiteName>,
+) -> Result<usize> {
+    let email = email.trim().to_lowercase();
+    let mut ended = 0;
+    for identity in services.store.identities_by_email(&email, site).await? {
+        ended += services.store.delete_identity_sessions(identity.id).await?;
+    }
+    let on = site.map_or_else(|| "every site".to_owned(), |s| format!("site {s}"));
+    moderation::record(
+        services,
+        actor,
+        "reader_signed_out",
+        format!("{ended} sessions, {on}"),
+    )
+    .await;
+    Ok(usize::try_from(ended).unwrap_or(usize::MAX))
+}

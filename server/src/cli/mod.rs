@@ -62,8 +62,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ReaderCommand {
-    /// Print (as JSON) everything stored about an email: its comments and whether it is
-    /// blocked.
+    /// Print (as JSON) everything stored about an email: its comments, identities and
+    /// sessions, and whether it is blocked.
     Export {
         #[arg(long)]
         email: String,

@@ -205,4 +205,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "كلمة مرور هذا الحساب تأتي من الإعدادات، لذا ليس له ملف محفوظ: عيّن كلمة مروره أولًا بالأمر «palabre admin set-password».",
     ),
+    (SignOutReader, "تسجيل خروجه من كل مكان"),
 ];

@@ -231,4 +231,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "Das Passwort dieses Kontos stammt aus der Konfiguration, daher hat es kein gespeichertes Profil: Setzen Sie zuerst sein Passwort mit „palabre admin set-password“.",
     ),
+    (SignOutReader, "Überall abmelden"),
 ];

@@ -201,4 +201,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "This account’s password comes from the configuration, so it has no stored profile: set its password with “palabre admin set-password” first.",
     ),
+    (SignOutReader, "Sign them out everywhere"),
 ];

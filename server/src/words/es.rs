@@ -219,4 +219,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "La contraseña de esta cuenta viene de la configuración, así que no tiene perfil guardado: define primero su contraseña con «palabre admin set-password».",
     ),
+    (SignOutReader, "Cerrar sus sesiones en todas partes"),
 ];

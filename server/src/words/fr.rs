@@ -219,4 +219,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "Le mot de passe de ce compte vient de la configuration, il n’a donc pas de profil enregistré : définissez d’abord son mot de passe avec « palabre admin set-password ».",
     ),
+    (SignOutReader, "Les déconnecter partout"),
 ];

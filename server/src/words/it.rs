@@ -219,4 +219,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "La password di questo account viene dalla configurazione, quindi non ha un profilo salvato: imposta prima la sua password con «palabre admin set-password».",
     ),
+    (SignOutReader, "Disconnetterlo ovunque"),
 ];

@@ -169,6 +169,7 @@ palabre_api::messages! {
         DisplayNameLabel,
         DisplayNameHelp,
         AccountNotStored,
+        SignOutReader,
     }
 }
 

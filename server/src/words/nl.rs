@@ -210,4 +210,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "Het wachtwoord van dit account komt uit de configuratie, dus het heeft geen opgeslagen profiel: stel eerst een wachtwoord in met ‘palabre admin set-password’.",
     ),
+    (SignOutReader, "Overal afmelden"),
 ];

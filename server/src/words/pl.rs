@@ -232,4 +232,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "Hasło tego konta pochodzi z konfiguracji, więc nie ma ono zapisanego profilu: najpierw ustaw hasło poleceniem „palabre admin set-password”.",
     ),
+    (SignOutReader, "Wyloguj wszędzie"),
 ];

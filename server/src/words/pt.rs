@@ -219,4 +219,5 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         AccountNotStored,
         "A palavra-passe desta conta vem da configuração, por isso não tem perfil guardado: defina primeiro a palavra-passe com «palabre admin set-password».",
     ),
+    (SignOutReader, "Terminar as sessões em todo o lado"),
 ];

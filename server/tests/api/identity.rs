@@ -783,3 +783,39 @@ async fn the_configured_admins_name_is_reserved_too() {
         expect_error(res, 422, ErrorCode::NameReserved).await;
     }
 }
+
+#[tokio::test]
+async fn an_admin_signs_a_reader_out_everywhere() {
+    let (app, inbox) = app_with_mail(|_| {}).await;
+    let one = prove(&app, &inbox, "ana@example.org").await;
+    let two = prove(&app, &inbox, "ana@example.org").await;
+    let bob = prove(&app, &inbox, "bob@example.org").await;
+    let admin = crate::admin::sign_in(&app).await;
+    let page = admin.get("/admin/readers").await.text().await.unwrap();
+    assert!(
+        page.contains("action=\"/admin/readers/sign-out\""),
+        "{page}"
+    );
+    let res = admin
+        .post(
+            "/admin/readers/sign-out",
+            &[("email", "ANA@example.org"), ("site", "")],
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("done=2")
+    );
+    for token in [&one, &two] {
+        expect_error(me(&app, token).await, 401, ErrorCode::SessionInvalid).await;
+    }
+    assert_eq!(me(&app, &bob).await.status(), 200, "others stay signed in");
+    let log = app.state.services.store.admin_log(5).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "reader_signed_out" && !e.detail.contains("ana"))
+    );
+}

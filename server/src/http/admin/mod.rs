@@ -75,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/readers", get(readers::readers))
         .route("/admin/readers/export", post(readers::reader_export))
         .route("/admin/readers/delete", post(readers::reader_delete))
+        .route("/admin/readers/sign-out", post(readers::reader_sign_out))
         .route(
             "/admin/email-action",
             get(email_links::email_action_page).post(email_links::email_action),

@@ -429,6 +429,12 @@ pub fn readers(csrf: &str, sites: &[SiteName]) -> Markup {
             }
             button type="submit" { (t(Say::EraseComments)) }
         }
+        form method="post" action="/admin/readers/sign-out" {
+            input type="hidden" name="csrf" value=(csrf);
+            label { (t(Say::Email)) input type="email" name="email" required autocomplete="off"; }
+            (site_select(sites, None))
+            button type="submit" { (t(Say::SignOutReader)) }
+        }
     }
 }
 

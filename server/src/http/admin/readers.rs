@@ -88,3 +88,18 @@ pub(super) async fn reader_delete(
         .await?;
     Ok(back_to(&form, "/admin/readers", n))
 }
+
+/// Ends every session of the identities that proved this address (one site, or all); logged.
+pub(super) async fn reader_sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AdminResult {
+    let form = Form::parse(&body);
+    let session = verified(&state, &headers, &form).await?;
+    let email = reader_email(&form)?;
+    let site = site_filter(form.get("site"))?;
+    let n =
+        crate::readers::sign_out(&state.services, &session.admin, &email, site.as_ref()).await?;
+    Ok(back_to(&form, "/admin/readers", n))
+}

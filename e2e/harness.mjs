@@ -90,7 +90,7 @@ export const widget = (page) => page.locator(".palabre-root:not([data-first-pain
 
 /** Posts a comment through the API as the widget would: challenge, proof of work, wait.
  * `status`: what the server must answer (202 where comments are held). */
-export async function seedComment(serverUrl, comment, status = 201) {
+export async function seedComment(serverUrl, comment, status = 201, headers = {}) {
   const { createHash } = await import("node:crypto");
   const c = await (await fetch(`${serverUrl}/api/v1/challenge`)).json();
   let counter = 0;
@@ -106,7 +106,7 @@ export async function seedComment(serverUrl, comment, status = 201) {
   await new Promise((r) => setTimeout(r, c.wait_ms + 50));
   const res = await fetch(`${serverUrl}/api/v1/comments`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ ...comment, pow: { challenge: c.challenge, counter } }),
   });
   if (res.status !== status) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
@@ -122,6 +122,15 @@ export async function setAdminPassword(dataDirOrUrl, password) {
   child.stdin.end(`${password}\n`);
   const code = await new Promise((r) => child.on("exit", r));
   if (code !== 0) throw new Error(`set-password exited with ${code}`);
+}
+
+/** `palabre admin set-display-name` on a server's database: the name the admin's comments
+ * carry with the "Author" mark. */
+export async function setAdminDisplayName(dataDir, name) {
+  const child = spawn(BINARY, ["admin", "set-display-name", "--database", `sqlite://${dataDir}/palabre.db`, name],
+    { stdio: ["ignore", "ignore", "pipe"] });
+  const code = await new Promise((r) => child.on("exit", r));
+  if (code !== 0) throw new Error(`set-display-name exited with ${code}`);
 }
 
 /** A new, empty database on the test cluster that scripts/test starts (PALABRE_TEST_POSTGRES);

@@ -317,6 +317,11 @@ pub async fn sign_out(
     Ok(())
 }
 
+/// A reserved name is the name field's fault: the form shows it there.
+fn reserved() -> Error {
+    palabre_api::ValidationError::new(ErrorCode::NameReserved, "author").into()
+}
+
 /// Refuses a name that is, or looks like, an admin's or a verified reader's of this site,
 /// unless it is the caller's own. `configured_admin`: the admin whose password comes from the
 /// configuration (not in the database), when there is one.
@@ -346,13 +351,11 @@ pub async fn check_name(
         if names.into_iter().flatten().any(|n| name_key(n) == key)
             && !own(Role::Author, &admin.name)
         {
-            return Err(Error::Refused(ErrorCode::NameReserved));
+            return Err(reserved());
         }
     }
     match store.name_holder(site, &key).await? {
-        Some(holder) if caller.is_none_or(|c| c.identity.id != holder.id) => {
-            Err(Error::Refused(ErrorCode::NameReserved))
-        }
+        Some(holder) if caller.is_none_or(|c| c.identity.id != holder.id) => Err(reserved()),
         _ => Ok(()),
     }
 }

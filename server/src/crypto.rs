@@ -77,7 +77,7 @@ impl Keys {
     /// only the reader who solved the challenge and the server hold.
     pub fn edit_token(&self, post_key: &str) -> (String, Vec<u8>) {
         let token = self.keyed_hex("edit-token", post_key.as_bytes(), 64);
-        let hash = Sha256::digest(token.as_bytes()).to_vec();
+        let hash = token_hash(&token);
         (token, hash)
     }
 
@@ -116,19 +116,24 @@ fn hex_encode(bytes: &[u8]) -> String {
 /// (nothing to brute-force).
 pub fn new_edit_token() -> (String, Vec<u8>) {
     let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
-    let hash = Sha256::digest(token.as_bytes()).to_vec();
+    let hash = token_hash(&token);
     (token, hash)
 }
 
-/// Checks a presented token against the stored hash in constant time.
+/// What is stored of a random token (an edit token, a session): its SHA-256. The token holds
+/// 256 random bits, so there is nothing to brute-force and no salt or slow hash is needed.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
 /// Whether two secrets' bytes are equal, in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
+/// Checks a presented token against the stored hash in constant time.
 pub fn edit_token_matches(presented: &str, stored_hash: &[u8]) -> bool {
-    let hash = Sha256::digest(presented.as_bytes());
-    hash.as_slice().ct_eq(stored_hash).into()
+    constant_time_eq(&token_hash(presented), stored_hash)
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ pub async fn forget(
         ForgetMode::Remove => "removed with replies",
     };
     // The log names the erasure, not the address: that would keep what was just erased.
-    let on = site.map_or_else(|| "every site".to_owned(), |s| format!("site {s}"));
+    let on = scope(site);
     moderation::record(
         services,
         actor,
@@ -158,7 +158,7 @@ pub async fn sign_out(
     for identity in services.store.identities_by_email(&email, site).await? {
         ended += services.store.delete_identity_sessions(identity.id).await?;
     }
-    let on = site.map_or_else(|| "every site".to_owned(), |s| format!("site {s}"));
+    let on = scope(site);
     moderation::record(
         services,
         actor,
@@ -167,4 +167,9 @@ pub async fn sign_out(
     )
     .await;
     Ok(usize::try_from(ended).unwrap_or(usize::MAX))
+}
+
+/// How the log names where an action on a reader applied.
+fn scope(site: Option<&SiteName>) -> String {
+    site.map_or_else(|| "every site".to_owned(), |s| format!("site {s}"))
 }

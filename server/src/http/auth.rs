@@ -2,11 +2,10 @@
 //! limited per network; sending codes and checking codes or passwords more strictly than
 //! other writes, so guessing gets slow fast.
 
-use super::extract::{ApiJson, ClientIp, Signed, SignedIn, Site, bearer_token};
+use super::extract::{ApiJson, ClientIp, Signed, SignedIn, Site, bearer_token, limit};
 use crate::error::{Error, Result};
 use crate::http::state::AppState;
 use crate::identity;
-use crate::rate_limit::RateLimiter;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -17,7 +16,6 @@ use palabre_api::{
     SsoSignIn,
 };
 use secrecy::ExposeSecret;
-use std::net::IpAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,14 +25,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/sso", post(sso))
         .route("/api/v1/auth/sign-out", post(sign_out))
         .route("/api/v1/me", get(me))
-}
-
-fn limit(limiter: &RateLimiter, client: IpAddr) -> Result<()> {
-    limiter
-        .check(&crate::crypto::network_identity(client))
-        .map_err(|wait| Error::RateLimited {
-            retry_after_secs: wait.as_secs_f64().ceil() as u64,
-        })
 }
 
 fn email_of(raw: &str) -> Result<Email> {

@@ -40,8 +40,7 @@ fn parsed(state: &AppState, link: LinkQuery) -> Option<(SiteName, Email, String)
     state.services.settings.site(&site)?;
     let email = Email::parse(&link.email).ok()??;
     let code = link.code.trim();
-    (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| (site, email, code.to_owned()))
+    identity::is_code(code).then(|| (site, email, code.to_owned()))
 }
 
 fn invalid() -> Response {
@@ -56,14 +55,7 @@ async fn page(State(state): State<AppState>, link: LinkQuery) -> Response {
     let Some((site, email, code)) = parsed(&state, link) else {
         return invalid();
     };
-    let action = format!(
-        "/confirm-email?{}",
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("site", site.as_str())
-            .append_pair("email", email.as_str())
-            .append_pair("code", &code)
-            .finish()
-    );
+    let action = identity::confirm_path(&site, &email, &code);
     pages::layout(
         t(Say::ConfirmTitle),
         None,

@@ -205,15 +205,18 @@ impl FromRequestParts<AppState> for WriteQuota {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
-        let client = crate::crypto::network_identity(ip);
-        state
-            .write_limiter
-            .check(&client)
-            .map_err(|wait| Error::RateLimited {
-                retry_after_secs: wait.as_secs_f64().ceil() as u64,
-            })?;
+        limit(&state.write_limiter, ip)?;
         Ok(Self(ip))
     }
+}
+
+/// Takes one request of `client`'s network from `limiter`; refused with 429 and the wait.
+pub fn limit(limiter: &crate::rate_limit::RateLimiter, client: IpAddr) -> Result<(), Error> {
+    limiter
+        .check(&crate::crypto::network_identity(client))
+        .map_err(|wait| Error::RateLimited {
+            retry_after_secs: wait.as_secs_f64().ceil() as u64,
+        })
 }
 
 /// The `Authorization: Bearer <edit token>` of an edit or delete, unless the header carries

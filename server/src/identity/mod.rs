@@ -19,7 +19,6 @@ use crate::words::{Say, fill, say};
 use palabre_api::i18n::Lang;
 use palabre_api::{Email, ErrorCode, Me, Role, Session, Timestamp};
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 pub use names::name_key;
@@ -70,11 +69,27 @@ pub fn email_offered(services: &Services) -> bool {
     services.settings.notify.smtp.is_some()
 }
 
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
 fn after(at: Timestamp, d: Duration) -> Timestamp {
-    Timestamp::from_millis(
-        at.as_millis()
-            .saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-    )
+    Timestamp::from_millis(at.as_millis().saturating_add(millis(d)))
+}
+
+/// Whether `code` has a code's shape: six ASCII digits.
+pub fn is_code(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The path of the link that types `code` for the reader of `email` (`/confirm-email`).
+pub fn confirm_path(site: &SiteName, email: &Email, code: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("site", site.as_str())
+        .append_pair("email", &email.normalized())
+        .append_pair("code", code)
+        .finish();
+    format!("/confirm-email?{query}")
 }
 
 /// The keyed hash a code is kept as: a leaked database gives no code.
@@ -137,15 +152,7 @@ pub async fn send_code(
     let values = [("code", code.as_str()), ("site", place.label)];
     // The code, for the form; a link with it, for a reader whose form is gone (a post that
     // asked for replies, then the page closed).
-    let link = format!(
-        "{}/confirm-email?{}",
-        place.base_url,
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("site", site.as_str())
-            .append_pair("email", &address)
-            .append_pair("code", &code)
-            .finish()
-    );
+    let link = format!("{}{}", place.base_url, confirm_path(site, email, &code));
     notifier.email(Mail {
         to: email.as_str().to_owned(),
         subject: fill(w.get(Say::MailCodeSubject), &values),
@@ -183,7 +190,7 @@ pub async fn prove_code(
 ) -> Result<Identity> {
     let address = email.normalized();
     let code = code.trim();
-    let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+    let well_formed = is_code(code);
     // A malformed code spends a try too: guessing costs the same whatever is sent.
     let hash = code_hash(keys, site, &address, if well_formed { code } else { "" });
     if !store.try_email_code(site, &address, &hash, now()).await? || !well_formed {
@@ -200,11 +207,7 @@ pub async fn prove_code(
         })
         .await?;
     // The guest posts that asked for replies at this address and sent this code.
-    let since = Timestamp::from_millis(
-        now()
-            .as_millis()
-            .saturating_sub(CODE_LIFETIME.as_millis() as i64),
-    );
+    let since = Timestamp::from_millis(now().as_millis().saturating_sub(millis(CODE_LIFETIME)));
     store
         .claim_comments(identity.id, site, &address, since)
         .await?;
@@ -269,16 +272,12 @@ pub async fn password_sign_in(
     start_session(store, identity).await
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 async fn start_session(store: &dyn IdentityStore, identity: Identity) -> Result<Session> {
     let token = format!("{SESSION_PREFIX}{}", crypto::generate_secret());
     let at = now();
     let expires = after(at, SESSION_LIFETIME);
     store
-        .create_identity_session(&token_hash(&token), identity.id, at, expires)
+        .create_identity_session(&crypto::token_hash(&token), identity.id, at, expires)
         .await?;
     let caller = Caller { identity, expires };
     Ok(Session {
@@ -292,7 +291,9 @@ async fn start_session(store: &dyn IdentityStore, identity: Identity) -> Result<
 /// site's token is refused the same way.
 pub async fn caller(store: &dyn IdentityStore, site: &SiteName, bearer: &str) -> Result<Caller> {
     let found = if bearer.len() <= 128 {
-        store.identity_session(&token_hash(bearer), now()).await?
+        store
+            .identity_session(&crypto::token_hash(bearer), now())
+            .await?
     } else {
         None
     };
@@ -312,7 +313,9 @@ pub async fn sign_out(
     if everywhere {
         store.delete_identity_sessions(caller.identity.id).await?;
     } else {
-        store.delete_identity_session(&token_hash(bearer)).await?;
+        store
+            .delete_identity_session(&crypto::token_hash(bearer))
+            .await?;
     }
     Ok(())
 }

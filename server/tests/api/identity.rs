@@ -127,75 +127,44 @@ async fn a_verified_reader_posts_as_herself_and_edits_from_another_device() {
 #[tokio::test]
 async fn codes_die_after_five_wrong_tries_expire_and_are_used_once() {
     let (app, inbox) = app_with_mail(|_| {}).await;
-    assert_eq!(
-        ask_code(&app, "a@example.org", "10.0.0.1").await.status(),
-        202
-    );
-    let code = code_for(&inbox, "a@example.org").await;
+    // A new code for `email`, asked from network `ip`.
+    let fresh = |email: &'static str, ip: &'static str| {
+        let (app, inbox) = (&app, &inbox);
+        async move {
+            inbox.lock().unwrap().clear();
+            assert_eq!(ask_code(app, email, ip).await.status(), 202);
+            code_for(inbox, email).await
+        }
+    };
+    let refused = |email: &'static str, code: String| {
+        let app = &app;
+        async move {
+            let res = verify(app, email, &code).await;
+            expect_error(res, 403, ErrorCode::CodeInvalid).await;
+        }
+    };
+
+    let code = fresh("a@example.org", "10.0.0.1").await;
     for _ in 0..4 {
-        expect_error(
-            verify(&app, "a@example.org", &other_code(&code)).await,
-            403,
-            ErrorCode::CodeInvalid,
-        )
-        .await;
+        refused("a@example.org", other_code(&code)).await;
     }
     // The fifth wrong try kills it: the right code is refused after.
-    expect_error(
-        verify(&app, "a@example.org", "12345x").await,
-        403,
-        ErrorCode::CodeInvalid,
-    )
-    .await;
-    expect_error(
-        verify(&app, "a@example.org", &code).await,
-        403,
-        ErrorCode::CodeInvalid,
-    )
-    .await;
+    refused("a@example.org", "12345x".into()).await;
+    refused("a@example.org", code).await;
 
     // Used once.
-    inbox.lock().unwrap().clear();
-    assert_eq!(
-        ask_code(&app, "a@example.org", "10.0.0.2").await.status(),
-        202
-    );
-    let code = code_for(&inbox, "a@example.org").await;
+    let code = fresh("a@example.org", "10.0.0.2").await;
     assert_eq!(verify(&app, "a@example.org", &code).await.status(), 200);
-    expect_error(
-        verify(&app, "a@example.org", &code).await,
-        403,
-        ErrorCode::CodeInvalid,
-    )
-    .await;
+    refused("a@example.org", code).await;
 
     // Expired.
-    inbox.lock().unwrap().clear();
-    assert_eq!(
-        ask_code(&app, "a@example.org", "10.0.0.3").await.status(),
-        202
-    );
-    let code = code_for(&inbox, "a@example.org").await;
+    let code = fresh("a@example.org", "10.0.0.3").await;
     app.sql("UPDATE email_codes SET expires_at = 0").await;
-    expect_error(
-        verify(&app, "a@example.org", &code).await,
-        403,
-        ErrorCode::CodeInvalid,
-    )
-    .await;
+    refused("a@example.org", code).await;
+
     // Another address's code is not this one's.
-    inbox.lock().unwrap().clear();
-    assert_eq!(
-        ask_code(&app, "b@example.org", "10.0.0.4").await.status(),
-        202
-    );
-    let code = code_for(&inbox, "b@example.org").await;
-    expect_error(
-        verify(&app, "c@example.org", &code).await,
-        403,
-        ErrorCode::CodeInvalid,
-    )
-    .await;
+    let code = fresh("b@example.org", "10.0.0.4").await;
+    refused("c@example.org", code).await;
 }
 
 #[tokio::test]

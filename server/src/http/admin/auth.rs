@@ -11,7 +11,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use palabre_api::Timestamp;
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 pub const COOKIE: &str = "palabre_admin";
@@ -32,10 +31,6 @@ pub async fn check_password(state: &AppState, name: &str, password: &str) -> Res
     .await
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 /// Starts a session; returns the cookie value.
 pub async fn start_session(state: &AppState, admin: &str) -> Result<String> {
     let token = URL_SAFE_NO_PAD.encode(crypto::random_bytes::<32>());
@@ -50,7 +45,7 @@ pub async fn start_session(state: &AppState, admin: &str) -> Result<String> {
     state
         .services
         .store
-        .create_session(&token_hash(&token), &session, at)
+        .create_session(&crypto::token_hash(&token), &session, at)
         .await?;
     Ok(token)
 }
@@ -72,7 +67,7 @@ pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Adm
         Some(token) if !token.is_empty() => Ok(state
             .services
             .store
-            .session(&token_hash(token), now())
+            .session(&crypto::token_hash(token), now())
             .await?),
         _ => Ok(None),
     }
@@ -83,7 +78,7 @@ pub async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<()> {
         state
             .services
             .store
-            .delete_session(&token_hash(token))
+            .delete_session(&crypto::token_hash(token))
             .await?;
     }
     Ok(())

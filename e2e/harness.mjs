@@ -146,3 +146,71 @@ export function freshPostgres(name) {
   if (done.status !== 0) throw new Error(`creating ${database}: ${done.stderr}`);
   return cluster.replace(/\/postgres$/, `/${database}`);
 }
+
+/** An SMTP server on 127.0.0.1 that keeps what it is sent (a real SMTP exchange with the
+ * server's mailer). `codeFor(address)` waits for the latest sign-in code mailed there (the
+ * code is in the subject). */
+export async function smtpSink() {
+  const { createServer: createTcp } = await import("node:net");
+  const mails = [];
+  const server = createTcp((socket) => {
+    let buffer = "", data = null, to = [];
+    const say = (line) => socket.write(`${line}\r\n`);
+    say("220 sink ESMTP");
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString("utf8");
+      for (;;) {
+        if (data !== null) {
+          const end = buffer.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          data += buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          mails.push({ to, text: data.replace(/=\r?\n/g, "") });
+          data = null;
+          to = [];
+          say("250 kept");
+          continue;
+        }
+        const eol = buffer.indexOf("\r\n");
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO" || verb === "HELO") say("250 sink");
+        else if (verb === "RCPT") { to.push(line.replace(/^.*<(.*)>.*$/, "$1").toLowerCase()); say("250 ok"); }
+        else if (verb === "DATA") { data = ""; say("354 go on"); }
+        else if (verb === "QUIT") { say("221 bye"); socket.end(); }
+        else say("250 ok");
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  return {
+    port,
+    mails,
+    args: ["--smtp-host", "127.0.0.1", "--smtp-port", String(port), "--smtp-tls", "none",
+      "--smtp-from", "Palabre <comments@blog.example>"],
+    async codeFor(address, after = 0) {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const mail = mails.slice(after).reverse().find((m) => m.to.includes(address.toLowerCase()));
+        const subject = mail?.text.split("\r\n").find((l) => l.startsWith("Subject:"));
+        const code = subject?.replace(/\D/g, "");
+        if (code?.length === 6) return code;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no code mailed to ${address}`);
+    },
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** An HS256 token as a site's backend would put in `data-sso-token`. */
+export async function ssoToken(key, claims) {
+  const { createHmac } = await import("node:crypto");
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const body = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${body}.${createHmac("sha256", key).update(body).digest("base64url")}`;
+}

@@ -207,12 +207,52 @@ impl ApiClient {
         Self::send(builder.build()).await
     }
 
-    pub async fn post(&self, comment: &NewComment) -> Result<CreatedComment, ApiError> {
-        Self::send(with_json(
-            Request::post(&self.url("/api/v1/comments")),
-            comment,
-        ))
-        .await
+    /// Posts as a guest, or as whoever `session` proves.
+    pub async fn post(
+        &self,
+        comment: &NewComment,
+        session: Option<&str>,
+    ) -> Result<CreatedComment, ApiError> {
+        let builder = bearer(Request::post(&self.url("/api/v1/comments")), session);
+        Self::send(with_json(builder, comment)).await
+    }
+
+    /// A `GET` with the session's token.
+    pub async fn get_signed<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        session: &str,
+    ) -> Result<T, ApiError> {
+        let builder = Request::get(&self.url(path)).query(query.iter().copied());
+        Self::send(bearer(builder, Some(session)).build()).await
+    }
+
+    /// A `POST` of `body` as JSON, with the session's token if any; the answer read as `T`.
+    pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        session: Option<&str>,
+    ) -> Result<T, ApiError> {
+        let builder = bearer(Request::post(&self.url(path)), session);
+        Self::send(with_json(builder, body)).await
+    }
+
+    /// A `POST` whose answer has no body (`202`, `204`).
+    pub async fn post_empty<B: Serialize>(
+        &self,
+        path: &str,
+        body: &B,
+        session: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let builder = bearer(Request::post(&self.url(path)), session);
+        let request = with_json(builder, body).map_err(|_| ApiError::Unreachable)?;
+        let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+        if response.ok() {
+            return Ok(());
+        }
+        Self::read::<()>(response).await
     }
 
     pub async fn edit(&self, id: i64, token: &str, body: &str) -> Result<Comment, ApiError> {
@@ -240,6 +280,13 @@ impl ApiClient {
             body: body.to_owned(),
         };
         Self::send(with_json(Request::post(&self.url("/api/v1/preview")), &req)).await
+    }
+}
+
+fn bearer(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+    match token {
+        Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+        None => builder,
     }
 }
 

@@ -44,6 +44,8 @@ pub struct WidgetConfig {
     pub live: bool,
     /// A stylesheet added inside the shadow root, after the widget's own.
     pub css: Option<String>,
+    /// `data-sso-token`: a short-lived token from the site's backend naming its member.
+    pub sso_token: Option<String>,
 }
 
 pub use palabre_api::first_paint::{DEFAULT_VISUAL_DEPTH, MAX_VISUAL_DEPTH};
@@ -181,6 +183,8 @@ pub fn parse(
     let live = flag("live");
 
     let css = given("css");
+    // The site's backend vouches for its signed-in member (single sign-on).
+    let sso_token = given("sso-token");
 
     (
         WidgetConfig {
@@ -196,6 +200,7 @@ pub fn parse(
             votes,
             live,
             css,
+            sso_token,
         },
         warnings,
     )

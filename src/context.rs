@@ -2,7 +2,7 @@
 
 use crate::client::ApiClient;
 use crate::config::WidgetConfig;
-use crate::storage::{OwnComment, Store};
+use crate::storage::{OwnComment, Signed, Store};
 use crate::thread_state::ThreadState;
 use leptos::prelude::*;
 use palabre_api::i18n::{Lang, Msg, Words};
@@ -12,6 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 /// Rules used until the server's arrive (the server's defaults).
 /// Until the server's config arrives: its defaults.
 pub const FALLBACK_RULES: CommentRules = CommentRules::DEFAULTS;
+
+/// A view drawn by a chunk once it has come: the account panel, a comment's moderation tools.
+pub type ChunkView<A> = Option<fn(Ctx, A) -> AnyView>;
 
 #[derive(Clone, Copy)]
 pub struct Ctx {
@@ -25,7 +28,8 @@ pub struct Ctx {
     write_thread: WriteSignal<ThreadState>,
     pub comment_changed: StoredValue<HashMap<i64, ArcTrigger>>,
     pub locked: Memo<bool>,
-    /// Edit tokens of the reader's own comments still inside the edit window.
+    /// Edit tokens of the reader's own comments still inside the edit window: read from the
+    /// browser by the `own` chunk, fetched only when there are some.
     pub own: RwSignal<BTreeMap<i64, OwnComment>>,
     /// This session's votes: comment id -> 1 / -1.
     pub my_votes: RwSignal<BTreeMap<i64, i64>>,
@@ -41,10 +45,22 @@ pub struct Ctx {
     pub words: Words,
     /// The widget's `<section>`, once drawn.
     pub section: NodeRef<leptos::html::Section>,
+    /// The reader's session, once the `account` chunk has read or made one.
+    pub session: StoredValue<Option<Signed>>,
+    /// The session's role (`verified`, `member`, `author`) while there is one: what views
+    /// track (the form leaves out what the identity gives).
+    pub signed_as: RwSignal<Option<String>>,
+    /// The sign-in panel: closed (`None`), open (`""`), or waiting for the code sent to
+    /// this address.
+    pub signing_in: RwSignal<Option<String>>,
+    /// The account panel, drawn by the `account` chunk once it has come.
+    pub account: RwSignal<ChunkView<i64>>,
+    /// A comment's moderation tools, for the blog's author (the `moderate` chunk).
+    pub moderate: RwSignal<ChunkView<i64>>,
 }
 
 impl Ctx {
-    pub fn new(config: WidgetConfig, words: Words, own: BTreeMap<i64, OwnComment>) -> Self {
+    pub fn new(config: WidgetConfig, words: Words) -> Self {
         let (thread, write_thread) = signal(ThreadState::new(config.sort));
         let replying_to = RwSignal::new(None);
         Ctx {
@@ -54,7 +70,7 @@ impl Ctx {
             locked: Memo::new(move |_| thread.with(|t| t.locked)),
             config: StoredValue::new(config),
             server: RwSignal::new(None),
-            own: RwSignal::new(own),
+            own: RwSignal::new(BTreeMap::new()),
             my_votes: RwSignal::new(Default::default()),
             replying_to,
             replying: StoredValue::new(Selector::new(move || replying_to.get())),
@@ -62,6 +78,11 @@ impl Ctx {
             now: RwSignal::new(now_ms()),
             words,
             section: NodeRef::new(),
+            session: StoredValue::new(None),
+            signed_as: RwSignal::new(None),
+            signing_in: RwSignal::new(None),
+            account: RwSignal::new(None),
+            moderate: RwSignal::new(None),
         }
     }
 

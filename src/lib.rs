@@ -23,6 +23,7 @@ pub mod live;
 pub mod mount;
 pub mod page;
 pub mod proof_of_work;
+pub mod session;
 pub mod storage;
 #[cfg(test)]
 mod style_contrast;

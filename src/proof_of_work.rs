@@ -82,6 +82,7 @@ pub async fn post_comment(
     client: &ApiClient,
     held: StoredValue<Option<HeldChallenge>>,
     mut input: NewComment,
+    session: Option<&str>,
     progress: &dyn Fn(u64),
 ) -> Result<CreatedComment, ApiError> {
     let mut result = Err(ApiError::Unreachable);
@@ -92,7 +93,7 @@ pub async fn post_comment(
         };
         held.set_value(None);
         input.pow = Some(solve(&current, progress).await);
-        result = client.post(&input).await;
+        result = client.post(&input, session).await;
         let challenge_refused = matches!(
             result.as_ref().err().and_then(ApiError::code),
             Some(ErrorCode::ChallengeInvalid | ErrorCode::ChallengeRequired | ErrorCode::TooFast)

@@ -20,6 +20,12 @@ pub fn identity_key(endpoint: &str) -> String {
     format!("{PREFIX}:identity:{endpoint}")
 }
 
+/// Where the reader's session with this comment server is kept (the blog origin's storage:
+/// never a cookie, so third-party cookie blocking cannot end it).
+pub fn session_key(endpoint: &str) -> String {
+    format!("{PREFIX}:session:{endpoint}")
+}
+
 pub fn own_comments_key(endpoint: &str) -> String {
     format!("{PREFIX}:own:{endpoint}")
 }
@@ -30,6 +36,17 @@ pub struct Identity {
     pub author: String,
     pub email: String,
     pub website: String,
+}
+
+/// Who the reader proved to be, and the bearer token that says so (see `components::account`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signed {
+    pub token: String,
+    pub role: palabre_api::Role,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Milliseconds since the epoch.
+    pub expires_ms: i64,
 }
 
 /// Proof of authorship of one comment.
@@ -196,6 +213,20 @@ impl Store {
     }
 
     /// The reader's own comments still inside the edit window; expired ones are forgotten.
+    /// The session kept for this comment server, unless it has expired.
+    pub fn session(&self, endpoint: &str, now_ms: i64) -> Option<Signed> {
+        self.get_json::<Signed>(&session_key(endpoint))
+            .filter(|s| s.expires_ms > now_ms)
+    }
+
+    pub fn save_session(&self, endpoint: &str, session: &Signed) {
+        self.set_json(&session_key(endpoint), session);
+    }
+
+    pub fn drop_session(&self, endpoint: &str) {
+        self.remove(&session_key(endpoint));
+    }
+
     pub fn own_comments(
         &self,
         endpoint: &str,

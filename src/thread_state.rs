@@ -359,6 +359,18 @@ impl ThreadState {
         }
     }
 
+    /// A comment as it is after the author moderated it in place: approved, it counts.
+    pub fn approved(&mut self, c: Comment) {
+        let was_held = self
+            .comments
+            .get(&c.id)
+            .is_some_and(|old| old.status == CommentStatus::Pending);
+        if was_held && c.status == CommentStatus::Published {
+            self.count += 1;
+        }
+        self.replace(c);
+    }
+
     pub fn set_votes(&mut self, id: i64, likes: u32, dislikes: u32) {
         if let Some(c) = self.comments.get_mut(&id) {
             c.likes = likes;

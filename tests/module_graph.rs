@@ -20,6 +20,7 @@ const LAYERS: &[&str] = &[
     // What components share, and what they call.
     "context",
     "proof_of_work",
+    "session",
     "language",
     "handoff",
     "anchor",

@@ -402,6 +402,67 @@ pub struct Me {
     pub expires: Timestamp,
 }
 
+/// `GET /api/v1/me/comments?thread=…`: the signed-in reader's comments in one thread that
+/// they may still edit, or that await moderation, on whichever device they signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyComments {
+    pub comments: Vec<MyComment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyComment {
+    pub comment: Comment,
+    /// The Markdown as posted: editing starts from it.
+    pub body: String,
+}
+
+/// `GET /api/v1/moderation?thread=…` (the blog's author, signed in): the thread's comments
+/// awaiting moderation, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldComments {
+    pub comments: Vec<Comment>,
+}
+
+/// What the blog's author may do to one comment from inside the widget: the actions of
+/// `/admin`, with the same rules, log entries and emails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentModeration {
+    Approve,
+    /// Refuses a held comment: it is removed.
+    Reject,
+    Spam,
+    Delete,
+    /// Blocks the comment's email address from posting again.
+    BlockEmail,
+    /// Blocks the comment's writer (their network and browser's hash).
+    BlockReader,
+}
+
+/// `POST /api/v1/comments/{id}/moderation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateComment {
+    pub action: CommentModeration,
+}
+
+/// Answer to a moderation: the comment as readers now see it; `null` once it is out of
+/// their sight (removed, spam, or held).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moderated {
+    /// Comments the action changed (0 when it was done already).
+    pub changed: u64,
+    pub comment: Option<Comment>,
+}
+
+/// `POST /api/v1/threads/lock` (the blog's author, signed in): closes or reopens a thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockThread {
+    pub thread: String,
+    pub locked: bool,
+}
+
 /// Answer to `DELETE /api/v1/comments/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteResult {

@@ -69,6 +69,8 @@ pub enum ErrorCode {
     SignInRequired,
     /// The admin name or password is wrong.
     CredentialsInvalid,
+    /// Only the blog's author, signed in, may do this.
+    ModeratorOnly,
     /// The server cannot reach its database for now; nothing was written.
     Unavailable,
     Internal,
@@ -129,6 +131,7 @@ impl ErrorCode {
         Self::SsoInvalid,
         Self::SignInRequired,
         Self::CredentialsInvalid,
+        Self::ModeratorOnly,
         Self::Unavailable,
         Self::Internal,
     ];
@@ -174,6 +177,7 @@ impl ErrorCode {
             Self::SsoInvalid => "sso_invalid",
             Self::SignInRequired => "sign_in_required",
             Self::CredentialsInvalid => "credentials_invalid",
+            Self::ModeratorOnly => "moderator_only",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -196,7 +200,8 @@ impl ErrorCode {
             | Self::ChallengeInvalid
             | Self::UnknownSite
             | Self::CodeInvalid
-            | Self::SignInRequired => 403,
+            | Self::SignInRequired
+            | Self::ModeratorOnly => 403,
             Self::NotFound | Self::CommentNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::CommentDeleted => 409,
@@ -267,6 +272,7 @@ impl ErrorCode {
             Self::SsoInvalid => "The site's sign-in token is not valid.",
             Self::SignInRequired => "Sign in on this site to comment.",
             Self::CredentialsInvalid => "The name or password is wrong.",
+            Self::ModeratorOnly => "Only the blog's author, signed in, may moderate here.",
             Self::Unavailable => {
                 "The database cannot be reached for now; nothing was written. Retry shortly."
             }

@@ -11,7 +11,7 @@ import { startServer } from "../harness.mjs";
 
 const LOADER_BUDGET = 1024;
 const COUNT_BUDGET = 1024;
-const WIDGET_BUDGET = 147_000; // 146,664 bytes reached; issue 32's target is 147,456
+const WIDGET_BUDGET = 146_000; // 145,460 bytes with sign-in and moderation in chunks
 
 let server;
 before(async () => { server = await startServer({ blogOrigin: "http://127.0.0.1:9" }); });

@@ -1,5 +1,5 @@
-// Who is speaking, in Chromium: the blog's author signs in (through the API, as the widget's
-// sign-in panel is not there yet) and posts; the first paint and the widget both mark the
+// Who is speaking, in Chromium: the blog's author signs in (through the API here; the widget's
+// panel is signing-in.test.mjs) and posts; the first paint and the widget both mark the
 // comment, in the reader's language; a guest taking a lookalike of the author's name is told
 // so at the name field, with everything typed kept.
 import { test, before, after } from "node:test";

@@ -8,15 +8,16 @@ use crate::identity::{self, Caller};
 use crate::render::render;
 use crate::services::Services;
 use crate::spam;
-use crate::store::CommentRecord;
+use crate::store::{CommentFilter, CommentRecord};
 use crate::store::{
     Cursor, Deletion, NewCommentRecord, PageQuery, ParentPosition, SiteName, StoreError, ThreadRef,
 };
 use palabre_api::i18n::{Lang, Words};
 use palabre_api::{
     Comment, CommentBody, CommentRules, CommentStatus, CountsResponse, CreatedComment,
-    DeleteResult, ErrorCode, ModerationMode, NewComment, PreviewResponse, Role, ServerConfig,
-    SortOrder, Thread, ThreadKey, ThreadPage, ValidationError, VoteCounts, VoteValue,
+    DeleteResult, ErrorCode, ModerationMode, MyComment, MyComments, NewComment, PreviewResponse,
+    Role, ServerConfig, SortOrder, Thread, ThreadKey, ThreadPage, ValidationError, VoteCounts,
+    VoteValue,
 };
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -462,6 +463,41 @@ pub async fn one(
         return Err(Error::Refused(ErrorCode::CommentNotFound));
     }
     Ok(comment.into())
+}
+
+/// The most of a signed-in reader's comments one thread lists for them.
+const MY_COMMENTS_LIMIT: u32 = 200;
+
+/// The caller's comments in one thread that they may still edit, or that await moderation:
+/// what the widget needs, on any device where they signed in, to offer Edit and Delete and to
+/// show them their held comments.
+pub async fn mine(services: &Services, thread: &ThreadRef, caller: &Caller) -> Result<MyComments> {
+    let listed = services
+        .store
+        .list_comments(&CommentFilter {
+            site: Some(thread.site.clone()),
+            thread: Some(thread.key.as_str().to_owned()),
+            identity: Some(caller.identity.id),
+            oldest_first: true,
+            limit: MY_COMMENTS_LIMIT,
+            ..CommentFilter::default()
+        })
+        .await?;
+    let window_ms = i64::try_from(services.settings.edit_window.as_millis()).unwrap_or(i64::MAX);
+    let now_ms = now().as_millis();
+    let comments = listed
+        .into_iter()
+        .filter(|c| !c.spam && c.status != CommentStatus::Deleted)
+        .filter(|c| {
+            c.status == CommentStatus::Pending
+                || now_ms < c.created.as_millis().saturating_add(window_ms)
+        })
+        .map(|c| MyComment {
+            body: c.body.clone(),
+            comment: c.into(),
+        })
+        .collect();
+    Ok(MyComments { comments })
 }
 
 /// Whether the edit token, or the caller's identity (from any device), proves the comment is

@@ -3,10 +3,15 @@
 
 use crate::clock::now;
 use crate::error::{Error, Result};
+use crate::identity::Caller;
 use crate::render::render;
 use crate::services::Services;
-use crate::store::{AuditEntry, BlockKind, CommentChange, CommentRecord, ThreadRef};
-use palabre_api::{CommentBody, CommentStatus, ErrorCode};
+use crate::store::{
+    AuditEntry, BlockKind, CommentChange, CommentFilter, CommentRecord, ListedStatus, ThreadRef,
+};
+use palabre_api::{
+    Comment, CommentBody, CommentModeration, CommentStatus, ErrorCode, HeldComments, Moderated,
+};
 
 /// An action on one or several comments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,6 +220,107 @@ pub async fn thread(
         .await;
     }
     Ok(done)
+}
+
+/// The admin an author's session (signed in inside the widget) belongs to: the actor the log
+/// names, as `/admin` does. Anyone else may not moderate.
+fn moderator(caller: &Caller) -> Result<&str> {
+    if !caller.is_author() {
+        return Err(Error::Refused(ErrorCode::ModeratorOnly));
+    }
+    Ok(&caller.identity.subject)
+}
+
+/// The most held comments of one thread shown in the widget at once.
+const HELD_IN_PLACE_LIMIT: u32 = 100;
+
+/// The thread's comments awaiting moderation, for its site's author, oldest first.
+pub async fn held_in_thread(
+    services: &Services,
+    thread: &ThreadRef,
+    caller: &Caller,
+) -> Result<HeldComments> {
+    if caller.identity.site != thread.site {
+        return Err(Error::Refused(ErrorCode::ModeratorOnly));
+    }
+    moderator(caller)?;
+    let held = services
+        .store
+        .list_comments(&CommentFilter {
+            site: Some(thread.site.clone()),
+            thread: Some(thread.key.as_str().to_owned()),
+            status: Some(ListedStatus::Pending),
+            oldest_first: true,
+            limit: HELD_IN_PLACE_LIMIT,
+            ..CommentFilter::default()
+        })
+        .await?;
+    Ok(HeldComments {
+        comments: held.into_iter().map(Comment::from).collect(),
+    })
+}
+
+/// One action on one comment of the caller's site, from inside the widget: the same as
+/// [`apply`] from `/admin`. Answers the comment as readers now see it.
+pub async fn apply_in_place(
+    services: &Services,
+    caller: &Caller,
+    id: i64,
+    action: CommentModeration,
+) -> Result<Moderated> {
+    let actor = moderator(caller)?;
+    let of_site = |c: &CommentRecord| c.site == caller.identity.site;
+    if !services
+        .store
+        .comment(id)
+        .await?
+        .is_some_and(|c| of_site(&c))
+    {
+        return Err(Error::Refused(ErrorCode::CommentNotFound));
+    }
+    let action = match action {
+        CommentModeration::Approve => CommentAction::Approve,
+        CommentModeration::Reject => CommentAction::Reject,
+        CommentModeration::Spam => CommentAction::Spam,
+        CommentModeration::Delete => CommentAction::Delete,
+        CommentModeration::BlockEmail => CommentAction::BlockEmail,
+        CommentModeration::BlockReader => CommentAction::BlockReader,
+    };
+    let changed = apply(services, actor, action, &[id]).await?;
+    let comment = services
+        .store
+        .comment(id)
+        .await?
+        .filter(|c| {
+            !c.spam && (c.status == CommentStatus::Published || c.status == CommentStatus::Deleted)
+        })
+        .map(Comment::from);
+    Ok(Moderated {
+        changed: changed as u64,
+        comment,
+    })
+}
+
+/// Locks or reopens a thread of the caller's site from inside the widget.
+pub async fn lock_in_place(
+    services: &Services,
+    caller: &Caller,
+    thread: &ThreadRef,
+    locked: bool,
+) -> Result<()> {
+    let actor = moderator(caller)?;
+    if caller.identity.site != thread.site {
+        return Err(Error::Refused(ErrorCode::ModeratorOnly));
+    }
+    let action = if locked {
+        ThreadAction::Lock
+    } else {
+        ThreadAction::Unlock
+    };
+    if !self::thread(services, actor, thread, action).await? {
+        return Err(Error::Refused(ErrorCode::NotFound));
+    }
+    Ok(())
 }
 
 /// The longest reader hash a block takes (ours are 32 hex digits; imports may carry others).

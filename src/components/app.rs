@@ -1,3 +1,4 @@
+use super::account::{AccountSlot, load_account};
 use super::comment::CommentView;
 use super::edit_form::load_own;
 use super::live_updates;
@@ -8,6 +9,7 @@ use crate::client::ApiError;
 use crate::config::WidgetConfig;
 use crate::context::{Ctx, now_ms};
 use crate::handoff::Handoff;
+use crate::storage::own_comments_key;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::first_paint::offers_reply;
@@ -64,13 +66,38 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
             h.run();
         }
     };
-    let own = crate::storage::Store::browser().own_comments(&config.endpoint, now_ms(), i64::MAX);
-    let ctx = Ctx::new(config, words, own);
+    let ctx = Ctx::new(config, words);
     provide_context(ctx);
     let load = RwSignal::new(Load::Loading);
     let following: live_updates::Follow = StoredValue::new_local(None);
     // How many top-level comments the list draws (see FIRST_DRAW_ROOTS).
     let roots_shown = RwSignal::new(usize::MAX);
+
+    // The reader's own comments, if they posted from this browser: the `own` chunk reads them
+    // (their Edit and Delete buttons come with it).
+    let endpoint = ctx.endpoint();
+    let has_own = ctx.store().get(&own_comments_key(&endpoint)).is_some();
+    if has_own {
+        spawn_local(async move {
+            if let Ok(own) = load_own().await {
+                (own.restore)(ctx);
+            }
+        });
+    }
+    // A session kept from an earlier visit, or the site's word for its member: the account
+    // chunk signs them in at once.
+    if ctx.config.with_value(|c| c.sso_token.is_some())
+        || ctx
+            .store()
+            .get(&crate::storage::session_key(&endpoint))
+            .is_some()
+    {
+        spawn_local(async move {
+            if let Ok(account) = load_account().await {
+                (account.start)(ctx);
+            }
+        });
+    }
 
     // The server's rules: until they come, the form validates with the defaults.
     spawn_local(async move {
@@ -142,14 +169,11 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
                         _ => {}
                     }
                     // The reader's own comments awaiting moderation, if any: by the `own` chunk.
-                    let pending = ctx.own.with_untracked(|own| {
-                        own.values()
-                            .any(|c| c.pending_in.as_deref() == Some(key.as_str()))
-                    });
                     if !more
-                        && pending
+                        && has_own
                         && let Ok(own) = load_own().await
                     {
+                        (own.restore)(ctx);
                         (own.show_pending)(ctx, key);
                     }
                 }
@@ -253,6 +277,7 @@ pub fn App(config: WidgetConfig, words: Words, handoff: Option<Handoff>) -> impl
         >
             <ThreadHeader on_sort=on_sort />
             {body}
+            <AccountSlot />
             <Show
                 when=move || offers_reply(ctx.thread.with(|t| t.locked))
                 fallback=move || view! { <p class="status locked">{ctx.t(Msg::ThreadLocked)}</p> }

@@ -116,6 +116,7 @@ pub fn CommentView(id: i64, depth: usize) -> impl IntoView {
         Some(view! {
             <div class="actions">
                 {show_votes.then(|| view! { <VoteButtons id=id /> })}
+                {move || ctx.moderate.get().map(|tools| tools(ctx, id))}
                 <Show when=move || offers_reply(locked)>
                     <button
                         type="button"

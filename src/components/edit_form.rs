@@ -1,6 +1,6 @@
 use crate::chunk::{self, chunk};
 use crate::client::ApiError;
-use crate::context::{Ctx, use_ctx};
+use crate::context::{Ctx, now_ms, use_ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::i18n::Msg;
@@ -16,6 +16,8 @@ pub struct OwnChunk {
     pub delete: fn(Ctx, i64, RwSignal<bool>, RwSignal<Option<String>>),
     /// Shows the reader's own comments awaiting moderation in the thread with this key.
     pub show_pending: fn(Ctx, String),
+    /// Reads the reader's own comments kept in the browser, once.
+    pub restore: fn(Ctx),
 }
 
 thread_local! {
@@ -26,7 +28,25 @@ chunk!(own, own_chunk -> OwnChunk = OwnChunk {
     edit_form: |id, editing| view! { <EditForm id=id editing=editing /> }.into_any(),
     delete: delete_own,
     show_pending,
+    restore,
 });
+
+/// Merges what the browser keeps into what is shown (a sign-in may have added some already).
+fn restore(ctx: Ctx) {
+    let kept = ctx
+        .store()
+        .own_comments(&ctx.endpoint(), now_ms(), i64::MAX);
+    let new = ctx
+        .own
+        .with_untracked(|own| kept.keys().any(|id| !own.contains_key(id)));
+    if new {
+        ctx.own.update(|own| {
+            for (id, c) in kept {
+                own.entry(id).or_insert(c);
+            }
+        });
+    }
+}
 
 /// The chunk, if it has come.
 pub fn own_loaded() -> Option<OwnChunk> {

@@ -1,3 +1,4 @@
+use super::account::{load_account, open_sign_in};
 use crate::chunk::{self, chunk};
 use crate::client::ApiError;
 use crate::context::{Ctx, now_ms, use_ctx};
@@ -6,7 +7,7 @@ use crate::storage::{Identity, OwnComment, draft_key};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palabre_api::i18n::Msg;
-use palabre_api::{CommentStatus, ErrorCode, NewComment};
+use palabre_api::{CommentStatus, ErrorCode, NewComment, Role};
 use std::cell::Cell;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +225,7 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
         <form
             class="reply-form"
             class:inline=parent.is_some()
+            data-signed=move || ctx.signed_as.get()
             node_ref=form
             on:submit=submit
             on:focusin=move |_| prefetch_write()
@@ -266,8 +268,11 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 {text_field("email", Msg::Email, "email", email, "email", ctx.t(Msg::EmailHint))}
                 {text_field("website", Msg::Website, "url", website, "url", "")}
             </div>
-            // Replies by email need an address to send them to.
-            <Show when=move || email.with(|e| !e.trim().is_empty())>
+            // Replies by email need an address to send them to: typed, or proven by signing in.
+            <Show when=move || {
+                email.with(|e| !e.trim().is_empty())
+                    || ctx.signed_as.with(|r| matches!(r.as_deref(), Some("verified" | "member")))
+            }>
                 <label class="check">
                     <input type="checkbox" name="notify"
                         prop:checked=move || notify.get()
@@ -307,6 +312,16 @@ pub fn ReplyForm(parent: Option<i64>) -> impl IntoView {
                 })}
             </div>
         </form>
+    }
+}
+
+/// Whether a field of the form is left out (`data-signed`, in the stylesheet) because the
+/// reader signed in: their proven address replaces the email, and a member's or the
+/// author's name is their identity's.
+fn hides(role: Option<Role>, field: &str) -> bool {
+    match role {
+        None => false,
+        Some(role) => field == "email" || (field == "author" && role != Role::Verified),
     }
 }
 
@@ -394,14 +409,23 @@ fn submit(f: Fields) {
     let ctx = f.ctx;
     let words = ctx.words();
     let optional = |s: String| (!s.trim().is_empty()).then_some(s);
+    let session = ctx.session.get_value();
+    let signed = session.is_some();
+    let role = session.as_ref().map(|s| s.role);
+    // Signed in, the identity gives the email (and a member's or the author's name).
+    let typed = |field: RwSignal<String>, name: &str| {
+        (!hides(role, name))
+            .then(|| optional(field.get_untracked()))
+            .flatten()
+    };
     let wants_replies =
-        f.notify.get_untracked() && !f.email.with_untracked(|e| e.trim().is_empty());
+        f.notify.get_untracked() && (signed || !f.email.with_untracked(|e| e.trim().is_empty()));
     let input = NewComment {
         thread: f.thread_key.get_value(),
         title: f.title.get_value(),
         parent: f.parent,
-        author: optional(f.author.get_untracked()),
-        email: optional(f.email.get_untracked()),
+        author: typed(f.author, "author"),
+        email: typed(f.email, "email"),
         website: optional(f.website.get_untracked()),
         body: f.body.get_untracked(),
         notify: wants_replies.then_some(true),
@@ -411,7 +435,12 @@ fn submit(f: Fields) {
         pow: None,
     };
     // The server's own checks, run here first.
-    if let Err(e) = input.validate(&ctx.rules()) {
+    let mut rules = ctx.rules();
+    if signed {
+        rules.require_author = false;
+        rules.require_email = false;
+    }
+    if let Err(e) = input.validate(&rules) {
         f.field_error.set(Some((e.field.to_owned(), e.code)));
         focus_field(f, e.field);
         return;
@@ -424,8 +453,26 @@ fn submit(f: Fields) {
         let thread = input.thread.clone();
         let solved = f.solved;
         let progress = move |p| solved.set(p);
-        match proof_of_work::post_comment(&ctx.client(), f.challenge, input, &progress).await {
+        let token = session.map(|s| s.token);
+        let notify_to = input.email.clone();
+        match proof_of_work::post_comment(
+            &ctx.client(),
+            f.challenge,
+            input,
+            token.as_deref(),
+            &progress,
+        )
+        .await
+        {
             Ok(created) => {
+                // The address must be proven before any reply is mailed to it: the server
+                // sent it a code, which the account panel asks for.
+                if created.code_sent
+                    && let Some(email) = notify_to
+                    && let Ok(account) = load_account().await
+                {
+                    (account.confirm_replies)(ctx, email);
+                }
                 ctx.store().save_draft(&f.key.get_value(), "");
                 f.body.set(String::new());
                 f.previewing.set(false);
@@ -454,6 +501,17 @@ fn submit(f: Fields) {
                 }
             }
             Err(e) => {
+                match e.code() {
+                    // Someone's name: if it is the reader's, signing in lets them use it.
+                    Some(ErrorCode::NameReserved) => open_sign_in(ctx),
+                    // The session ended elsewhere (signed out everywhere, revoked).
+                    Some(ErrorCode::SessionInvalid) => {
+                        if let Ok(account) = load_account().await {
+                            (account.ended)(ctx);
+                        }
+                    }
+                    _ => {}
+                }
                 let message = match (&e, e.code(), e.field()) {
                     (_, Some(code), Some(field)) if !e.is_transient() => {
                         f.field_error.set(Some((field.to_owned(), code)));

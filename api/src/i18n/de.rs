@@ -167,4 +167,5 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ErrSignInRequired,
         "Melden Sie sich auf dieser Website an, um zu kommentieren.",
     ),
+    (SignIn, "Anmelden"),
 ];

@@ -143,4 +143,5 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         "This name is taken here. If it is yours, sign in.",
     ),
     (ErrSignInRequired, "Sign in on this site to comment."),
+    (SignIn, "Sign in"),
 ];

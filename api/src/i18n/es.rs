@@ -167,4 +167,5 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ErrSignInRequired,
         "Inicia sesión en este sitio para comentar.",
     ),
+    (SignIn, "Iniciar sesión"),
 ];

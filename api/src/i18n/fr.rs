@@ -161,4 +161,5 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ErrSignInRequired,
         "Connectez-vous sur ce site pour commenter.",
     ),
+    (SignIn, "Se connecter"),
 ];

@@ -152,4 +152,5 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         "Questo nome appartiene all’autore del blog o a un lettore verificato. Se è il tuo, accedi per usarlo.",
     ),
     (ErrSignInRequired, "Accedi a questo sito per commentare."),
+    (SignIn, "Accedi"),
 ];

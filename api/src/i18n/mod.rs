@@ -13,6 +13,7 @@
 use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
+pub mod account;
 mod ar;
 mod de;
 mod en;
@@ -239,6 +240,21 @@ impl<K: Key> Texts<K> {
         self.lang
     }
 
+    /// Texts fetched from the server; `None` unless they are for these keys (`current`: their
+    /// version is this build's) and complete.
+    pub fn from_list(lang: Lang, current: bool, words: Vec<String>) -> Option<Self> {
+        if !current || words.len() != K::ALL.len() {
+            return None;
+        }
+        // Kept for the page's life, like the English compiled in.
+        let table = K::ALL
+            .iter()
+            .zip(words)
+            .map(|(k, w)| (*k, &*String::leak(w)))
+            .collect();
+        Some(Texts::new(lang, Vec::leak(table)))
+    }
+
     // Not inlined: it is called from every view, and one copy keeps the widget smaller.
     #[inline(never)]
     pub fn get(&self, key: K) -> &'static str {
@@ -390,6 +406,7 @@ messages! {
         RoleMember,
         ErrNameReserved,
         ErrSignInRequired,
+        SignIn,
     }
 }
 
@@ -413,16 +430,7 @@ impl Texts<Msg> {
     /// Words fetched from the server for `lang`; `None` when they are not for this widget's
     /// keys (a server of another version).
     pub fn fetched(lang: Lang, version: u32, words: Vec<String>) -> Option<Words> {
-        if version != Msg::VERSION || words.len() != Msg::ALL.len() {
-            return None;
-        }
-        // Kept for the page's life, like the English compiled in.
-        let table = Msg::ALL
-            .iter()
-            .zip(words)
-            .map(|(k, w)| (*k, &*String::leak(w)))
-            .collect();
-        Some(Texts::new(lang, Vec::leak(table)))
+        Texts::from_list(lang, version == Msg::VERSION, words)
     }
 
     pub fn to_list(&self) -> WordList {
@@ -472,7 +480,9 @@ impl Texts<Msg> {
             NameReserved => Msg::ErrNameReserved,
             SignInRequired => Msg::ErrSignInRequired,
             // Only the sign-in forms meet these; they carry their own words.
-            CodeInvalid | SessionInvalid | SsoInvalid | CredentialsInvalid => Msg::ErrBadRequest,
+            CodeInvalid | SessionInvalid | SsoInvalid | CredentialsInvalid | ModeratorOnly => {
+                Msg::ErrBadRequest
+            }
             Unavailable => Msg::ErrUnavailable,
             Internal => Msg::ErrInternal,
         })

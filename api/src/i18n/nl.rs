@@ -152,4 +152,5 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         "Deze naam hoort bij de auteur van de blog of een geverifieerde lezer. Is het de jouwe, log dan in om hem te gebruiken.",
     ),
     (ErrSignInRequired, "Log in op deze site om te reageren."),
+    (SignIn, "Inloggen"),
 ];

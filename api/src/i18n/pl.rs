@@ -162,4 +162,5 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         ErrSignInRequired,
         "Zaloguj się na tej stronie, aby komentować.",
     ),
+    (SignIn, "Zaloguj się"),
 ];

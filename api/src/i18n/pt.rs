@@ -155,4 +155,5 @@ pub(super) static WORDS: &[(Msg, &str)] = &[
         "Este nome pertence ao autor do blogue ou a um leitor verificado. Se for o seu, inicie sessão para o usar.",
     ),
     (ErrSignInRequired, "Inicie sessão neste site para comentar."),
+    (SignIn, "Entrar"),
 ];

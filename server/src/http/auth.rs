@@ -2,7 +2,7 @@
 //! limited per network; sending codes and checking codes or passwords more strictly than
 //! other writes, so guessing gets slow fast.
 
-use super::extract::{ApiJson, ClientIp, Signed, SignedIn, Site, bearer_token, limit};
+use super::extract::{ApiJson, ClientIp, Signed, SignedIn, Site, WriteQuota, bearer_token, limit};
 use crate::error::{Error, Result};
 use crate::http::state::AppState;
 use crate::identity;
@@ -97,13 +97,14 @@ async fn password(
     Ok(ApiJson(session))
 }
 
+/// Limited as other writes, not as guesses: a signed token cannot be guessed, and a site's
+/// members behind one network sign in on every page they open.
 async fn sso(
     State(state): State<AppState>,
     Site(site): Site,
-    ClientIp(client): ClientIp,
+    _: WriteQuota,
     ApiJson(input): ApiJson<SsoSignIn>,
 ) -> Result<ApiJson<Session>> {
-    limit(&state.login_limiter, client)?;
     let services = &state.services;
     let Some(key) = services.settings.sso_of(&site) else {
         return Err(Error::Refused(ErrorCode::NotFound));

@@ -68,6 +68,10 @@ pub fn render(paint: &FirstPaint, page: ThreadPage, now_ms: i64) -> Markup {
                 @if more {
                     button class="load-more" type="button" { (t(Msg::LoadMore)) }
                 }
+                // The widget's account slot (`components/account.rs`): works once it is there.
+                div class="account" {
+                    button class="link" type="button" { (t(Msg::SignIn)) }
+                }
                 @if !offers_reply(locked) {
                     p class="status locked" { (t(Msg::ThreadLocked)) }
                 }

@@ -15,6 +15,7 @@ mod extract;
 mod feed;
 pub mod first_paint;
 mod health;
+mod in_place;
 pub mod metrics;
 mod openapi;
 mod preview;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(comments::router().route_layer(sync_cache.clone()))
         .merge(auth::router().route_layer(sync_cache.clone()))
+        .merge(in_place::router().route_layer(sync_cache.clone()))
         .merge(challenge::router())
         .merge(counts::router())
         .merge(events::router())

@@ -396,6 +396,8 @@ pub struct CommentFilter {
     pub site: Option<SiteName>,
     pub thread: Option<String>,
     pub status: Option<ListedStatus>,
+    /// Only the comments of this identity (signed in when they posted).
+    pub identity: Option<i64>,
     /// Substring of the author's name or email, case-insensitive.
     pub author: Option<String>,
     /// Substring of the Markdown body, case-insensitive.

@@ -205,6 +205,22 @@ async fn words_come_in_every_language_and_refuse_unknown_ones() {
     let res = app.get("/api/v1/words/pt-BR").await;
     let list: WordList = res.json().await.unwrap();
     assert_eq!(list.words[Msg::Reply as usize], "Responder");
+    // The account panel's words, a set of their own, English included.
+    use palabre_api::i18n::account::Account;
+    for lang in Lang::ALL {
+        let res = app
+            .get(&format!("/api/v1/words/{}/account", lang.tag()))
+            .await;
+        assert_eq!(res.status(), 200, "{lang:?}");
+        let list: WordList = res.json().await.unwrap();
+        assert_eq!(list.version, Account::VERSION);
+        assert_eq!(list.words.len(), Account::ALL.len());
+    }
+    let res = app.get("/api/v1/words/fr/account").await;
+    let list: WordList = res.json().await.unwrap();
+    assert_eq!(list.words[Account::SignOut as usize], "Se déconnecter");
+    let res = app.get("/api/v1/words/xx/account").await;
+    expect_error(res, 400, ErrorCode::InvalidParameter).await;
     // Compressed like the other JSON answers.
     let res = app
         .client

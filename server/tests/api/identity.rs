@@ -5,7 +5,10 @@ use crate::helpers::*;
 use crate::notifications::{
     Mail, code_for, confirm, prove, sign_in_request, smtp_sink, wait_for_mail, with_smtp,
 };
-use palabre_api::{CommentStatus, CreatedComment, ErrorCode, Me, ModerationMode, Role, Session};
+use palabre_api::{
+    CommentStatus, CreatedComment, ErrorCode, HeldComments, Me, Moderated, ModerationMode,
+    MyComments, Role, Session,
+};
 use palabre_server::config::Site;
 use palabre_server::identity::sso;
 use palabre_server::store::SiteName;
@@ -787,4 +790,229 @@ async fn an_admin_signs_a_reader_out_everywhere() {
         log.iter()
             .any(|e| e.action == "reader_signed_out" && !e.detail.contains("ana"))
     );
+}
+
+async fn get_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn json_as(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn author_session(app: &TestApp) -> String {
+    crate::admin::set_password(app.state.services.store.as_ref()).await;
+    let body = json!({"name": "admin", "password": "correct horse battery staple"});
+    let res = sign_in_request(app, "/api/v1/auth/password", &body).await;
+    assert_eq!(res.status(), 200);
+    res.json::<Session>().await.unwrap().token
+}
+
+#[tokio::test]
+async fn a_signed_in_reader_finds_her_comments_on_another_device() {
+    let (app, inbox) = app_with_mail(|s| s.moderation = ModerationMode::All).await;
+    let token = prove(&app, &inbox, "ana@example.org").await;
+    let res = post_as(
+        &app,
+        &token,
+        json!({"thread": "/t", "body": "*held* for now", "author": "Ana"}),
+    )
+    .await;
+    assert_eq!(res.status(), 202);
+    let held: CreatedComment = res.json().await.unwrap();
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/t", "body": "a guest's"}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+
+    let other = prove(&app, &inbox, "ana@example.org").await;
+    let res = get_as(&app, "/api/v1/me/comments?thread=/t", &other).await;
+    assert_eq!(res.status(), 200);
+    let mine: MyComments = res.json().await.unwrap();
+    assert_eq!(mine.comments.len(), 1, "{mine:?}");
+    let my = &mine.comments[0];
+    assert_eq!(my.comment.id, held.comment.id);
+    assert_eq!(my.comment.status, CommentStatus::Pending);
+    assert_eq!(my.body, "*held* for now", "the Markdown, to edit from");
+
+    let none: MyComments = get_as(&app, "/api/v1/me/comments?thread=/other", &other)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(none.comments.is_empty());
+    let bob = prove(&app, &inbox, "bob@example.org").await;
+    let bobs: MyComments = get_as(&app, "/api/v1/me/comments?thread=/t", &bob)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(bobs.comments.is_empty(), "another identity's are not hers");
+    let res = app.get("/api/v1/me/comments?thread=/t").await;
+    expect_error(res, 401, ErrorCode::SessionInvalid).await;
+}
+
+#[tokio::test]
+async fn the_author_moderates_in_place_with_the_rules_and_log_of_admin() {
+    let (app, inbox) = app_with_mail(|s| s.moderation = ModerationMode::All).await;
+    let author = author_session(&app).await;
+    let reader = prove(&app, &inbox, "ana@example.org").await;
+    let post = |body: &'static str| {
+        let app = &app;
+        async move {
+            let res = app
+                .post_json(
+                    "/api/v1/comments",
+                    &json!({"thread": "/t", "body": body, "author": "Guest"}),
+                )
+                .await;
+            assert_eq!(res.status(), 202, "held");
+            res.json::<CreatedComment>().await.unwrap().comment.id
+        }
+    };
+    let (first, second, third, fourth) = (
+        post("first").await,
+        post("second").await,
+        post("third").await,
+        post("fourth").await,
+    );
+
+    // The queue of this thread, for the author only.
+    let res = get_as(&app, "/api/v1/moderation?thread=/t", &author).await;
+    assert_eq!(res.status(), 200);
+    let held: HeldComments = res.json().await.unwrap();
+    let ids: Vec<i64> = held.comments.iter().map(|c| c.id).collect();
+    assert_eq!(ids, vec![first, second, third, fourth], "oldest first");
+    let res = get_as(&app, "/api/v1/moderation?thread=/t", &reader).await;
+    expect_error(res, 403, ErrorCode::ModeratorOnly).await;
+    let res = json_as(
+        &app,
+        &format!("/api/v1/comments/{first}/moderation"),
+        &reader,
+        json!({"action": "approve"}),
+    )
+    .await;
+    expect_error(res, 403, ErrorCode::ModeratorOnly).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/comments/{first}/moderation"),
+            &json!({"action": "approve"}),
+        )
+        .await;
+    assert_eq!(res.status(), 401, "no session, no moderation");
+
+    let act = |id: i64, action: &'static str| {
+        let (app, author) = (&app, &author);
+        async move {
+            let res = json_as(
+                app,
+                &format!("/api/v1/comments/{id}/moderation"),
+                author,
+                json!({ "action": action }),
+            )
+            .await;
+            assert_eq!(res.status(), 200, "{action} {id}");
+            res.json::<Moderated>().await.unwrap()
+        }
+    };
+    let approved = act(first, "approve").await;
+    assert_eq!(approved.changed, 1);
+    let shown = approved.comment.expect("published");
+    assert_eq!(shown.status, CommentStatus::Published);
+    assert_eq!(act(first, "approve").await.changed, 0, "done already");
+    let rejected = act(second, "reject").await;
+    assert_eq!((rejected.changed, rejected.comment), (1, None));
+    let spam = act(third, "spam").await;
+    assert_eq!((spam.changed, spam.comment), (1, None));
+    assert_eq!(act(fourth, "block_reader").await.changed, 1);
+    let thread = app.thread("/t").await;
+    let listed: Vec<i64> = thread.comments.iter().map(|c| c.id).collect();
+    assert_eq!(listed, vec![first]);
+    // The blocked writer cannot post again (the test's requests share one network).
+    let res = app
+        .post_json(
+            "/api/v1/comments",
+            &json!({"thread": "/t", "body": "again", "author": "Guest"}),
+        )
+        .await;
+    expect_error(res, 403, ErrorCode::Blocked).await;
+    let res = json_as(
+        &app,
+        "/api/v1/comments/999999/moderation",
+        &author,
+        json!({"action": "delete"}),
+    )
+    .await;
+    expect_error(res, 404, ErrorCode::CommentNotFound).await;
+    let res = json_as(
+        &app,
+        &format!("/api/v1/comments/{first}/moderation"),
+        &author,
+        json!({"action": "shout"}),
+    )
+    .await;
+    assert_eq!(res.status(), 422, "an unknown action changes nothing");
+
+    // Locking and reopening the thread.
+    let lock = |locked: bool| {
+        let (app, author) = (&app, &author);
+        async move {
+            json_as(
+                app,
+                "/api/v1/threads/lock",
+                author,
+                json!({"thread": "/t", "locked": locked}),
+            )
+            .await
+        }
+    };
+    assert_eq!(lock(true).await.status(), 204);
+    assert!(app.thread("/t").await.thread.locked);
+    let res = post_as(&app, &reader, json!({"thread": "/t", "body": "late"})).await;
+    expect_error(res, 403, ErrorCode::ThreadLocked).await;
+    assert_eq!(lock(false).await.status(), 204);
+    assert!(!app.thread("/t").await.thread.locked);
+    let res = json_as(
+        &app,
+        "/api/v1/threads/lock",
+        &reader,
+        json!({"thread": "/t", "locked": true}),
+    )
+    .await;
+    expect_error(res, 403, ErrorCode::ModeratorOnly).await;
+
+    // The same log entries as /admin, under the admin's name.
+    let log = app.state.services.store.admin_log(20).await.unwrap();
+    let done: Vec<(&str, &str)> = log
+        .iter()
+        .filter(|e| e.actor == "admin")
+        .map(|e| (e.action.as_str(), e.target.as_str()))
+        .collect();
+    for (action, target) in [
+        ("approve", format!("comment {first}")),
+        ("reject", format!("comment {second}")),
+        ("spam", format!("comment {third}")),
+        ("block_reader", format!("comment {fourth}")),
+        ("lock", "thread /t".to_owned()),
+        ("unlock", "thread /t".to_owned()),
+    ] {
+        assert!(
+            done.contains(&(action, target.as_str())),
+            "{action} {target} in {done:?}"
+        );
+    }
 }

@@ -36,6 +36,7 @@ async fn openapi_document_matches_the_api() {
             "/api/v1/challenge",
             "/api/v1/comments",
             "/api/v1/comments/{id}",
+            "/api/v1/comments/{id}/moderation",
             "/api/v1/comments/{id}/vote",
             "/api/v1/config",
             "/api/v1/counts",
@@ -43,8 +44,12 @@ async fn openapi_document_matches_the_api() {
             "/api/v1/feed",
             "/api/v1/first-paint",
             "/api/v1/me",
+            "/api/v1/me/comments",
+            "/api/v1/moderation",
             "/api/v1/preview",
+            "/api/v1/threads/lock",
             "/api/v1/words/{lang}",
+            "/api/v1/words/{lang}/account",
             "/healthz",
         ]
     );

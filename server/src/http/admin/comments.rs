@@ -86,6 +86,7 @@ pub(super) async fn comments(
             site: site.clone(),
             thread: nonempty(field("thread")),
             status,
+            identity: None,
             author: nonempty(field("author")),
             text: nonempty(field("q")),
             oldest_first: false,

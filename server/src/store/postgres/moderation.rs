@@ -153,6 +153,9 @@ impl ModerationStore for PostgresStore {
         if let Some(thread) = &filter.thread {
             q.push(" AND t.key = ").push_bind(thread.clone());
         }
+        if let Some(identity) = filter.identity {
+            q.push(" AND c.identity_id = ").push_bind(identity);
+        }
         match filter.status {
             None => &mut q,
             Some(ListedStatus::Spam) => q.push(" AND c.spam"),

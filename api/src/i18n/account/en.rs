@@ -1,0 +1,63 @@
+use super::Account::{self, *};
+
+pub(super) static WORDS: &[(Account, &str)] = &[
+    (SignInTitle, "Sign in"),
+    (
+        SignInIntro,
+        "Prove your email to keep your name here, edit your comments from any device and get replies by email.",
+    ),
+    (YourEmail, "Your email"),
+    (SendCode, "Email me a code"),
+    (Sending, "Sending…"),
+    (
+        CodeSentTo,
+        "We emailed a 6-digit code to {email}. It works for 10 minutes.",
+    ),
+    (Code, "Code"),
+    (ConfirmCode, "Sign in"),
+    (OtherEmail, "Use another address"),
+    (
+        AuthorToggle,
+        "The blog's author? Sign in with your password.",
+    ),
+    (AdminName, "Admin name"),
+    (Password, "Password"),
+    (SignInButton, "Sign in"),
+    (SignedInAs, "Signed in as {name}"),
+    (SignOut, "Sign out"),
+    (SignOutEverywhere, "Sign out on every device"),
+    (Close, "Close"),
+    (
+        ErrCode,
+        "This code is wrong or has expired. Ask for a new one.",
+    ),
+    (ErrCredentials, "The name or password is wrong."),
+    (ErrSession, "Your session has ended. Sign in again."),
+    (ErrSso, "This site's sign-in did not work. Reload the page."),
+    (
+        ConfirmReplies,
+        "To get replies by email, type the code we sent to {email}.",
+    ),
+    (RepliesConfirmed, "Done: replies will come to {email}."),
+    (Approve, "Approve"),
+    (Reject, "Reject"),
+    (Spam, "Spam"),
+    (Block, "Block"),
+    (LockThread, "Close the thread"),
+    (UnlockThread, "Reopen the thread"),
+    (Approved, "Approved."),
+    (Removed, "Removed."),
+    (BlockedNotice, "Blocked: they can no longer comment here."),
+    (ThreadClosed, "The thread is closed to new comments."),
+    (ThreadReopened, "The thread is open again."),
+    (AddPasskey, "Add a passkey"),
+    (
+        PasskeyAdded,
+        "Passkey added: sign in with it on any device.",
+    ),
+    (UsePasskey, "Sign in with a passkey"),
+    (
+        ErrPasskey,
+        "The passkey did not work. Use your email instead.",
+    ),
+];

@@ -1,0 +1,63 @@
+use super::Account::{self, *};
+
+pub(super) static WORDS: &[(Account, &str)] = &[
+    (SignInTitle, "Entrar"),
+    (
+        SignInIntro,
+        "Confirme o seu e-mail para manter o seu nome aqui, editar os seus comentários em qualquer dispositivo e receber as respostas por e-mail.",
+    ),
+    (YourEmail, "O seu e-mail"),
+    (SendCode, "Enviar-me um código"),
+    (Sending, "A enviar…"),
+    (
+        CodeSentTo,
+        "Enviámos um código de 6 algarismos para {email}. É válido durante 10 minutos.",
+    ),
+    (Code, "Código"),
+    (ConfirmCode, "Entrar"),
+    (OtherEmail, "Usar outro endereço"),
+    (
+        AuthorToggle,
+        "É o autor do blog? Entre com a sua palavra-passe.",
+    ),
+    (AdminName, "Nome de administrador"),
+    (Password, "Palavra-passe"),
+    (SignInButton, "Entrar"),
+    (SignedInAs, "Sessão iniciada como {name}"),
+    (SignOut, "Sair"),
+    (SignOutEverywhere, "Sair em todos os dispositivos"),
+    (Close, "Fechar"),
+    (ErrCode, "Este código está errado ou expirou. Peça um novo."),
+    (ErrCredentials, "O nome ou a palavra-passe estão errados."),
+    (ErrSession, "A sua sessão terminou. Entre novamente."),
+    (
+        ErrSso,
+        "O início de sessão deste site não funcionou. Recarregue a página.",
+    ),
+    (
+        ConfirmReplies,
+        "Para receber as respostas por e-mail, escreva o código enviado para {email}.",
+    ),
+    (RepliesConfirmed, "Feito: as respostas chegarão a {email}."),
+    (Approve, "Aprovar"),
+    (Reject, "Recusar"),
+    (Spam, "Spam"),
+    (Block, "Bloquear"),
+    (LockThread, "Fechar a conversa"),
+    (UnlockThread, "Reabrir a conversa"),
+    (Approved, "Aprovado."),
+    (Removed, "Removido."),
+    (BlockedNotice, "Bloqueado: já não pode comentar aqui."),
+    (ThreadClosed, "A conversa está fechada a novos comentários."),
+    (ThreadReopened, "A conversa está aberta de novo."),
+    (AddPasskey, "Adicionar uma chave de acesso"),
+    (
+        PasskeyAdded,
+        "Chave de acesso adicionada: entre com ela em qualquer dispositivo.",
+    ),
+    (UsePasskey, "Entrar com uma chave de acesso"),
+    (
+        ErrPasskey,
+        "A chave de acesso não funcionou. Use antes o seu e-mail.",
+    ),
+];

@@ -53,6 +53,7 @@ pub fn error_text(e: &ApiError, words: Words, account: AccountWords) -> String {
         Some(ErrorCode::CredentialsInvalid) => Some(Account::ErrCredentials),
         Some(ErrorCode::SessionInvalid) => Some(Account::ErrSession),
         Some(ErrorCode::SsoInvalid) => Some(Account::ErrSso),
+        Some(ErrorCode::PasskeyInvalid) => Some(Account::ErrPasskey),
         _ => None,
     };
     match own {
@@ -136,6 +137,83 @@ pub async fn offers_email(endpoint: &str) -> bool {
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn offers_email(_endpoint: &str) -> bool {
     false
+}
+
+/// Whether this browser runs passkey ceremonies from JSON options (`parse…FromJSON`,
+/// `toJSON`): those without are not offered passkeys.
+#[cfg(target_arch = "wasm32")]
+pub fn passkeys_supported() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    js_sys::Reflect::get(&window, &"PublicKeyCredential".into())
+        .and_then(|p| js_sys::Reflect::get(&p, &"parseRequestOptionsFromJSON".into()))
+        .is_ok_and(|f| f.is_function())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn passkeys_supported() -> bool {
+    false
+}
+
+/// Runs a passkey ceremony in the browser: `navigator.credentials.create()` (`create`) or
+/// `.get()` with the server's options; the credential's JSON, or `None` when the reader
+/// cancelled or the browser refused.
+#[cfg(target_arch = "wasm32")]
+pub async fn passkey_ceremony(
+    create: bool,
+    options: &wasm_bindgen::JsValue,
+) -> Option<wasm_bindgen::JsValue> {
+    use js_sys::{Function, Object, Promise, Reflect};
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let class = Reflect::get(&window, &"PublicKeyCredential".into()).ok()?;
+    let (parse, call) = if create {
+        ("parseCreationOptionsFromJSON", "create")
+    } else {
+        ("parseRequestOptionsFromJSON", "get")
+    };
+    let parse: Function = Reflect::get(&class, &parse.into()).ok()?.dyn_into().ok()?;
+    let public_key = Reflect::get(options, &"publicKey".into()).ok()?;
+    let public_key = parse.call1(&class, &public_key).ok()?;
+    let request = Object::new();
+    Reflect::set(&request, &"publicKey".into(), &public_key).ok()?;
+    let credentials = Reflect::get(&window.navigator(), &"credentials".into()).ok()?;
+    let call: Function = Reflect::get(&credentials, &call.into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: Promise = call.call1(&credentials, &request).ok()?.dyn_into().ok()?;
+    let credential = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let to_json: Function = Reflect::get(&credential, &"toJSON".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    to_json.call0(&credential).ok()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn passkey_ceremony(
+    _create: bool,
+    _options: &wasm_bindgen::JsValue,
+) -> Option<wasm_bindgen::JsValue> {
+    None
+}
+
+/// A passkey ceremony's first step, from the server.
+#[derive(serde::Deserialize)]
+pub struct PasskeyChallenge {
+    pub ceremony: String,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub options: wasm_bindgen::JsValue,
+}
+
+/// Its answer, to the server.
+#[derive(serde::Serialize)]
+pub struct PasskeyAnswer {
+    pub ceremony: String,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub credential: wasm_bindgen::JsValue,
 }
 
 #[cfg(test)]

@@ -71,6 +71,9 @@ pub enum ErrorCode {
     CredentialsInvalid,
     /// Only the blog's author, signed in, may do this.
     ModeratorOnly,
+    /// The passkey's answer is not accepted (unknown passkey, wrong site, failed check, or
+    /// a ceremony expired or used).
+    PasskeyInvalid,
     /// The server cannot reach its database for now; nothing was written.
     Unavailable,
     Internal,
@@ -132,6 +135,7 @@ impl ErrorCode {
         Self::SignInRequired,
         Self::CredentialsInvalid,
         Self::ModeratorOnly,
+        Self::PasskeyInvalid,
         Self::Unavailable,
         Self::Internal,
     ];
@@ -178,6 +182,7 @@ impl ErrorCode {
             Self::SignInRequired => "sign_in_required",
             Self::CredentialsInvalid => "credentials_invalid",
             Self::ModeratorOnly => "moderator_only",
+            Self::PasskeyInvalid => "passkey_invalid",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -191,7 +196,8 @@ impl ErrorCode {
             Self::TokenMissing
             | Self::SessionInvalid
             | Self::SsoInvalid
-            | Self::CredentialsInvalid => 401,
+            | Self::CredentialsInvalid
+            | Self::PasskeyInvalid => 401,
             Self::TokenInvalid
             | Self::EditWindowClosed
             | Self::ThreadLocked
@@ -273,6 +279,9 @@ impl ErrorCode {
             Self::SignInRequired => "Sign in on this site to comment.",
             Self::CredentialsInvalid => "The name or password is wrong.",
             Self::ModeratorOnly => "Only the blog's author, signed in, may moderate here.",
+            Self::PasskeyInvalid => {
+                "The passkey was not accepted; sign in with your email instead."
+            }
             Self::Unavailable => {
                 "The database cannot be reached for now; nothing was written. Retry shortly."
             }

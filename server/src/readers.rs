@@ -35,6 +35,16 @@ pub struct ReaderIdentity {
     pub created: palabre_api::Timestamp,
     /// Each session: when it started and when it ends (the tokens themselves are never kept).
     pub sessions: Vec<ReaderSession>,
+    /// Their passkeys: the credential's id and public key as kept, when added and last used.
+    pub passkeys: Vec<ReaderPasskey>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReaderPasskey {
+    pub added: palabre_api::Timestamp,
+    pub last_used: Option<palabre_api::Timestamp>,
+    /// The credential as the server keeps it (public key, counter: nothing secret).
+    pub credential: serde_json::Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,6 +85,7 @@ pub async fn export(
     let mut identities = Vec::new();
     for identity in services.store.identities_by_email(&email, site).await? {
         let sessions = services.store.identity_sessions(identity.id).await?;
+        let passkeys = services.store.passkeys(identity.id).await?;
         identities.push(ReaderIdentity {
             site: identity.site.to_string(),
             role: identity.role.as_str(),
@@ -83,6 +94,14 @@ pub async fn export(
             sessions: sessions
                 .into_iter()
                 .map(|(started, expires)| ReaderSession { started, expires })
+                .collect(),
+            passkeys: passkeys
+                .into_iter()
+                .map(|p| ReaderPasskey {
+                    added: p.created,
+                    last_used: p.last_used,
+                    credential: serde_json::from_str(&p.passkey).unwrap_or_default(),
+                })
                 .collect(),
         });
     }

@@ -8,7 +8,7 @@ use super::moderate::load_moderate;
 use crate::chunk::{self, chunk};
 use crate::client::ApiError;
 use crate::context::{Ctx, now_ms, use_ctx};
-use crate::session::{self, error_text, fill_one, shown_name};
+use crate::session::{self, PasskeyAnswer, PasskeyChallenge, error_text, fill_one, shown_name};
 use crate::storage::{OwnComment, Signed};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -186,6 +186,20 @@ fn ended(ctx: Ctx) {
     ctx.moderate.set(None);
 }
 
+/// A passkey ceremony the browser did not finish (cancelled, no passkey for this blog), said
+/// as the server's refusal of one.
+fn passkey_failed() -> ApiError {
+    ApiError::Refused {
+        status: 401,
+        body: palabre_api::ErrorBody {
+            code: palabre_api::ErrorCode::PasskeyInvalid,
+            message: String::new(),
+            field: None,
+        },
+        retry_after_secs: None,
+    }
+}
+
 /// Something the panel does (sign in, sign out, lock): its failure is shown in the panel.
 type Work = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>>>>;
 
@@ -306,9 +320,25 @@ fn SignedBar(s: Signed, w: AccountWords, run: Doing, busy: RwSignal<bool>) -> im
             Ok(())
         }))
     };
+    let key_token = s.token.clone();
+    let may_add_passkey =
+        matches!(s.role, Role::Verified | Role::Author) && session::passkeys_supported();
+    let add_passkey = move |_| {
+        let token = key_token.clone();
+        run.run(Box::pin(async move {
+            let passkey = chunk::load(&PASSKEY, passkey_chunk).await?;
+            (passkey.add)(ctx, w, token).await
+        }))
+    };
     view! {
         <p class="signed-in"><span dir="auto">{name}</span>{mark}</p>
         <div class="buttons">
+            {may_add_passkey.then(|| view! {
+                <button type="button" class="passkey" disabled=move || busy.get() on:click=add_passkey
+                    on:pointerenter=|_| chunk::prefetch(&PASSKEY, passkey_chunk)>
+                    {w.get(Account::AddPasskey)}
+                </button>
+            })}
             {author.then(|| view! {
                 <button type="button" class="lock" disabled=move || busy.get() on:click=lock>
                     {move || w.get(if ctx.locked.get() { Account::UnlockThread } else { Account::LockThread })}
@@ -381,7 +411,21 @@ fn SignInForm(w: AccountWords, run: Doing, busy: RwSignal<bool>) -> impl IntoVie
                 </label>
             }
         };
+    let with_passkey = move |_| {
+        run.run(Box::pin(async move {
+            let passkey = chunk::load(&PASSKEY, passkey_chunk).await?;
+            (passkey.sign_in)(ctx).await
+        }))
+    };
     view! {
+        {session::passkeys_supported().then(|| view! {
+            <div class="buttons">
+                <button type="button" class="passkey" disabled=move || busy.get() on:click=with_passkey
+                    on:pointerenter=|_| chunk::prefetch(&PASSKEY, passkey_chunk)>
+                    {w.get(Account::UsePasskey)}
+                </button>
+            </div>
+        })}
         <Show when=move || offers_email.get()>
             <form class="sign-in-form" on:submit=send novalidate>
                 <p class="hint">{w.get(Account::SignInIntro)}</p>
@@ -473,4 +517,67 @@ fn CodeForm(email: String, w: AccountWords, run: Doing, busy: RwSignal<bool>) ->
             </div>
         </form>
     }
+}
+
+/// Passkeys: a chunk of their own, fetched as a reader reaches for one.
+#[derive(Clone, Copy)]
+struct PasskeyChunk {
+    sign_in: fn(Ctx) -> Work,
+    add: fn(Ctx, AccountWords, String) -> Work,
+}
+
+thread_local! {
+    static PASSKEY: Cell<Option<PasskeyChunk>> = const { Cell::new(None) };
+}
+
+chunk!(passkey, passkey_chunk -> PasskeyChunk = PasskeyChunk {
+    sign_in: passkey_sign_in,
+    add: passkey_add,
+});
+
+/// Signs in with a passkey of this blog, whichever the browser offers.
+fn passkey_sign_in(ctx: Ctx) -> Work {
+    Box::pin(async move {
+        let client = ctx.client();
+        let challenge: PasskeyChallenge =
+            client.post_json("/api/v1/auth/passkey", &(), None).await?;
+        let Some(credential) = session::passkey_ceremony(false, &challenge.options).await else {
+            return Err(passkey_failed());
+        };
+        let answer = PasskeyAnswer {
+            ceremony: challenge.ceremony,
+            credential,
+        };
+        let s: Session = client
+            .post_json("/api/v1/auth/passkey/finish", &answer, None)
+            .await?;
+        signed_in(ctx, session::signed(s));
+        Ok(())
+    })
+}
+
+/// Adds a passkey to the signed-in identity (`token` is its session).
+fn passkey_add(ctx: Ctx, w: AccountWords, token: String) -> Work {
+    Box::pin(async move {
+        let client = ctx.client();
+        let challenge: PasskeyChallenge = client
+            .post_json("/api/v1/auth/passkey/register", &(), Some(&token))
+            .await?;
+        let Some(credential) = session::passkey_ceremony(true, &challenge.options).await else {
+            return Err(passkey_failed());
+        };
+        let answer = PasskeyAnswer {
+            ceremony: challenge.ceremony,
+            credential,
+        };
+        client
+            .post_empty(
+                "/api/v1/auth/passkey/register/finish",
+                &answer,
+                Some(&token),
+            )
+            .await?;
+        ctx.announce(w.get(Account::PasskeyAdded));
+        Ok(())
+    })
 }

@@ -480,9 +480,8 @@ impl Texts<Msg> {
             NameReserved => Msg::ErrNameReserved,
             SignInRequired => Msg::ErrSignInRequired,
             // Only the sign-in forms meet these; they carry their own words.
-            CodeInvalid | SessionInvalid | SsoInvalid | CredentialsInvalid | ModeratorOnly => {
-                Msg::ErrBadRequest
-            }
+            CodeInvalid | SessionInvalid | SsoInvalid | CredentialsInvalid | ModeratorOnly
+            | PasskeyInvalid => Msg::ErrBadRequest,
             Unavailable => Msg::ErrUnavailable,
             Internal => Msg::ErrInternal,
         })

@@ -6,6 +6,7 @@ use super::extract::{ApiJson, ClientIp, Signed, SignedIn, Site, WriteQuota, bear
 use crate::error::{Error, Result};
 use crate::http::state::AppState;
 use crate::identity;
+use crate::identity::passkeys;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -16,6 +17,11 @@ use palabre_api::{
     SsoSignIn,
 };
 use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,6 +30,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/password", post(password))
         .route("/api/v1/auth/sso", post(sso))
         .route("/api/v1/auth/sign-out", post(sign_out))
+        .route("/api/v1/auth/passkey", post(passkey_start))
+        .route("/api/v1/auth/passkey/finish", post(passkey_finish))
+        .route("/api/v1/auth/passkey/register", post(passkey_register))
+        .route(
+            "/api/v1/auth/passkey/register/finish",
+            post(passkey_register_finish),
+        )
         .route("/api/v1/me", get(me))
 }
 
@@ -136,4 +149,69 @@ async fn me(Signed(caller): Signed) -> Result<ApiJson<Me>> {
         Some(caller) => Ok(ApiJson(caller.me())),
         None => Err(Error::Refused(ErrorCode::SessionInvalid)),
     }
+}
+
+/// A passkey ceremony's first step: the options for the browser, and the id of the ceremony
+/// the answer finishes.
+#[derive(Serialize)]
+struct PasskeyChallenge<T> {
+    ceremony: String,
+    options: T,
+}
+
+/// A passkey ceremony's answer: what the browser's credential said (`toJSON()`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasskeyAnswer<T> {
+    ceremony: String,
+    credential: T,
+}
+
+/// Starts a passkey sign-in on this site (no name: the passkey says who).
+async fn passkey_start(
+    State(state): State<AppState>,
+    Site(site): Site,
+    ClientIp(client): ClientIp,
+) -> Result<ApiJson<PasskeyChallenge<RequestChallengeResponse>>> {
+    limit(&state.login_limiter, client)?;
+    let (ceremony, options) = passkeys::start_sign_in(&state.services, &site).await?;
+    Ok(ApiJson(PasskeyChallenge { ceremony, options }))
+}
+
+async fn passkey_finish(
+    State(state): State<AppState>,
+    Site(site): Site,
+    ClientIp(client): ClientIp,
+    ApiJson(answer): ApiJson<PasskeyAnswer<PublicKeyCredential>>,
+) -> Result<ApiJson<Session>> {
+    limit(&state.login_limiter, client)?;
+    let session =
+        passkeys::sign_in(&state.services, &site, &answer.ceremony, &answer.credential).await?;
+    Ok(ApiJson(session))
+}
+
+/// Starts adding a passkey to the signed-in identity (a verified reader's, an author's).
+async fn passkey_register(
+    State(state): State<AppState>,
+    _: WriteQuota,
+    SignedIn(caller): SignedIn,
+) -> Result<ApiJson<PasskeyChallenge<CreationChallengeResponse>>> {
+    let (ceremony, options) = passkeys::start_registration(&state.services, &caller).await?;
+    Ok(ApiJson(PasskeyChallenge { ceremony, options }))
+}
+
+async fn passkey_register_finish(
+    State(state): State<AppState>,
+    _: WriteQuota,
+    SignedIn(caller): SignedIn,
+    ApiJson(answer): ApiJson<PasskeyAnswer<RegisterPublicKeyCredential>>,
+) -> Result<StatusCode> {
+    passkeys::finish_registration(
+        &state.services,
+        &caller,
+        &answer.ceremony,
+        &answer.credential,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -6,6 +6,7 @@
 //! never the HTTP state.
 
 pub mod names;
+pub mod passkeys;
 pub mod passwords;
 pub mod sso;
 
@@ -272,7 +273,10 @@ pub async fn password_sign_in(
     start_session(store, identity).await
 }
 
-async fn start_session(store: &dyn IdentityStore, identity: Identity) -> Result<Session> {
+pub(crate) async fn start_session(
+    store: &dyn IdentityStore,
+    identity: Identity,
+) -> Result<Session> {
     let token = format!("{SESSION_PREFIX}{}", crypto::generate_secret());
     let at = now();
     let expires = after(at, SESSION_LIFETIME);

@@ -971,6 +971,39 @@ pub trait IdentityStore: Send + Sync + 'static {
         identity: i64,
     ) -> Result<Vec<(Timestamp, Timestamp)>, StoreError>;
 
+    /// Keeps a new passkey of the identity; false (and nothing kept) when its credential id is
+    /// already someone's.
+    async fn add_passkey(
+        &self,
+        identity: i64,
+        credential_id: &[u8],
+        passkey: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// The identity's passkeys, oldest first.
+    async fn passkeys(&self, identity: i64) -> Result<Vec<StoredPasskey>, StoreError>;
+    async fn passkey_by_credential(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<StoredPasskey>, StoreError>;
+    /// The passkey after a sign-in (its counter moves on).
+    async fn passkey_used(&self, id: i64, passkey: &str, at: Timestamp) -> Result<(), StoreError>;
+    async fn delete_passkey(&self, identity: i64, id: i64) -> Result<bool, StoreError>;
+    /// Keeps a passkey ceremony until `expires` (and drops those expired by `now`).
+    async fn put_ceremony(
+        &self,
+        id_hash: &[u8],
+        ceremony: &Ceremony,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Takes a ceremony once: gone after, and never one expired at `now`.
+    async fn take_ceremony(
+        &self,
+        id_hash: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<Ceremony>, StoreError>;
+
     /// Replaces the address's sign-in code, unless `limit.max_sends` were sent in the current
     /// window: then nothing changes and this returns false.
     async fn new_email_code(&self, code: &NewEmailCode<'_>) -> Result<bool, StoreError>;
@@ -983,6 +1016,27 @@ pub trait IdentityStore: Send + Sync + 'static {
         code_hash: &[u8],
         now: Timestamp,
     ) -> Result<bool, StoreError>;
+}
+
+/// A passkey as kept: the verifying crate's credential, serialised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPasskey {
+    pub id: i64,
+    pub identity: i64,
+    pub credential_id: Vec<u8>,
+    pub passkey: String,
+    pub created: Timestamp,
+    pub last_used: Option<Timestamp>,
+}
+
+/// A passkey ceremony between its challenge and its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ceremony {
+    pub site: SiteName,
+    /// Who adds a passkey; `None` for a sign-in (the passkey says who).
+    pub identity: Option<i64>,
+    /// The verifying crate's state, serialised.
+    pub state: String,
 }
 
 /// An admin's names.

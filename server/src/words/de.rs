@@ -114,6 +114,11 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         "Das Formular ist abgelaufen. Bitte melden Sie sich erneut an.",
     ),
     (WrongPassword, "Falscher Name oder falsches Passwort."),
+    (SignInPasskey, "Mit einem Passkey anmelden"),
+    (
+        PasskeyFailed,
+        "Der Passkey wurde nicht angenommen. Melden Sie sich mit Ihrem Passwort an.",
+    ),
     (UnknownStatus, "Unbekannter Status."),
     (UnknownAction, "Unbekannte Aktion."),
     (SelectOne, "Wählen Sie mindestens einen Kommentar aus."),

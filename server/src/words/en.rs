@@ -105,6 +105,11 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     ),
     (SignInExpired, "The form expired. Please sign in again."),
     (WrongPassword, "Wrong name or password."),
+    (SignInPasskey, "Sign in with a passkey"),
+    (
+        PasskeyFailed,
+        "The passkey was not accepted. Sign in with your password.",
+    ),
     (UnknownStatus, "Unknown status."),
     (UnknownAction, "Unknown action."),
     (SelectOne, "Select at least one comment."),

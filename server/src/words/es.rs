@@ -114,6 +114,11 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         "El formulario caducó. Vuelve a iniciar sesión.",
     ),
     (WrongPassword, "Nombre o contraseña incorrectos."),
+    (SignInPasskey, "Iniciar sesión con una llave de acceso"),
+    (
+        PasskeyFailed,
+        "La llave de acceso no se ha aceptado. Inicia sesión con tu contraseña.",
+    ),
     (UnknownStatus, "Estado desconocido."),
     (UnknownAction, "Acción desconocida."),
     (SelectOne, "Selecciona al menos un comentario."),

@@ -111,6 +111,11 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     ),
     (SignInExpired, "Le formulaire a expiré. Reconnectez-vous."),
     (WrongPassword, "Nom ou mot de passe incorrect."),
+    (SignInPasskey, "Se connecter avec une clé d’accès"),
+    (
+        PasskeyFailed,
+        "La clé d’accès n’a pas été acceptée. Connectez-vous avec votre mot de passe.",
+    ),
     (UnknownStatus, "État inconnu."),
     (UnknownAction, "Action inconnue."),
     (SelectOne, "Sélectionnez au moins un commentaire."),

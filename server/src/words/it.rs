@@ -111,6 +111,11 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     ),
     (SignInExpired, "Il modulo è scaduto. Accedi di nuovo."),
     (WrongPassword, "Nome o password errati."),
+    (SignInPasskey, "Accedi con una passkey"),
+    (
+        PasskeyFailed,
+        "La passkey non è stata accettata. Accedi con la tua password.",
+    ),
     (UnknownStatus, "Stato sconosciuto."),
     (UnknownAction, "Azione sconosciuta."),
     (SelectOne, "Seleziona almeno un commento."),

@@ -115,6 +115,8 @@ palabre_api::messages! {
         TooManyAttempts,
         SignInExpired,
         WrongPassword,
+        SignInPasskey,
+        PasskeyFailed,
         UnknownStatus,
         UnknownAction,
         SelectOne,

@@ -111,6 +111,11 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         "Het formulier is verlopen. Meld je opnieuw aan.",
     ),
     (WrongPassword, "Verkeerde naam of verkeerd wachtwoord."),
+    (SignInPasskey, "Aanmelden met een passkey"),
+    (
+        PasskeyFailed,
+        "De passkey werd niet aanvaard. Meld je aan met je wachtwoord.",
+    ),
     (UnknownStatus, "Onbekende status."),
     (UnknownAction, "Onbekende actie."),
     (SelectOne, "Selecteer minstens één reactie."),

@@ -115,6 +115,11 @@ pub(super) static WORDS: &[(Say, &str)] = &[
     ),
     (SignInExpired, "Formularz wygasł. Zaloguj się ponownie."),
     (WrongPassword, "Błędna nazwa lub hasło."),
+    (SignInPasskey, "Zaloguj się kluczem dostępu"),
+    (
+        PasskeyFailed,
+        "Klucz dostępu nie został przyjęty. Zaloguj się hasłem.",
+    ),
     (UnknownStatus, "Nieznany stan."),
     (UnknownAction, "Nieznane działanie."),
     (SelectOne, "Zaznacz co najmniej jeden komentarz."),

@@ -114,6 +114,11 @@ pub(super) static WORDS: &[(Say, &str)] = &[
         "O formulário expirou. Inicie sessão novamente.",
     ),
     (WrongPassword, "Nome ou palavra-passe errados."),
+    (SignInPasskey, "Iniciar sessão com uma chave de acesso"),
+    (
+        PasskeyFailed,
+        "A chave de acesso não foi aceite. Inicie sessão com a sua palavra-passe.",
+    ),
     (UnknownStatus, "Estado desconhecido."),
     (UnknownAction, "Ação desconhecida."),
     (SelectOne, "Selecione pelo menos um comentário."),

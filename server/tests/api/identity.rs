@@ -1016,3 +1016,83 @@ async fn the_author_moderates_in_place_with_the_rules_and_log_of_admin() {
         );
     }
 }
+
+#[tokio::test]
+async fn passkey_ceremonies_are_the_blogs_taken_once_and_for_proven_readers_only() {
+    let (app, inbox) = app_with_mail(|s| {
+        s.sites[0].origins = vec!["https://blog.example".into()];
+        s.sites[0].sso_secret = Some(SecretString::from(SSO_KEY));
+    })
+    .await;
+    // Signing in: the blog's domain is the relying party; no name asked.
+    let res = sign_in_request(&app, "/api/v1/auth/passkey", &json!({})).await;
+    assert_eq!(res.status(), 200);
+    let start: Value = res.json().await.unwrap();
+    let options = &start["options"]["publicKey"];
+    assert_eq!(options["rpId"], "blog.example");
+    assert_eq!(options["userVerification"], "required");
+    assert!(
+        options
+            .get("allowCredentials")
+            .is_none_or(|a| a.as_array().unwrap().is_empty())
+    );
+    let ceremony = start["ceremony"].as_str().unwrap().to_owned();
+    // An answer no authenticator made is refused, and the ceremony is spent.
+    let forged = json!({
+        "ceremony": ceremony,
+        "credential": {
+            "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+            "response": {"authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA", "userHandle": "AAAA"}
+        }
+    });
+    let res = sign_in_request(&app, "/api/v1/auth/passkey/finish", &forged).await;
+    expect_error(res, 401, ErrorCode::PasskeyInvalid).await;
+    let res = sign_in_request(&app, "/api/v1/auth/passkey/finish", &forged).await;
+    expect_error(res, 401, ErrorCode::PasskeyInvalid).await;
+    let res = sign_in_request(
+        &app,
+        "/api/v1/auth/passkey/finish",
+        &json!({"ceremony": "made up", "credential": forged["credential"]}),
+    )
+    .await;
+    expect_error(res, 401, ErrorCode::PasskeyInvalid).await;
+
+    // Adding one: a proven reader's, for her own identity.
+    let res = sign_in_request(&app, "/api/v1/auth/passkey/register", &json!({})).await;
+    expect_error(res, 401, ErrorCode::SessionInvalid).await;
+    let ana = prove(&app, &inbox, "ana@example.org").await;
+    let res = json_as(&app, "/api/v1/auth/passkey/register", &ana, json!({})).await;
+    assert_eq!(res.status(), 200);
+    let start: Value = res.json().await.unwrap();
+    let options = &start["options"]["publicKey"];
+    assert_eq!(options["rp"]["id"], "blog.example");
+    assert_eq!(options["user"]["name"], "ana@example.org");
+    assert_eq!(options["authenticatorSelection"]["residentKey"], "required");
+    // Bob cannot finish Ana's ceremony.
+    let bob = prove(&app, &inbox, "bob@example.org").await;
+    let answer = json!({
+        "ceremony": start["ceremony"],
+        "credential": {
+            "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+            "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"}
+        }
+    });
+    let res = json_as(&app, "/api/v1/auth/passkey/register/finish", &bob, answer).await;
+    expect_error(res, 401, ErrorCode::PasskeyInvalid).await;
+    // A member's identity belongs to the site's own accounts: no passkey here.
+    let token = sso_token(
+        SSO_KEY,
+        "HS256",
+        json!({"sub": "m1", "name": "Mia", "exp": in_secs(300)}),
+    );
+    let res = sign_in_request(&app, "/api/v1/auth/sso", &json!({ "token": token })).await;
+    let member: Session = res.json().await.unwrap();
+    let res = json_as(
+        &app,
+        "/api/v1/auth/passkey/register",
+        &member.token,
+        json!({}),
+    )
+    .await;
+    expect_error(res, 403, ErrorCode::SignInRequired).await;
+}

@@ -30,6 +30,10 @@ async fn openapi_document_matches_the_api() {
         [
             "/api/v1/auth/email",
             "/api/v1/auth/email/verify",
+            "/api/v1/auth/passkey",
+            "/api/v1/auth/passkey/finish",
+            "/api/v1/auth/passkey/register",
+            "/api/v1/auth/passkey/register/finish",
             "/api/v1/auth/password",
             "/api/v1/auth/sign-out",
             "/api/v1/auth/sso",

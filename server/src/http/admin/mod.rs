@@ -53,6 +53,9 @@ pub fn router() -> Router<AppState> {
             get(session::login_page).post(session::login),
         )
         .route("/admin/logout", post(session::logout))
+        .route("/admin/passkey.js", get(passkey_script))
+        .route("/admin/passkey", post(session::passkey_start))
+        .route("/admin/passkey/finish", post(session::passkey_finish))
         .route("/admin/queue", get(comments::queue))
         .route("/admin/comments", get(comments::comments))
         .route("/admin/comments/action", post(comments::comment_action))
@@ -87,13 +90,12 @@ pub fn router() -> Router<AppState> {
 /// cached, framed, or allowed to run script.
 pub async fn harden(mut response: Response) -> Response {
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
+    // The sign-in page sets its own, which lets its one script run (passkeys).
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
              frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+        ));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
@@ -164,6 +166,13 @@ impl IntoResponse for AdminError {
 }
 
 type AdminResult<T = Response> = Result<T, AdminError>;
+
+async fn passkey_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("passkey.js"),
+    )
+}
 
 async fn stylesheet() -> impl IntoResponse {
     (

@@ -120,6 +120,10 @@ pub fn login(token: &str, error: Option<&str>) -> Markup {
                 label { (t(Say::Password)) input type="password" name="password" autocomplete="current-password" required autofocus; }
                 button type="submit" { (t(Say::SignIn)) }
             }
+            // Shown by the script where the browser runs passkeys.
+            button #passkey type="button" hidden data-failed=(t(Say::PasskeyFailed)) { (t(Say::SignInPasskey)) }
+            p #passkey-error .error role="alert" hidden {}
+            script src="/admin/passkey.js" {}
         },
     )
 }

@@ -2,8 +2,8 @@
 
 use super::PostgresStore;
 use crate::store::{
-    AdminName, AdminSession, Identity, IdentityStore, NewEmailCode, NewIdentity, SiteName,
-    StoreError, role_of,
+    AdminName, AdminSession, Ceremony, Identity, IdentityStore, NewEmailCode, NewIdentity,
+    SiteName, StoreError, StoredPasskey, role_of,
 };
 use async_trait::async_trait;
 use palabre_api::Timestamp;
@@ -318,6 +318,118 @@ impl IdentityStore for PostgresStore {
             .collect())
     }
 
+    async fn add_passkey(
+        &self,
+        identity: i64,
+        credential_id: &[u8],
+        passkey: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO passkeys (identity_id, credential_id, passkey, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (credential_id) DO NOTHING",
+        )
+        .bind(identity)
+        .bind(credential_id)
+        .bind(passkey)
+        .bind(at.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn passkeys(&self, identity: i64) -> Result<Vec<StoredPasskey>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, identity_id, credential_id, passkey, created_at, last_used_at FROM passkeys WHERE identity_id = $1 ORDER BY id",
+        )
+        .bind(identity)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(passkey_from_row).collect()
+    }
+
+    async fn passkey_by_credential(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<StoredPasskey>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, identity_id, credential_id, passkey, created_at, last_used_at FROM passkeys WHERE credential_id = $1",
+        )
+        .bind(credential_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(passkey_from_row).transpose()
+    }
+
+    async fn passkey_used(&self, id: i64, passkey: &str, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE passkeys SET passkey = $1, last_used_at = $2 WHERE id = $3")
+            .bind(passkey)
+            .bind(at.as_millis())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_passkey(&self, identity: i64, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND identity_id = $2")
+            .bind(id)
+            .bind(identity)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn put_ceremony(
+        &self,
+        id_hash: &[u8],
+        ceremony: &Ceremony,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at <= $1")
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO passkey_ceremonies (id_hash, site, identity_id, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(ceremony.site.as_str())
+        .bind(ceremony.identity)
+        .bind(&ceremony.state)
+        .bind(expires.as_millis())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_ceremony(
+        &self,
+        id_hash: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        let row = sqlx::query(
+            "DELETE FROM passkey_ceremonies WHERE id_hash = $1 RETURNING site, identity_id, state, expires_at",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let expires: i64 = row.try_get("expires_at")?;
+        if expires <= now.as_millis() {
+            return Ok(None);
+        }
+        Ok(Some(Ceremony {
+            site: SiteName::stored(row.try_get::<&str, _>("site")?),
+            identity: row.try_get("identity_id")?,
+            state: row.try_get("state")?,
+        }))
+    }
+
     async fn new_email_code(&self, code: &NewEmailCode<'_>) -> Result<bool, StoreError> {
         let window_ms = i64::try_from(code.window.as_millis()).unwrap_or(i64::MAX);
         let now = code.now.as_millis();
@@ -396,5 +508,18 @@ fn identity_from_row(row: &sqlx::postgres::PgRow) -> Result<Identity, StoreError
         name: row.try_get("name")?,
         email: row.try_get("email")?,
         created: Timestamp::from_millis(row.try_get("created_at")?),
+    })
+}
+
+fn passkey_from_row(row: &sqlx::postgres::PgRow) -> Result<StoredPasskey, StoreError> {
+    Ok(StoredPasskey {
+        id: row.try_get("id")?,
+        identity: row.try_get("identity_id")?,
+        credential_id: row.try_get("credential_id")?,
+        passkey: row.try_get("passkey")?,
+        created: Timestamp::from_millis(row.try_get("created_at")?),
+        last_used: row
+            .try_get::<Option<i64>, _>("last_used_at")?
+            .map(Timestamp::from_millis),
     })
 }

@@ -77,7 +77,7 @@ async function signIn(context, auditLogin = false) {
   await page.goto(`${server.url}/admin`);
   if (auditLogin) await audit(page, "the sign-in page");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("heading", { name: "Moderation queue" }).waitFor();
   return page;
 }

@@ -200,7 +200,7 @@ test("an approval in /admin appears live", async () => {
   const admin = await (await browser.newContext()).newPage();
   await admin.goto(`${server.url}/admin`);
   await admin.getByLabel("Password").fill(PASSWORD);
-  await admin.getByRole("button", { name: "Sign in" }).click();
+  await admin.getByRole("button", { name: "Sign in", exact: true }).click();
   await admin.locator("li.comment", { hasText: "casino nights" }).getByRole("button", { name: /^Approve comment/ }).click();
   await admin.getByText("1 item updated.").waitFor();
   await b.w.locator("button.new-comments", { hasText: "1 new comment" }).click();
@@ -241,7 +241,7 @@ test("a lock, a hidden thread and its return, from /admin, reach the reader live
   const admin = await (await browser.newContext()).newPage();
   await admin.goto(`${server.url}/admin`);
   await admin.getByLabel("Password").fill(PASSWORD);
-  await admin.getByRole("button", { name: "Sign in" }).click();
+  await admin.getByRole("button", { name: "Sign in", exact: true }).click();
   await admin.goto(`${server.url}/admin/threads`);
   const row = () => admin.locator("ol.threads li", { hasText: "/moderated" });
   await row().getByRole("button", { name: "Lock" }).click();

@@ -50,7 +50,7 @@ test("a held comment is approved in /admin, then another reader sees it", async 
   const adminPage = await admin.newPage();
   await adminPage.goto(`${server.url}/admin`);
   await adminPage.getByLabel("Password").fill(PASSWORD);
-  await adminPage.getByRole("button", { name: "Sign in" }).click();
+  await adminPage.getByRole("button", { name: "Sign in", exact: true }).click();
   await adminPage.getByRole("heading", { name: "Moderation queue" }).waitFor();
   const row = adminPage.locator("li.comment", { hasText: "Held until a moderator agrees" });
   await adminPage.screenshot({ path: path.join(ARTIFACTS, "admin-queue-phone.png"), fullPage: true });

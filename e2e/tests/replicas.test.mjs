@@ -55,7 +55,7 @@ test("what one replica takes, the other serves and moderates", { skip: !database
   const admin = await (await browser.newContext()).newPage();
   await admin.goto(`${two.url}/admin`);
   await admin.getByLabel("Password").fill(PASSWORD);
-  await admin.getByRole("button", { name: "Sign in" }).click();
+  await admin.getByRole("button", { name: "Sign in", exact: true }).click();
   await admin.getByRole("heading", { name: "Moderation queue" }).waitFor();
   const row = admin.locator("li.comment", { hasText: "casino nights" });
   await row.getByRole("button", { name: /^Approve comment/ }).click();

@@ -214,3 +214,72 @@ export async function ssoToken(key, claims) {
   const body = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
   return `${body}.${createHmac("sha256", key).update(body).digest("base64url")}`;
 }
+
+/** A free port on 127.0.0.1 (for a server whose public URL must be known before it starts). */
+export async function freePort() {
+  const { createServer: createTcpServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const probe = createTcpServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The Fedify test peer (e2e/fedify/peer.mjs, Node 22 from its own node_modules): an
+ * independent ActivityPub server on 127.0.0.1 with one actor, alice, driven by its `/_test/`
+ * control API. `firstKnock`: the signature spec its requests try first. */
+export async function fedifyPeer({ firstKnock = "rfc9421", name = "alice" } = {}) {
+  const dir = path.join(ROOT, "e2e", "fedify");
+  const child = spawn(path.join(dir, "node_modules", ".bin", "node"), ["peer.mjs"], {
+    cwd: dir,
+    env: { ...process.env, PEER_PORT: "0", PEER_FIRST_KNOCK: firstKnock, PEER_NAME: name },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stderr.on("data", (c) => { log += c; });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/peer listening on (\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`the Fedify peer exited with ${code}: ${log}`)));
+  });
+  const call = async (method, route, body) => {
+    const res = await fetch(`${url}/_test/${route}`, {
+      method,
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`peer ${method} /_test/${route}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  return {
+    url,
+    actor: `${url}/users/${name}`,
+    log: () => log,
+    call,
+    get: (route) => call("GET", route),
+    post: (route, body) => call("POST", route, body),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Polls `check` (async, returns a value or a falsy one) until it gives something, or fails after `ms`. */
+export async function eventually(check, ms = 15000, what = "the condition") {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}

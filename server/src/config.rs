@@ -51,6 +51,40 @@ pub struct Settings {
     pub notify: NotifySettings,
     pub feeds: bool,
     pub response_cache_bytes: usize,
+    /// Server-wide settings of the sites' fediverse accounts.
+    pub fediverse: FediverseSettings,
+}
+
+/// What every site's fediverse account shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FediverseSettings {
+    /// Test only: remote servers on plain http and on private, loopback and link-local
+    /// addresses are fetched and delivered to (logged loudly at start).
+    pub allow_private: bool,
+    /// How often each site's feed is read for new articles.
+    pub feed_interval: Duration,
+}
+
+impl Default for FediverseSettings {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            feed_interval: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// A site's account on the fediverse (`fediverse_account`): `@account@host of public_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteFediverse {
+    /// The handle's user part: lowercase letters, digits and `_`.
+    pub account: String,
+    /// The profile's display name (the site's name when unset).
+    pub name: Option<String>,
+    /// The profile's text (plain text).
+    pub summary: Option<String>,
+    /// The blog's RSS or Atom feed: each new entry is announced to the followers.
+    pub feed_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]
@@ -153,6 +187,13 @@ impl Settings {
             .flat_map(|s| s.origins.iter().map(String::as_str))
     }
 
+    /// The site whose fediverse account is `account`.
+    pub fn site_of_account(&self, account: &str) -> Option<&Site> {
+        self.sites
+            .iter()
+            .find(|s| s.fediverse.as_ref().is_some_and(|f| f.account == account))
+    }
+
     pub fn site(&self, name: &SiteName) -> Option<&Site> {
         self.sites.iter().find(|s| &s.name == name)
     }
@@ -248,6 +289,7 @@ impl Default for Settings {
             notify: NotifySettings::default(),
             feeds: true,
             response_cache_bytes: 16 * 1024 * 1024,
+            fediverse: FediverseSettings::default(),
         }
     }
 }
@@ -266,6 +308,8 @@ pub struct Site {
     pub sso_secret: Option<SecretString>,
     /// Only members (signed in through the site's single sign-on) may post.
     pub sso_required: bool,
+    /// Its account on the fediverse; none (the default) keeps the site off it.
+    pub fediverse: Option<SiteFediverse>,
 }
 
 impl Site {
@@ -279,6 +323,7 @@ impl Site {
             admin_emails: None,
             sso_secret: None,
             sso_required: false,
+            fediverse: None,
         }
     }
 }

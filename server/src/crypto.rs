@@ -102,7 +102,7 @@ pub fn network_identity(ip: IpAddr) -> String {
     }
 }
 
-fn hex_encode(bytes: &[u8]) -> String {
+pub fn hex_encode(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()

@@ -5,7 +5,7 @@
 //! `module_graph` in `tests/api` checks it):
 //! foundations (`clock`, `crypto`, `render`, `rate_limit`, `logs`, `words`), `store`, `config`, `error`,
 //! `outbox`, `services`; the rules (`spam`, `notify`, `comments`, `moderation`, `readers`,
-//! `live`, `backup`, `import`); the HTTP edge (`http`); `startup`; the command line (`cli`).
+//! `live`, `backup`, `import`); `federation`; the HTTP edge (`http`); `startup`; the command line (`cli`).
 
 pub mod backup;
 pub mod cli;
@@ -14,6 +14,7 @@ pub mod comments;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod federation;
 pub mod http;
 pub mod identity;
 pub mod import;

@@ -71,8 +71,13 @@ impl Application {
         let notifier = Notifier::start(&settings.notify).context("setting up notifications")?;
         let mut services = Services::new(store, Keys::new(secret.as_bytes()), settings);
         services.notifier = notifier;
+        let federation = crate::federation::Federation::new(
+            Arc::clone(&services.store),
+            Arc::clone(&services.settings),
+        )?;
         let mut state = AppState::new(services);
         state.widget = widget;
+        state.federation = federation;
         let router = http::router(state.clone());
         Ok(Self {
             listener,
@@ -119,6 +124,11 @@ impl Application {
                 }
             })
         });
+        let deliveries = self
+            .state
+            .federation
+            .clone()
+            .map(crate::federation::delivery::spawn);
         let backups =
             self.state.services.settings.backup.clone().map(|schedule| {
                 crate::backup::spawn(Arc::clone(&self.state.services.store), schedule)
@@ -139,7 +149,7 @@ impl Application {
         .context("serving HTTP");
         cache_sync.abort();
         live_task.abort();
-        for task in [backups, metrics].into_iter().flatten() {
+        for task in [backups, metrics, deliveries].into_iter().flatten() {
             task.abort();
         }
         served

@@ -31,6 +31,8 @@ const LAYERS: &[&str] = &[
     "live",
     "backup",
     "import",
+    // The sites' accounts on the fediverse: over the rules (replies become comments).
+    "federation",
     // The HTTP edge, the server's start, the command line.
     "http",
     "startup",

@@ -233,6 +233,33 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_RESPONSE_CACHE_BYTES")]
     pub response_cache_bytes: Option<usize>,
 
+    /// The site's account on the fediverse, `@ACCOUNT@` the host of `public_url` (which it
+    /// needs): followers, its articles announced, replies from Mastodon and others as comments.
+    /// Off when unset. With several blogs, each `[[site]]` has its own.
+    #[arg(long, env = "PALABRE_FEDIVERSE_ACCOUNT")]
+    pub fediverse_account: Option<String>,
+
+    /// The fediverse profile's display name [default: the account].
+    #[arg(long, env = "PALABRE_FEDIVERSE_NAME")]
+    pub fediverse_name: Option<String>,
+
+    /// The fediverse profile's text.
+    #[arg(long, env = "PALABRE_FEDIVERSE_SUMMARY")]
+    pub fediverse_summary: Option<String>,
+
+    /// The blog's RSS or Atom feed: its new entries are announced to the fediverse followers.
+    #[arg(long, env = "PALABRE_FEED_URL")]
+    pub feed_url: Option<String>,
+
+    /// How often the feeds are read for new entries, e.g. 15m [default: 15m].
+    #[arg(long, env = "PALABRE_FEED_INTERVAL")]
+    pub feed_interval: Option<HumanDuration>,
+
+    /// TESTS ONLY: fetch from and deliver to fediverse servers on plain http and on private,
+    /// loopback and link-local addresses. Never on a public server: it opens it to SSRF.
+    #[arg(long, env = "PALABRE_FEDIVERSE_ALLOW_PRIVATE", num_args = 0..=1, default_missing_value = "true")]
+    pub fediverse_allow_private: Option<bool>,
+
     /// Live updates: open streams this process takes at most [default: 10000].
     #[arg(long, env = "PALABRE_LIVE_MAX_STREAMS")]
     pub live_max_streams: Option<usize>,
@@ -302,6 +329,10 @@ pub struct SiteArgs {
     /// The key this site's backend signs its members' tokens with.
     pub sso_secret: Option<SecretString>,
     pub sso_required: Option<bool>,
+    pub fediverse_account: Option<String>,
+    pub fediverse_name: Option<String>,
+    pub fediverse_summary: Option<String>,
+    pub feed_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -313,10 +344,18 @@ impl ServeArgs {
             vec![Site {
                 sso_secret: check_sso_secret(self.sso_secret.clone())?,
                 sso_required: self.sso_required.unwrap_or(false),
+                fediverse: site_fediverse(
+                    self.fediverse_account.as_deref(),
+                    self.fediverse_name.as_deref(),
+                    self.fediverse_summary.as_deref(),
+                    self.feed_url.as_deref(),
+                )?,
                 ..Site::single(origins)
             }]
         } else if self.sso_secret.is_some() || self.sso_required.is_some() {
             bail!("sso_secret, sso_required: with [[site]] tables, each site has its own");
+        } else if self.fediverse_account.is_some() || self.feed_url.is_some() {
+            bail!("fediverse_account, feed_url: with [[site]] tables, each site has its own");
         } else if !origins.is_empty() {
             bail!(
                 "origins: with [[site]] tables, each site lists its own origins (move {} into one)",
@@ -483,8 +522,64 @@ impl ServeArgs {
             notify,
             feeds: self.feeds.unwrap_or(d.feeds),
             response_cache_bytes: self.response_cache_bytes.unwrap_or(d.response_cache_bytes),
+            fediverse: crate::config::FediverseSettings {
+                allow_private: self.fediverse_allow_private.unwrap_or(false),
+                feed_interval: or(self.feed_interval, d.fediverse.feed_interval),
+            },
+        })
+        .and_then(|settings| {
+            if settings.public_url.is_none() && settings.sites.iter().any(|s| s.fediverse.is_some())
+            {
+                bail!(
+                    "fediverse_account: set public_url too (the account's address is made of it)"
+                );
+            }
+            Ok(settings)
         })
     }
+}
+
+/// A site's fediverse account, checked: a handle's user part, an http(s) feed.
+fn site_fediverse(
+    account: Option<&str>,
+    name: Option<&str>,
+    summary: Option<&str>,
+    feed_url: Option<&str>,
+) -> anyhow::Result<Option<crate::config::SiteFediverse>> {
+    let Some(account) = account.map(str::trim).filter(|a| !a.is_empty()) else {
+        if feed_url.is_some() {
+            bail!("feed_url: set fediverse_account too (the feed's entries go to its followers)");
+        }
+        return Ok(None);
+    };
+    if account.len() > 30
+        || !account
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        bail!("fediverse_account {account:?}: use 1 to 30 lowercase letters, digits or _");
+    }
+    let feed_url = match feed_url.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => {
+            let url = url::Url::parse(f).with_context(|| format!("feed_url {f:?}"))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                bail!("feed_url {f:?}: use an http or https address");
+            }
+            Some(url.to_string())
+        }
+        None => None,
+    };
+    let text = |t: Option<&str>| {
+        t.map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    Ok(Some(crate::config::SiteFediverse {
+        account: account.to_owned(),
+        name: text(name),
+        summary: text(summary),
+        feed_url,
+    }))
 }
 
 fn parse_origins(raw: &[String]) -> anyhow::Result<Vec<String>> {
@@ -548,6 +643,25 @@ fn resolve_sites(tables: &[SiteArgs]) -> anyhow::Result<Vec<Site>> {
                 Ok(list)
             })
             .transpose()?;
+        let fediverse = site_fediverse(
+            table.fediverse_account.as_deref(),
+            table.fediverse_name.as_deref(),
+            table.fediverse_summary.as_deref(),
+            table.feed_url.as_deref(),
+        )
+        .with_context(at)?;
+        if let Some(f) = &fediverse
+            && let Some(other) = sites
+                .iter()
+                .find(|s| s.fediverse.as_ref().is_some_and(|o| o.account == f.account))
+        {
+            bail!(
+                "{}: fediverse_account {:?} is also site {}'s",
+                at(),
+                f.account,
+                other.name
+            );
+        }
         sites.push(Site {
             name,
             origins,
@@ -555,6 +669,7 @@ fn resolve_sites(tables: &[SiteArgs]) -> anyhow::Result<Vec<Site>> {
             admin_emails,
             sso_secret: check_sso_secret(table.sso_secret.clone()).with_context(at)?,
             sso_required: table.sso_required.unwrap_or(false),
+            fediverse,
         });
     }
     Ok(sites)

@@ -12,6 +12,7 @@ mod embed;
 pub mod encoding;
 mod events;
 mod extract;
+mod fediverse;
 mod feed;
 pub mod first_paint;
 mod health;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(counts::router())
         .merge(events::router())
         .merge(feed::router())
+        .merge(fediverse::router())
         .merge(preview::router())
         .merge(widget_config::router())
         .merge(words::router())

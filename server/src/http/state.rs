@@ -18,6 +18,8 @@ pub struct AppState {
     pub login_limiter: Arc<RateLimiter>,
     /// Sign-in codes sent per network (each address has its own limit in the store).
     pub code_limiter: Arc<RateLimiter>,
+    /// Activities POSTed to the fediverse inboxes per network.
+    pub inbox_limiter: Arc<RateLimiter>,
     /// The widget's files, when `--widget-dir` is set.
     pub widget: Option<Arc<WidgetBundle>>,
     /// Thread pages and counts, as served.
@@ -26,6 +28,8 @@ pub struct AppState {
     pub live: Arc<LiveHub>,
     /// Counters for `/metrics` (`--metrics-listen`).
     pub metrics: Arc<Metrics>,
+    /// The sites' fediverse accounts, when one site has one.
+    pub federation: Option<Arc<crate::federation::Federation>>,
 }
 
 impl AppState {
@@ -57,9 +61,11 @@ impl AppState {
                 burst: 5,
                 per_minute: 1,
             })),
+            inbox_limiter: Arc::new(RateLimiter::new(crate::federation::INBOX_PER_NETWORK)),
             cache: Arc::new(ResponseCache::new(settings.response_cache_bytes)),
             live: LiveHub::new(Arc::clone(&services.store), settings.live),
             metrics: Arc::default(),
+            federation: None,
             services,
         }
     }

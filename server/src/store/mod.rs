@@ -2,6 +2,8 @@
 //! a PostgreSQL backend fits without changing them. The backend is chosen at run time from the
 //! database URL.
 
+pub mod deliveries;
+pub mod federation;
 mod post_batches;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -1089,12 +1091,24 @@ pub struct NewEmailCode<'a> {
 /// Everything stored, whatever the backend: the sum of the aggregates' traits, so callers that
 /// need one aggregate take that trait and the others take `Store`.
 pub trait Store:
-    ThreadStore + ModerationStore + ReaderDataStore + SettingsStore + IdentityStore
+    ThreadStore
+    + ModerationStore
+    + ReaderDataStore
+    + SettingsStore
+    + IdentityStore
+    + federation::FederationStore
+    + deliveries::DeliveryStore
 {
 }
 
 impl<T> Store for T where
-    T: ThreadStore + ModerationStore + ReaderDataStore + SettingsStore + IdentityStore
+    T: ThreadStore
+        + ModerationStore
+        + ReaderDataStore
+        + SettingsStore
+        + IdentityStore
+        + federation::FederationStore
+        + deliveries::DeliveryStore
 {
 }
 

@@ -10,6 +10,7 @@
 //! Each replica listens on `palabre_changes`: a change committed by any replica reaches the
 //! others' caches in milliseconds ([`ThreadStore::change_signal`](super::ThreadStore::change_signal)); the poll stays as the fallback.
 
+mod federation;
 mod identities;
 mod import;
 mod moderation;

@@ -5,6 +5,7 @@
 //! and, thanks to WAL, never wait for a writer.
 
 use super::{AuditEntry, CommentRecord, Deletion, StoreError};
+mod federation;
 mod identities;
 mod import;
 mod moderation;

@@ -2,6 +2,8 @@
 //! A new backend passes these before any HTTP test runs against it. A file per aggregate, as
 //! the trait and the backends are split.
 
+mod deliveries;
+mod federation;
 mod identities;
 mod moderation;
 mod reader_data;

@@ -28,8 +28,8 @@ export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(
     "--min-post-delay", "1s",
     ...args,
   ], { env: { ...process.env, RUST_LOG: "palabre=info" }, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
   const address = await new Promise((resolve, reject) => {
-    let log = "";
     child.stderr.on("data", (chunk) => {
       log += chunk;
       const m = log.match(/address=(\S+)/);
@@ -41,6 +41,8 @@ export async function startServer({ port = 0, blogOrigin, dataDir = mkdtempSync(
     url: `http://${address}`,
     port: Number(address.split(":")[1]),
     dataDir,
+    /** What the server logged so far. */
+    log: () => log,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
@@ -282,4 +284,11 @@ export async function eventually(check, ms = 15000, what = "the condition") {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+/** Runs the `palabre` binary with `args`; its standard output. */
+export function palabre(args) {
+  const run = spawnSync(BINARY, args, { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`palabre ${args.join(" ")}: ${run.stderr}`);
+  return run.stdout;
 }

@@ -90,6 +90,11 @@ pub enum Role {
     Verified,
     Member,
     Author,
+    /// Came from the fediverse (a reply from Mastodon or another server). Not in the widget's
+    /// build: its first load must not grow, and a role it does not know reads as a guest's,
+    /// which is what it shows of such a comment (its name linked to the writer's profile).
+    #[cfg(not(target_arch = "wasm32"))]
+    Fediverse,
 }
 
 impl Role {
@@ -99,6 +104,8 @@ impl Role {
             Self::Verified => "verified",
             Self::Member => "member",
             Self::Author => "author",
+            #[cfg(not(target_arch = "wasm32"))]
+            Self::Fediverse => "fediverse",
         }
     }
 
@@ -112,6 +119,8 @@ impl Role {
             "verified" => Some(Self::Verified),
             "member" => Some(Self::Member),
             "author" => Some(Self::Author),
+            #[cfg(not(target_arch = "wasm32"))]
+            "fediverse" => Some(Self::Fediverse),
             _ => None,
         }
     }

@@ -202,7 +202,7 @@ async fn speaker(
             }
             Ok((id.name.clone(), id.email.clone()))
         }
-        Role::Author | Role::Guest => Ok((id.name.clone(), None)),
+        Role::Author | Role::Guest | Role::Fediverse => Ok((id.name.clone(), None)),
     }
 }
 
@@ -365,6 +365,116 @@ pub async fn create(
         edit_token,
         code_sent,
     })
+}
+
+/// A reply that came from the fediverse, read and placed by `crate::federation`.
+#[derive(Debug, Clone)]
+pub struct RemoteReply {
+    pub thread: ThreadRef,
+    /// The comment it answers, in this thread.
+    pub parent: Option<i64>,
+    /// The actor's display name (or handle).
+    pub author: String,
+    /// Their profile page, linked from the name.
+    pub profile_url: Option<String>,
+    /// The actor's id: what blocks and trust are keyed by.
+    pub actor: String,
+    /// The object's content, reduced to Markdown from the HTML the remote server sent.
+    pub markdown: String,
+    pub published: palabre_api::Timestamp,
+    /// Whether the actor has had a comment published here before (trust in `first` mode).
+    pub trusted: bool,
+}
+
+/// Stores a fediverse reply as a comment, through the site's rules as any post: a closed
+/// thread, blocks (keyed by the actor), blocked words and the link limit, then moderation
+/// (in `first` mode, an actor's first comment waits). Its Markdown is rendered by our own
+/// renderer and sanitizer: nothing the remote server allowed survives unless our rules allow
+/// it.
+pub async fn from_fediverse(services: &Services, reply: RemoteReply) -> Result<CommentRecord> {
+    let reader_hash = services.keys.actor_hash(&reply.actor);
+    let gate = services
+        .store
+        .post_gate(&reply.thread, None, &reader_hash)
+        .await?;
+    if gate.thread_closed {
+        return Err(Error::Refused(ErrorCode::ThreadLocked));
+    }
+    if gate.blocked {
+        return Err(Error::Refused(ErrorCode::Blocked));
+    }
+    let parent = match reply.parent {
+        Some(id) => place_reply(services, &reply.thread, id).await?,
+        None => None,
+    };
+    let body = CommentBody::parse(
+        reply.markdown.trim(),
+        services.settings.max_body_length as usize,
+    )?;
+    let html = render(&body);
+    let spam_rules = &services.settings.spam;
+    if spam::count_links(&html) > spam_rules.max_links as usize {
+        return Err(ValidationError::new(ErrorCode::TooManyLinks, "body").into());
+    }
+    let suspicious = spam::has_blocked_word(
+        &spam_rules.blocked_words,
+        &[
+            body.as_str(),
+            &reply.author,
+            reply.profile_url.as_deref().unwrap_or(""),
+        ],
+    );
+    let status = match (
+        suspicious,
+        services.settings.moderation_of(&reply.thread.site),
+    ) {
+        (true, _) | (false, ModerationMode::All) => CommentStatus::Pending,
+        (false, ModerationMode::None) => CommentStatus::Published,
+        (false, ModerationMode::First) if reply.trusted => CommentStatus::Published,
+        (false, ModerationMode::First) => CommentStatus::Pending,
+    };
+    // A remote display name is shortened, not refused: the reader chose it elsewhere.
+    let author: String = reply
+        .author
+        .chars()
+        .take(palabre_api::MAX_AUTHOR_GRAPHEMES)
+        .collect();
+    let author = palabre_api::AuthorName::parse(&author)
+        .ok()
+        .flatten()
+        .map(|a| a.into_string());
+    let record = NewCommentRecord {
+        html,
+        thread: reply.thread,
+        title: None,
+        parent,
+        status,
+        author,
+        email: None,
+        website: reply.profile_url,
+        avatar: services.keys.avatar_seed(&format!("actor:{}", reply.actor)),
+        body: body.into_string(),
+        created: reply.published,
+        edit_token_hash: crypto::new_edit_token().1,
+        reader_hash,
+        notify: false,
+        notify_lang: None,
+        challenge: None,
+        identity_id: None,
+        role: Role::Fediverse,
+    };
+    let stored = services
+        .store
+        .insert_comment(record)
+        .await
+        .map_err(|e| match e {
+            StoreError::ForeignKey => {
+                Error::Invalid(ValidationError::new(ErrorCode::ParentNotFound, "parent"))
+            }
+            other => other.into(),
+        })?;
+    crate::notify::comment_created(services, &stored).await;
+    Ok(stored)
 }
 
 /// The first answer to a post sent again (its answer was lost to a dropped connection or a

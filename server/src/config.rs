@@ -85,6 +85,9 @@ pub struct SiteFediverse {
     pub summary: Option<String>,
     /// The blog's RSS or Atom feed: each new entry is announced to the followers.
     pub feed_url: Option<String>,
+    /// The handle's domain when it is not the public URL's host (the blog's own domain, whose
+    /// WebFinger sends requests on to us).
+    pub domain: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]

@@ -81,6 +81,11 @@ impl Keys {
         (token, hash)
     }
 
+    /// What stands for a fediverse actor where a reader's network would (blocks, trust).
+    pub fn actor_hash(&self, actor_id: &str) -> String {
+        self.keyed_hex("fediverse-actor", actor_id.as_bytes(), 32)
+    }
+
     /// Seed of a comment's identicon: stable for one commenter, reveals nothing about them.
     pub fn avatar_seed(&self, identity: &str) -> String {
         self.keyed_hex("avatar", identity.as_bytes(), 16)

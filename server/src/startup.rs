@@ -71,10 +71,7 @@ impl Application {
         let notifier = Notifier::start(&settings.notify).context("setting up notifications")?;
         let mut services = Services::new(store, Keys::new(secret.as_bytes()), settings);
         services.notifier = notifier;
-        let federation = crate::federation::Federation::new(
-            Arc::clone(&services.store),
-            Arc::clone(&services.settings),
-        )?;
+        let federation = crate::federation::Federation::new(&services)?;
         let mut state = AppState::new(services);
         state.widget = widget;
         state.federation = federation;
@@ -129,6 +126,16 @@ impl Application {
             .federation
             .clone()
             .map(crate::federation::delivery::spawn);
+        let feeds = self
+            .state
+            .federation
+            .clone()
+            .map(crate::federation::articles::spawn_feed_reader);
+        let answers = self
+            .state
+            .federation
+            .clone()
+            .map(crate::federation::outgoing::spawn);
         let backups =
             self.state.services.settings.backup.clone().map(|schedule| {
                 crate::backup::spawn(Arc::clone(&self.state.services.store), schedule)
@@ -149,7 +156,10 @@ impl Application {
         .context("serving HTTP");
         cache_sync.abort();
         live_task.abort();
-        for task in [backups, metrics, deliveries].into_iter().flatten() {
+        for task in [backups, metrics, deliveries, feeds, answers]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
         served

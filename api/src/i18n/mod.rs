@@ -491,6 +491,9 @@ impl Texts<Msg> {
     pub fn role_mark(&self, role: crate::Role) -> Option<&'static str> {
         match role {
             crate::Role::Guest => None,
+            // Its name links to its writer's profile; no mark.
+            #[cfg(not(target_arch = "wasm32"))]
+            crate::Role::Fediverse => None,
             crate::Role::Verified => Some(self.get(Msg::RoleVerified)),
             crate::Role::Member => Some(self.get(Msg::RoleMember)),
             crate::Role::Author => Some(self.get(Msg::RoleAuthor)),

@@ -51,3 +51,51 @@ CREATE TABLE delivery_instances (
     failures      INTEGER NOT NULL DEFAULT 0,
     paused_until  INTEGER NOT NULL DEFAULT 0
 );
+
+-- Articles of a site's feed, announced once to its followers (the insert decides, so two
+-- replicas reading the same feed announce nothing twice). The first reading of a feed is
+-- recorded unannounced: followers get what is new, not the archive.
+CREATE TABLE fediverse_articles (
+    site          TEXT    NOT NULL,
+    thread_key    TEXT    NOT NULL,
+    url           TEXT    NOT NULL,
+    title         TEXT    NOT NULL,
+    summary       TEXT    NOT NULL,
+    published_at  INTEGER NOT NULL,
+    announced     BOOLEAN NOT NULL,
+    PRIMARY KEY (site, thread_key)
+);
+
+-- What the last reading of each site's feed was told, for conditional requests.
+CREATE TABLE fediverse_feeds (
+    site           TEXT    PRIMARY KEY,
+    etag           TEXT,
+    last_modified  TEXT,
+    checked_at     INTEGER NOT NULL
+);
+
+-- Comments that came from the fediverse: the remote object they are, and its author.
+CREATE TABLE fediverse_comments (
+    comment_id   INTEGER PRIMARY KEY REFERENCES comments (id) ON DELETE CASCADE,
+    object_id    TEXT    NOT NULL UNIQUE,
+    actor        TEXT    NOT NULL,
+    handle       TEXT    NOT NULL,
+    profile_url  TEXT,
+    updated_at   INTEGER NOT NULL
+);
+
+-- Comments from the fediverse have a role of their own. SQLite cannot change a CHECK: the
+-- column is made again with the new one (its values copied), under the same name.
+ALTER TABLE comments ADD COLUMN role_new TEXT NOT NULL DEFAULT 'guest'
+    CHECK (role_new IN ('guest', 'verified', 'member', 'author', 'fediverse'));
+UPDATE comments SET role_new = role;
+ALTER TABLE comments DROP COLUMN role;
+ALTER TABLE comments RENAME COLUMN role_new TO role;
+
+-- Comments we sent to a fediverse writer (answers to their comments): where, and which
+-- version, so that an edit sends an Update and a removal a Delete.
+CREATE TABLE fediverse_sent (
+    comment_id  INTEGER PRIMARY KEY,
+    inbox       TEXT    NOT NULL,
+    version     INTEGER NOT NULL
+);

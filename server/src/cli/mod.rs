@@ -48,6 +48,21 @@ pub enum Command {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+    /// Print the `<link>` a blog page carries so that pasting its URL into Mastodon's search
+    /// finds its fediverse article (and the replies to it).
+    FediverseLink {
+        /// The page's URL (its thread key is taken from it, as the widget does).
+        url: String,
+        /// The page's `data-thread`, when the blog names its threads itself.
+        #[arg(long)]
+        thread: Option<String>,
+        /// The server's public URL.
+        #[arg(long, env = "PALABRE_PUBLIC_URL")]
+        public_url: String,
+        /// The site's fediverse account.
+        #[arg(long, env = "PALABRE_FEDIVERSE_ACCOUNT")]
+        fediverse_account: String,
+    },
     /// Write every thread, comment and vote to FILE (JSON Lines; see the README).
     Export {
         /// Where to write; `-` for standard output.
@@ -198,6 +213,23 @@ pub async fn run(matches: &clap::ArgMatches) -> anyhow::Result<()> {
                 Command::Export { file, site, db } => import::export(&file, site, db).await,
                 Command::Backup { file, db } => backup(&file, db).await,
                 Command::Reader(command) => reader::run(command).await,
+                Command::FediverseLink {
+                    url,
+                    thread,
+                    public_url,
+                    fediverse_account,
+                } => {
+                    let key = thread.unwrap_or_else(|| palabre_api::page_thread_key(&url));
+                    let key = palabre_api::ThreadKey::parse(&key)
+                        .map_err(|_| anyhow::anyhow!("{key:?} is not a thread key"))?;
+                    let base = crate::config::parse_public_url(&public_url)?;
+                    let id = crate::federation::articles::article_url(
+                        &format!("{base}/ap/{}", fediverse_account.trim()),
+                        key.as_str(),
+                    );
+                    println!("{}", crate::federation::articles::link_tag(&id));
+                    Ok(())
+                }
             }
         }
     }

@@ -251,6 +251,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PALABRE_FEED_URL")]
     pub feed_url: Option<String>,
 
+    /// The fediverse handle's domain, when it is the blog's rather than the public URL's host
+    /// (the blog's /.well-known/webfinger then redirects to this server).
+    #[arg(long, env = "PALABRE_FEDIVERSE_DOMAIN")]
+    pub fediverse_domain: Option<String>,
+
     /// How often the feeds are read for new entries, e.g. 15m [default: 15m].
     #[arg(long, env = "PALABRE_FEED_INTERVAL")]
     pub feed_interval: Option<HumanDuration>,
@@ -333,6 +338,7 @@ pub struct SiteArgs {
     pub fediverse_name: Option<String>,
     pub fediverse_summary: Option<String>,
     pub feed_url: Option<String>,
+    pub fediverse_domain: Option<String>,
 }
 
 impl ServeArgs {
@@ -349,13 +355,20 @@ impl ServeArgs {
                     self.fediverse_name.as_deref(),
                     self.fediverse_summary.as_deref(),
                     self.feed_url.as_deref(),
+                    self.fediverse_domain.as_deref(),
                 )?,
                 ..Site::single(origins)
             }]
         } else if self.sso_secret.is_some() || self.sso_required.is_some() {
             bail!("sso_secret, sso_required: with [[site]] tables, each site has its own");
-        } else if self.fediverse_account.is_some() || self.feed_url.is_some() {
-            bail!("fediverse_account, feed_url: with [[site]] tables, each site has its own");
+        } else if self.fediverse_account.is_some()
+            || self.feed_url.is_some()
+            || self.fediverse_domain.is_some()
+        {
+            bail!(
+                "fediverse_account, feed_url, fediverse_domain: with [[site]] tables, each site \
+                 has its own"
+            );
         } else if !origins.is_empty() {
             bail!(
                 "origins: with [[site]] tables, each site lists its own origins (move {} into one)",
@@ -545,6 +558,7 @@ fn site_fediverse(
     name: Option<&str>,
     summary: Option<&str>,
     feed_url: Option<&str>,
+    domain: Option<&str>,
 ) -> anyhow::Result<Option<crate::config::SiteFediverse>> {
     let Some(account) = account.map(str::trim).filter(|a| !a.is_empty()) else {
         if feed_url.is_some() {
@@ -569,6 +583,17 @@ fn site_fediverse(
         }
         None => None,
     };
+    let domain = match domain.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => {
+            let host = url::Host::parse(&d.to_ascii_lowercase())
+                .with_context(|| format!("fediverse_domain {d:?}"))?;
+            if !matches!(host, url::Host::Domain(_)) {
+                bail!("fediverse_domain {d:?}: use a domain name, like blog.example.org");
+            }
+            Some(host.to_string())
+        }
+        None => None,
+    };
     let text = |t: Option<&str>| {
         t.map(str::trim)
             .filter(|t| !t.is_empty())
@@ -579,6 +604,7 @@ fn site_fediverse(
         name: text(name),
         summary: text(summary),
         feed_url,
+        domain,
     }))
 }
 
@@ -648,6 +674,7 @@ fn resolve_sites(tables: &[SiteArgs]) -> anyhow::Result<Vec<Site>> {
             table.fediverse_name.as_deref(),
             table.fediverse_summary.as_deref(),
             table.feed_url.as_deref(),
+            table.fediverse_domain.as_deref(),
         )
         .with_context(at)?;
         if let Some(f) = &fediverse

@@ -19,15 +19,22 @@ pub fn webfinger(fed: &Federation, resource: &str) -> Option<Value> {
     let site = match resource.strip_prefix("acct:") {
         Some(handle) => {
             let (account, domain) = handle.trim_start_matches('@').rsplit_once('@')?;
-            if !domain.eq_ignore_ascii_case(&fed.domain()) {
+            let site = fed.site_of_account(&account.to_ascii_lowercase())?;
+            let own = site.fediverse.as_ref()?.domain.as_deref();
+            if !domain.eq_ignore_ascii_case(&fed.domain())
+                && !own.is_some_and(|d| d.eq_ignore_ascii_case(domain))
+            {
                 return None;
             }
-            fed.site_of_account(&account.to_ascii_lowercase())?
+            site
         }
         None => fed.site_of_actor(resource)?,
     };
     let actor = fed.actor_id(site)?;
-    let account = &site.fediverse.as_ref()?.account;
+    let f = site.fediverse.as_ref()?;
+    let account = &f.account;
+    // The handle is on the blog's domain when it has one: asked on either, the answer names it.
+    let domain = f.domain.clone().unwrap_or_else(|| fed.domain());
     let mut links = vec![json!({"rel": "self", "type": ACTIVITY_JSON, "href": actor})];
     if let Some(origin) = site.origins.first() {
         links.push(json!({
@@ -37,7 +44,7 @@ pub fn webfinger(fed: &Federation, resource: &str) -> Option<Value> {
         }));
     }
     Some(json!({
-        "subject": format!("acct:{account}@{}", fed.domain()),
+        "subject": format!("acct:{account}@{domain}"),
         "aliases": [actor],
         "links": links,
     }))

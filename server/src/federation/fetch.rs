@@ -152,6 +152,9 @@ pub struct Signer<'a> {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// For the blog's own feed only: an address the owner configured, so it may be on the
+    /// same private network as Palabre (never a URL a remote server gave us).
+    configured: reqwest::Client,
     allow_private: bool,
 }
 
@@ -172,8 +175,15 @@ impl Fetcher {
             .timeout(Duration::from_secs(15))
             .user_agent(user_agent)
             .build()?;
+        let configured = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(15))
+            .user_agent(user_agent)
+            .build()?;
         Ok(Self {
             client,
+            configured,
             allow_private,
         })
     }
@@ -242,6 +252,53 @@ impl Fetcher {
             .await
             .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
         Ok(response.status().as_u16())
+    }
+}
+
+impl Fetcher {
+    /// GETs a feed, conditionally: `None` when it has not changed (304), else its body and
+    /// what to send next time. Unsigned, and from the address the owner configured.
+    pub async fn get_feed(
+        &self,
+        url: &str,
+        state: &crate::store::federation::FeedState,
+    ) -> Result<Option<(Vec<u8>, crate::store::federation::FeedState)>, FetchError> {
+        let url = url::Url::parse(url).map_err(|_| FetchError::Refused("not a URL"))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(FetchError::Refused("not http(s)"));
+        }
+        let mut req = self.configured.get(url).header(
+            "accept",
+            "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8",
+        );
+        if let Some(etag) = &state.etag {
+            req = req.header("if-none-match", etag);
+        }
+        if let Some(modified) = &state.last_modified {
+            req = req.header("if-modified-since", modified);
+        }
+        let response = req
+            .send()
+            .await
+            .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
+        if response.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        if !response.status().is_success() {
+            return Err(FetchError::Status(response.status().as_u16()));
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let next = crate::store::federation::FeedState {
+            etag: header("etag"),
+            last_modified: header("last-modified"),
+        };
+        Ok(Some((read_limited(response).await?, next)))
     }
 }
 

@@ -51,7 +51,7 @@ pub enum Outcome {
 }
 
 /// Counts the fetches one activity causes.
-struct Budget(u32);
+pub struct Budget(u32);
 
 impl Budget {
     fn spend(&mut self) -> Result<(), InboxError> {
@@ -131,7 +131,7 @@ fn parse_actor(doc: &Value, fetched_from: &str) -> Option<RemoteActor> {
 
 impl Federation {
     /// A GET for the inbox, signed by the first site's account (any of ours will do).
-    async fn fetch(&self, url: &str, budget: &mut Budget) -> Result<Value, InboxError> {
+    pub(super) async fn fetch(&self, url: &str, budget: &mut Budget) -> Result<Value, InboxError> {
         budget.spend()?;
         let site = self
             .settings
@@ -280,6 +280,9 @@ impl Federation {
         match kind {
             "Follow" => self.follow(&activity, &actor).await,
             "Undo" => self.undo(&activity, &actor).await,
+            "Create" => self.create_note(&activity, &actor, &mut budget).await,
+            "Update" => self.update_note(&activity, &actor, &mut budget).await,
+            "Delete" => self.delete_note(&activity, &actor).await,
             _ => Ok(Outcome::Ignored),
         }
     }

@@ -3,18 +3,24 @@
 //! The HTTP edge only routes here; storage is the fediverse's own aggregate
 //! ([`crate::store::federation`]) and the delivery queue ([`crate::store::deliveries`]).
 //!
+//! - [`articles`]: the blog's feed announced; threads as `Article` objects.
 //! - [`keys`]: the account's RSA key (generated once, shared by replicas) and remote keys.
+//! - [`notes`]: comments as `Note`s: replies taken in, ours served.
+//! - [`outgoing`]: answers to fediverse comments sent to their writers.
 //! - [`signatures`]: HTTP signatures, draft-cavage and RFC 9421.
 //! - [`fetch`]: every request to another server, SSRF-proof.
 //! - [`documents`]: what we serve: WebFinger, the actor, its collections, its icon.
 //! - [`inbox`]: activities coming in, verified and dispatched.
 //! - [`delivery`]: the queue's worker: activities going out, retried, paced.
 
+pub mod articles;
 pub mod delivery;
 pub mod documents;
 pub mod fetch;
 pub mod inbox;
 pub mod keys;
+pub mod notes;
+pub mod outgoing;
 pub mod signatures;
 
 use crate::config::{Settings, Site};
@@ -54,6 +60,8 @@ pub struct Counters {
 
 /// What the fediverse parts share: storage, settings, the fetcher, the sites' keys.
 pub struct Federation {
+    /// What the rules run with: replies become comments through them.
+    services: crate::services::Services,
     store: Arc<dyn Store>,
     settings: Arc<Settings>,
     fetcher: fetch::Fetcher,
@@ -67,10 +75,9 @@ pub struct Federation {
 
 impl Federation {
     /// The fediverse parts, or `None` when no site has an account.
-    pub fn new(
-        store: Arc<dyn Store>,
-        settings: Arc<Settings>,
-    ) -> anyhow::Result<Option<Arc<Self>>> {
+    pub fn new(services: &crate::services::Services) -> anyhow::Result<Option<Arc<Self>>> {
+        let store = Arc::clone(&services.store);
+        let settings = Arc::clone(&services.settings);
         if !settings.sites.iter().any(|s| s.fediverse.is_some()) {
             return Ok(None);
         }
@@ -88,6 +95,7 @@ impl Federation {
         let fetcher = fetch::Fetcher::new(settings.fediverse.allow_private, &agent)
             .context("building the fediverse client")?;
         Ok(Some(Arc::new(Self {
+            services: services.clone(),
             store,
             settings,
             fetcher,

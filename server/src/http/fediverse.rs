@@ -24,6 +24,9 @@ pub fn router() -> Router<AppState> {
         .route("/ap/{account}/followers", get(followers))
         .route("/ap/{account}/outbox", get(outbox))
         .route("/ap/{account}/icon.png", get(icon))
+        .route("/ap/{account}/articles/{article}", get(article))
+        .route("/ap/{account}/articles/{article}/replies", get(replies))
+        .route("/ap/{account}/comments/{id}", get(comment))
         .route(
             "/ap/{account}/inbox",
             post(inbox).layer(DefaultBodyLimit::max(fetch::MAX_BODY)),
@@ -140,6 +143,93 @@ async fn icon(
         documents::icon_png(&id),
     )
         .into_response())
+}
+
+/// The site and thread key an article URL names.
+fn article_of<'a>(
+    fed: &'a Federation,
+    account: &str,
+    article: &str,
+) -> Result<(&'a crate::config::Site, String), Error> {
+    let site = fed
+        .site_of_account(account)
+        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    let id = format!(
+        "{}/articles/{article}",
+        fed.actor_id(site).unwrap_or_default()
+    );
+    let key = fed
+        .thread_key_of_article(site, &id)
+        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    Ok((site, key))
+}
+
+async fn article(
+    State(state): State<AppState>,
+    Path((account, article)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let fed = federation(&state)?;
+    let (site, key) = article_of(fed, &account, &article)?;
+    let doc = fed.article_document(site, &key).await?;
+    if !wants_activity_json(&headers)
+        && let Some(url) = doc["url"].as_str()
+    {
+        return Ok(Redirect::to(url).into_response());
+    }
+    Ok(activity_json(doc))
+}
+
+async fn replies(
+    State(state): State<AppState>,
+    Path((account, article)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let fed = federation(&state)?;
+    let (site, key) = article_of(fed, &account, &article)?;
+    Ok(activity_json(fed.replies_document(site, &key).await?))
+}
+
+async fn comment(
+    State(state): State<AppState>,
+    Path((account, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let fed = federation(&state)?;
+    let site = fed
+        .site_of_account(&account)
+        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    let tombstone = || {
+        let doc = serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": fed.note_id(site, id),
+            "type": "Tombstone",
+        });
+        let mut res = activity_json(doc);
+        *res.status_mut() = StatusCode::GONE;
+        res
+    };
+    let Some((c, remote)) = fed.comment_of_site(site, id).await? else {
+        return if fed.tombstoned(id).await? {
+            Ok(tombstone())
+        } else {
+            Err(Error::Refused(ErrorCode::NotFound))
+        };
+    };
+    if remote {
+        // Its writer's server holds it; we never speak for them.
+        return Err(Error::Refused(ErrorCode::NotFound));
+    }
+    match fed.note_document(site, &c).await? {
+        Some(doc) if !wants_activity_json(&headers) => {
+            Ok(Redirect::to(doc["url"].as_str().unwrap_or("/")).into_response())
+        }
+        Some(doc) => Ok(activity_json(doc)),
+        None if c.status == palabre_api::CommentStatus::Pending => {
+            Err(Error::Refused(ErrorCode::NotFound))
+        }
+        // Deleted, or removed by a moderator.
+        None => Ok(tombstone()),
+    }
 }
 
 async fn inbox(

@@ -15,7 +15,7 @@ pub mod html;
 pub mod isso;
 pub mod palabre;
 pub mod wordpress;
-mod xml;
+pub(crate) mod xml;
 
 use crate::crypto;
 use crate::render::render;

@@ -4,6 +4,7 @@
 mod helpers;
 mod identity;
 
+mod fediverse;
 mod feeds_and_readers;
 
 mod import_ledger;

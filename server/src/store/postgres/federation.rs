@@ -3,7 +3,9 @@
 
 use super::PostgresStore;
 use crate::store::deliveries::{Delivery, DeliveryKind, DeliveryStore, NewDelivery};
-use crate::store::federation::{FederationStore, Follower, RemoteActor};
+use crate::store::federation::{
+    Article, FederationStore, FeedState, Follower, RemoteActor, RemoteComment,
+};
 use crate::store::{SiteName, StoreError};
 use async_trait::async_trait;
 use palabre_api::Timestamp;
@@ -31,6 +33,23 @@ fn remote_actor(row: &PgRow) -> Result<RemoteActor, StoreError> {
         name: row.try_get("name")?,
         url: row.try_get("url")?,
         fetched: Timestamp::from_millis(row.try_get("fetched_at")?),
+    })
+}
+
+/// The settings key of the fediverse's place in the change events.
+const EVENT_CURSOR: &str = "fediverse_events_seen";
+
+const REMOTE_COMMENT_COLUMNS: &str = "SELECT comment_id, object_id, actor, handle, profile_url, \
+     updated_at FROM fediverse_comments";
+
+fn remote_comment(row: &PgRow) -> Result<RemoteComment, StoreError> {
+    Ok(RemoteComment {
+        comment_id: row.try_get("comment_id")?,
+        object_id: row.try_get("object_id")?,
+        actor: row.try_get("actor")?,
+        handle: row.try_get("handle")?,
+        profile_url: row.try_get("profile_url")?,
+        updated: Timestamp::from_millis(row.try_get("updated_at")?),
     })
 }
 
@@ -151,6 +170,208 @@ impl FederationStore for PostgresStore {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn add_article(&self, site: &SiteName, a: &Article) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO fediverse_articles (site, thread_key, url, title, summary, published_at, announced) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (site, thread_key) DO NOTHING",
+        )
+        .bind(site.as_str())
+        .bind(&a.thread_key)
+        .bind(&a.url)
+        .bind(&a.title)
+        .bind(&a.summary)
+        .bind(a.published.as_millis())
+        .bind(a.announced)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn article(&self, site: &SiteName, key: &str) -> Result<Option<Article>, StoreError> {
+        let row = sqlx::query(
+            "SELECT thread_key, url, title, summary, published_at, announced FROM fediverse_articles WHERE site = $1 AND thread_key = $2",
+        )
+        .bind(site.as_str())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| -> Result<Article, StoreError> {
+            Ok(Article {
+                thread_key: r.try_get("thread_key")?,
+                url: r.try_get("url")?,
+                title: r.try_get("title")?,
+                summary: r.try_get("summary")?,
+                published: Timestamp::from_millis(r.try_get("published_at")?),
+                announced: r.try_get("announced")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn feed_state(&self, site: &SiteName) -> Result<Option<FeedState>, StoreError> {
+        let row = sqlx::query("SELECT etag, last_modified FROM fediverse_feeds WHERE site = $1")
+            .bind(site.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| -> Result<FeedState, StoreError> {
+            Ok(FeedState {
+                etag: r.try_get("etag")?,
+                last_modified: r.try_get("last_modified")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_feed_state(
+        &self,
+        site: &SiteName,
+        state: &FeedState,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO fediverse_feeds (site, etag, last_modified, checked_at) VALUES ($1, $2, $3, $4) ON CONFLICT (site) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, checked_at = excluded.checked_at",
+        )
+        .bind(site.as_str())
+        .bind(&state.etag)
+        .bind(&state.last_modified)
+        .bind(at.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn link_remote_comment(&self, link: &RemoteComment) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO fediverse_comments (comment_id, object_id, actor, handle, profile_url, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(link.comment_id)
+        .bind(&link.object_id)
+        .bind(&link.actor)
+        .bind(&link.handle)
+        .bind(&link.profile_url)
+        .bind(link.updated.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn remote_comment_by_object(
+        &self,
+        object_id: &str,
+    ) -> Result<Option<RemoteComment>, StoreError> {
+        sqlx::query(&format!("{REMOTE_COMMENT_COLUMNS} WHERE object_id = $1"))
+            .bind(object_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(remote_comment)
+            .transpose()
+    }
+
+    async fn remote_comments(&self, ids: &[i64]) -> Result<Vec<RemoteComment>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let marks = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("{REMOTE_COMMENT_COLUMNS} WHERE comment_id IN ({marks})");
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.push(remote_comment(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn set_remote_comment_updated(
+        &self,
+        comment_id: i64,
+        updated: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE fediverse_comments SET updated_at = $1 WHERE comment_id = $2")
+            .bind(updated.as_millis())
+            .bind(comment_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn published_by_actor(&self, actor: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM fediverse_comments f JOIN comments c ON c.id = f.comment_id \
+             WHERE f.actor = $1 AND c.status = 'published'",
+        )
+        .bind(actor)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n as u64)
+    }
+
+    async fn event_cursor(&self) -> Result<Option<i64>, StoreError> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(EVENT_CURSOR)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.and_then(|v| v.parse().ok()))
+    }
+
+    async fn advance_event_cursor(&self, from: Option<i64>, to: i64) -> Result<bool, StoreError> {
+        let done = match from {
+            None => sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(EVENT_CURSOR)
+            .bind(to.to_string())
+            .execute(&self.pool)
+            .await?,
+            Some(from) => {
+                sqlx::query("UPDATE settings SET value = $1 WHERE key = $2 AND value = $3")
+                    .bind(to.to_string())
+                    .bind(EVENT_CURSOR)
+                    .bind(from.to_string())
+                    .execute(&self.pool)
+                    .await?
+            }
+        };
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn sent_comment(&self, comment_id: i64) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT inbox, version FROM fediverse_sent WHERE comment_id = $1")
+                .bind(comment_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_sent_comment(
+        &self,
+        comment_id: i64,
+        inbox: Option<&str>,
+        version: i64,
+    ) -> Result<(), StoreError> {
+        match inbox {
+            Some(inbox) => sqlx::query(
+                "INSERT INTO fediverse_sent (comment_id, inbox, version) VALUES ($1, $2, $3) \
+                 ON CONFLICT (comment_id) DO UPDATE SET inbox = excluded.inbox, version = excluded.version",
+            )
+            .bind(comment_id)
+            .bind(inbox)
+            .bind(version)
+            .execute(&self.pool)
+            .await?,
+            None => sqlx::query("DELETE FROM fediverse_sent WHERE comment_id = $1")
+                .bind(comment_id)
+                .execute(&self.pool)
+                .await?,
+        };
+        Ok(())
     }
 }
 

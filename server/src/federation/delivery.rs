@@ -31,8 +31,9 @@ const BREAKER: u32 = 5;
 /// How long a claimed delivery stays this replica's: past it, another replica may send it.
 const LEASE: Duration = Duration::from_secs(120);
 
-/// Deliveries in flight at once per replica (each to another instance).
-const PARALLEL: u32 = 16;
+/// Deliveries in flight at once per replica, each to another instance: waiting on the network,
+/// not working, so a few slow servers must not hold them all (bench/fediverse.mjs).
+const PARALLEL: u32 = 64;
 
 /// How often an idle worker looks for work queued by another replica.
 const POLL: Duration = Duration::from_secs(2);
@@ -56,11 +57,20 @@ pub fn pause_for(failures: u32) -> Duration {
 /// Starts this replica's worker.
 pub fn spawn(fed: Arc<Federation>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        // Each send holds a slot; new ones are claimed as slots free up, so a slow server
+        // holds one slot, never the others' turn.
+        let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL as usize));
         loop {
+            let free = slots.available_permits() as u32;
+            if free == 0 {
+                // Wait for one send to end.
+                drop(slots.clone().acquire_owned().await);
+                continue;
+            }
             let now = crate::clock::now();
             let claimed = match fed
                 .store
-                .claim_deliveries(now, after(now, LEASE), PARALLEL)
+                .claim_deliveries(now, after(now, LEASE), free)
                 .await
             {
                 Ok(c) => c,
@@ -70,20 +80,28 @@ pub fn spawn(fed: Arc<Federation>) -> tokio::task::JoinHandle<()> {
                 }
             };
             if claimed.is_empty() {
+                // Woken by a new delivery here, or a send ending (its instance may have
+                // more), or the poll for other replicas' work.
                 let _ = tokio::time::timeout(POLL, fed.wake.notified()).await;
                 continue;
             }
-            let sends = claimed.into_iter().map(|d| {
+            for d in claimed {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    return;
+                };
                 let fed = Arc::clone(&fed);
-                async move { fed.send(d).await }
-            });
-            futures_util::future::join_all(sends).await;
+                tokio::spawn(async move {
+                    fed.send(d).await;
+                    drop(permit);
+                    fed.wake.notify_one();
+                });
+            }
         }
     })
 }
 
 impl Federation {
-    async fn send(&self, d: Delivery) -> () {
+    async fn send(&self, d: Delivery) {
         let outcome = self.attempt(&d).await;
         let result = match outcome {
             Ok(()) => {

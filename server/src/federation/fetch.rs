@@ -198,25 +198,7 @@ impl Fetcher {
         url: &str,
         signer: Signer<'_>,
     ) -> Result<serde_json::Value, FetchError> {
-        let url = url::Url::parse(url).map_err(|_| FetchError::Refused("not a URL"))?;
-        check_url(&url, self.allow_private)?;
-        let mut req = self.client.get(url.clone()).header("accept", ACCEPT);
-        for (name, value) in signatures::sign(
-            signer.key,
-            signer.key_id,
-            "GET",
-            &url,
-            None,
-            std::time::SystemTime::now(),
-        ) {
-            if name != "host" {
-                req = req.header(name, value);
-            }
-        }
-        let response = req
-            .send()
-            .await
-            .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
+        let response = self.send_signed(url, None, signer).await?;
         if !response.status().is_success() {
             return Err(FetchError::Status(response.status().as_u16()));
         }
@@ -231,27 +213,39 @@ impl Fetcher {
         body: &[u8],
         signer: Signer<'_>,
     ) -> Result<u16, FetchError> {
-        let url = url::Url::parse(inbox).map_err(|_| FetchError::Refused("not a URL"))?;
+        let response = self.send_signed(inbox, Some(body), signer).await?;
+        Ok(response.status().as_u16())
+    }
+
+    /// A signed GET (no body) or POST of an activity, to a checked URL.
+    async fn send_signed(
+        &self,
+        url: &str,
+        body: Option<&[u8]>,
+        signer: Signer<'_>,
+    ) -> Result<reqwest::Response, FetchError> {
+        const ACTIVITY: &str = "application/activity+json";
+        let url = url::Url::parse(url).map_err(|_| FetchError::Refused("not a URL"))?;
         check_url(&url, self.allow_private)?;
-        let content_type = "application/activity+json";
-        let mut req = self.client.post(url.clone()).body(body.to_vec());
-        for (name, value) in signatures::sign(
+        let (method, mut req) = match body {
+            Some(bytes) => ("POST", self.client.post(url.clone()).body(bytes.to_vec())),
+            None => ("GET", self.client.get(url.clone()).header("accept", ACCEPT)),
+        };
+        let headers = signatures::sign(
             signer.key,
             signer.key_id,
-            "POST",
+            method,
             &url,
-            Some((body, content_type)),
+            body.map(|b| (b, ACTIVITY)),
             std::time::SystemTime::now(),
-        ) {
-            if name != "host" {
-                req = req.header(name, value);
-            }
+        );
+        // The client writes `Host` from the URL itself, as the signature has it.
+        for (name, value) in headers.into_iter().filter(|(n, _)| *n != "host") {
+            req = req.header(name, value);
         }
-        let response = req
-            .send()
+        req.send()
             .await
-            .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
-        Ok(response.status().as_u16())
+            .map_err(|e| FetchError::Transport(e.without_url().to_string()))
     }
 }
 

@@ -243,13 +243,6 @@ impl Federation {
         // Before any fetch: an address we would never fetch from refuses the activity at once.
         fetch::check_url(&actor_url, self.fetcher.allow_private())
             .map_err(|_| InboxError::Invalid("the actor's address is refused"))?;
-        if self
-            .instance_limiter
-            .check(&fetch::instance_of(&actor_url))
-            .is_err()
-        {
-            return Err(InboxError::RateLimited);
-        }
         // An account deleted elsewhere tells every server it ever knew; its key is gone with
         // it, so there is nothing to verify and nothing to do unless we knew it.
         if kind == "Delete"
@@ -265,6 +258,15 @@ impl Federation {
                 "the key's owner is not the activity's actor".into(),
             ));
         }
+        // Counted once the signature holds: activities forged in a server's name must not
+        // use up its share.
+        if self
+            .instance_limiter
+            .check(&fetch::instance_of(&actor_url))
+            .is_err()
+        {
+            return Err(InboxError::RateLimited);
+        }
         let id = activity
             .get("id")
             .and_then(Value::as_str)
@@ -277,14 +279,22 @@ impl Federation {
         if !self.store.first_sight(id, crate::clock::now()).await? {
             return Ok(Outcome::Duplicate);
         }
-        match kind {
+        let outcome = match kind {
             "Follow" => self.follow(&activity, &actor).await,
             "Undo" => self.undo(&activity, &actor).await,
             "Create" => self.create_note(&activity, &actor, &mut budget).await,
             "Update" => self.update_note(&activity, &actor, &mut budget).await,
             "Delete" => self.delete_note(&activity, &actor).await,
             _ => Ok(Outcome::Ignored),
+        };
+        // Not taken in after all (the database went away): the sender's retry must not be
+        // mistaken for a redelivery.
+        if let Err(InboxError::Internal(_)) = &outcome
+            && let Err(e) = self.store.forget_sight(id).await
+        {
+            tracing::warn!(error = %e, "fediverse: cannot forget a failed activity");
         }
+        outcome
     }
 
     async fn follow(&self, activity: &Value, actor: &RemoteActor) -> Result<Outcome, InboxError> {

@@ -58,6 +58,16 @@ pub struct Counters {
     pub refused: AtomicU64,
 }
 
+/// The queue and the inboxes, for `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFigures {
+    pub queued: Vec<(&'static str, u64)>,
+    pub sent: Vec<(&'static str, u64)>,
+    pub failed: Vec<(&'static str, u64)>,
+    pub received: u64,
+    pub refused: u64,
+}
+
 /// What the fediverse parts share: storage, settings, the fetcher, the sites' keys.
 pub struct Federation {
     /// What the rules run with: replies become comments through them.
@@ -196,7 +206,24 @@ impl Federation {
         Ok(())
     }
 
-    pub fn sent(&self) -> u64 {
-        self.counters.sent.load(Ordering::Relaxed)
+    /// What `/metrics` shows of the queue (the waiting ones counted in the database, so every
+    /// replica reports the same) and of this process's sends and inboxes.
+    pub async fn queue_figures(&self) -> QueueFigures {
+        use crate::store::deliveries::DeliveryKind;
+        let queued = match self.store.queued().await {
+            Ok(q) => q.into_iter().map(|(k, n)| (k.as_str(), n)).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics: cannot count the delivery queue");
+                Vec::new()
+            }
+        };
+        let kind = DeliveryKind::Activity.as_str();
+        QueueFigures {
+            queued,
+            sent: vec![(kind, self.counters.sent.load(Ordering::Relaxed))],
+            failed: vec![(kind, self.counters.failed.load(Ordering::Relaxed))],
+            received: self.counters.received.load(Ordering::Relaxed),
+            refused: self.counters.refused.load(Ordering::Relaxed),
+        }
     }
 }

@@ -32,6 +32,41 @@ fn timestamp(v: Option<&Value>) -> Option<Timestamp> {
     ))
 }
 
+/// `html` without a first-paragraph mention of `@account` (Mastodon's `h-card` link, or a
+/// plain link), which begins every reply to the blog and says nothing in its own thread.
+fn strip_leading_mention(html: &str, account: &str) -> String {
+    let Some(rest) = html.trim_start().strip_prefix("<p>") else {
+        return html.to_owned();
+    };
+    let rest = rest.trim_start();
+    // ASCII lowercasing keeps byte offsets, so `lower`'s positions hold in `rest`.
+    let lower = rest.to_ascii_lowercase();
+    let close = if lower.starts_with("<span class=\"h-card\"") {
+        "</a></span>"
+    } else if lower.starts_with("<a ") {
+        "</a>"
+    } else {
+        return html.to_owned();
+    };
+    let Some(end) = lower.find(close).map(|i| i + close.len()) else {
+        return html.to_owned();
+    };
+    let markdown = crate::import::html::to_markdown(&rest[..end]);
+    let text = markdown
+        .trim()
+        .strip_prefix('[')
+        .and_then(|t| t.split(']').next())
+        .unwrap_or(markdown.trim());
+    let ours = format!("@{account}");
+    if text.eq_ignore_ascii_case(&ours)
+        || text.to_ascii_lowercase().starts_with(&format!("{ours}@"))
+    {
+        format!("<p>{}", rest[end..].trim_start())
+    } else {
+        html.to_owned()
+    }
+}
+
 impl Federation {
     /// A comment's `Note` id.
     pub fn note_id(&self, site: &Site, comment: i64) -> Option<String> {
@@ -224,30 +259,7 @@ impl Federation {
     /// Mastodon begins a reply with a link to whom it answers: ours is noise in our thread.
     fn without_our_mention(&self, site: &Site, html: &str) -> String {
         let account = site.fediverse.as_ref().map_or("", |f| f.account.as_str());
-        let trimmed = html.trim_start();
-        let Some(rest) = trimmed.strip_prefix("<p>") else {
-            return html.to_owned();
-        };
-        let rest = rest.trim_start();
-        let mention_end = |s: &str| -> Option<usize> {
-            let s_l = s.to_ascii_lowercase();
-            let starts = s_l.starts_with("<span class=\"h-card\"") || s_l.starts_with("<a ");
-            if !starts {
-                return None;
-            }
-            let close = if s_l.starts_with("<span") {
-                "</span></a></span>"
-            } else {
-                "</a>"
-            };
-            let end = s_l.find(close)? + close.len();
-            let text: String = crate::import::html::to_markdown(&s[..end]);
-            text.contains(&format!("@{account}")).then_some(end)
-        };
-        match mention_end(rest) {
-            Some(end) => format!("<p>{}", rest[end..].trim_start()),
-            None => html.to_owned(),
-        }
+        strip_leading_mention(html, account)
     }
 
     pub(super) async fn update_note(
@@ -416,5 +428,24 @@ impl Federation {
         };
         let remote = !self.store.remote_comments(&[id]).await?.is_empty();
         Ok(Some((c, remote)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_own_leading_mention_goes() {
+        let mastodon = r#"<p><span class="h-card" translate="no"><a href="https://c.example/ap/blog" class="u-url mention">@<span>blog</span></a></span> Nice post!</p>"#;
+        assert_eq!(strip_leading_mention(mastodon, "blog"), "<p>Nice post!</p>");
+        let full = r#"<p><a href="https://c.example/ap/blog">@blog@c.example</a> Hi</p>"#;
+        assert_eq!(strip_leading_mention(full, "blog"), "<p>Hi</p>");
+        // Someone else's name, even one that begins like ours, stays; so does a later one.
+        let other = r#"<p><span class="h-card"><a href="https://m.example/@blogger" class="u-url mention">@<span>blogger</span></a></span> Hi</p>"#;
+        assert_eq!(strip_leading_mention(other, "blog"), other);
+        let later = "<p>Hi <a href=\"x\">@blog</a></p>";
+        assert_eq!(strip_leading_mention(later, "blog"), later);
+        assert_eq!(strip_leading_mention("plain text", "blog"), "plain text");
     }
 }

@@ -44,6 +44,12 @@ fn federation(state: &AppState) -> Result<&Arc<Federation>, Error> {
         .ok_or(Error::Refused(ErrorCode::NotFound))
 }
 
+/// The site whose account is `account`.
+fn site_of<'a>(fed: &'a Federation, account: &str) -> Result<&'a crate::config::Site, Error> {
+    fed.site_of_account(account)
+        .ok_or(Error::Refused(ErrorCode::NotFound))
+}
+
 fn activity_json(doc: serde_json::Value) -> Response {
     (
         [
@@ -92,9 +98,7 @@ async fn actor(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let fed = federation(&state)?;
-    let site = fed
-        .site_of_account(&account)
-        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    let site = site_of(fed, &account)?;
     // A person following the profile link from Mastodon lands on the blog.
     if !wants_activity_json(&headers)
         && let Some(origin) = site.origins.first()
@@ -109,9 +113,7 @@ async fn followers(
     Path(account): Path<String>,
 ) -> Result<Response, Error> {
     let fed = federation(&state)?;
-    let site = fed
-        .site_of_account(&account)
-        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    let site = site_of(fed, &account)?;
     Ok(activity_json(documents::followers(fed, site).await?))
 }
 
@@ -120,9 +122,7 @@ async fn outbox(
     Path(account): Path<String>,
 ) -> Result<Response, Error> {
     let fed = federation(&state)?;
-    let site = fed
-        .site_of_account(&account)
-        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    let site = site_of(fed, &account)?;
     Ok(activity_json(documents::outbox(fed, site).await?))
 }
 
@@ -131,9 +131,7 @@ async fn icon(
     Path(account): Path<String>,
 ) -> Result<Response, Error> {
     let fed = federation(&state)?;
-    let site = fed
-        .site_of_account(&account)
-        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    let site = site_of(fed, &account)?;
     let id = fed.actor_id(site).unwrap_or_default();
     Ok((
         [
@@ -151,9 +149,7 @@ fn article_of<'a>(
     account: &str,
     article: &str,
 ) -> Result<(&'a crate::config::Site, String), Error> {
-    let site = fed
-        .site_of_account(account)
-        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    let site = site_of(fed, account)?;
     let id = format!(
         "{}/articles/{article}",
         fed.actor_id(site).unwrap_or_default()
@@ -195,9 +191,7 @@ async fn comment(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let fed = federation(&state)?;
-    let site = fed
-        .site_of_account(&account)
-        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    let site = site_of(fed, &account)?;
     let tombstone = || {
         let doc = serde_json::json!({
             "@context": "https://www.w3.org/ns/activitystreams",
@@ -242,8 +236,7 @@ async fn inbox(
     body: Bytes,
 ) -> Result<Response, Error> {
     let fed = federation(&state)?;
-    fed.site_of_account(&account)
-        .ok_or(Error::Refused(ErrorCode::NotFound))?;
+    site_of(fed, &account)?;
     receive(&state, fed, client, method, uri, headers, body).await
 }
 

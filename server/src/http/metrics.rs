@@ -38,7 +38,7 @@ struct Histogram {
 }
 
 /// What is read from elsewhere when scraped.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Gauges {
     pub cache_hits: u64,
     pub cache_misses: u64,
@@ -48,6 +48,8 @@ pub struct Gauges {
     pub notifications_queued: u64,
     pub notifications_failed: u64,
     pub live_streams: u64,
+    /// The delivery queue and the inboxes, when a site has a fediverse account.
+    pub fediverse: Option<crate::federation::QueueFigures>,
 }
 
 fn method_name(method: &axum::http::Method) -> &'static str {
@@ -221,6 +223,45 @@ impl Metrics {
             "Open live-update streams.",
             g.live_streams,
         );
+        if let Some(f) = &g.fediverse {
+            simple(
+                "palabre_fediverse_received_total",
+                "counter",
+                "Activities taken in by the inboxes (accepted or ignored).",
+                f.received,
+            );
+            simple(
+                "palabre_fediverse_refused_total",
+                "counter",
+                "Activities the inboxes refused (signature, origin, limits).",
+                f.refused,
+            );
+            for (name, kind, help, values) in [
+                (
+                    "palabre_deliveries_queued",
+                    "gauge",
+                    "Deliveries waiting in the database, by kind.",
+                    &f.queued,
+                ),
+                (
+                    "palabre_deliveries_sent_total",
+                    "counter",
+                    "Deliveries sent by this process, by kind.",
+                    &f.sent,
+                ),
+                (
+                    "palabre_deliveries_failed_total",
+                    "counter",
+                    "Deliveries this process gave up after every retry, by kind.",
+                    &f.failed,
+                ),
+            ] {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+                for (k, n) in values {
+                    let _ = writeln!(out, "{name}{{kind=\"{k}\"}} {n}");
+                }
+            }
+        }
         out
     }
 }

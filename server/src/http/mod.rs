@@ -157,7 +157,13 @@ pub fn metrics_router(state: AppState) -> Router {
                             header::CONTENT_TYPE,
                             "text/plain; version=0.0.4; charset=utf-8",
                         )],
-                        state.metrics.render(&state.gauges()),
+                        {
+                            let mut gauges = state.gauges();
+                            if let Some(fed) = &state.federation {
+                                gauges.fediverse = Some(fed.queue_figures().await);
+                            }
+                            state.metrics.render(&gauges)
+                        },
                     )
                 },
             ),

@@ -44,6 +44,7 @@ impl AppState {
             notifications_queued: self.services.notifier.queued(),
             notifications_failed: self.services.notifier.failed(),
             live_streams: self.live.open_streams() as u64,
+            fediverse: None,
         }
     }
 

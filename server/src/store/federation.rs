@@ -82,6 +82,8 @@ pub trait FederationStore: Send + Sync + 'static {
 
     /// Records an incoming activity's id; false when it was taken in before (a redelivery).
     async fn first_sight(&self, activity: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// Undoes [`FederationStore::first_sight`] for an activity that could not be taken in.
+    async fn forget_sight(&self, activity: &str) -> Result<(), StoreError>;
 
     /// Records an article; false when the site had it already (nothing changes then).
     async fn add_article(&self, site: &SiteName, article: &Article) -> Result<bool, StoreError>;

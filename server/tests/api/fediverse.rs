@@ -12,6 +12,7 @@ async fn fediverse_app(domain: Option<&str>) -> TestApp {
     let domain = domain.map(str::to_owned);
     TestApp::spawn_with(move |s| {
         s.public_url = Some("https://comments.example.org".into());
+        s.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
         s.sites[0].origins = vec!["https://blog.example.org".into()];
         s.sites[0].fediverse = Some(SiteFediverse {
             account: "blog".into(),
@@ -220,6 +221,25 @@ async fn inbox_refusals_before_any_fetch() {
         0
     );
     assert_eq!(app.sql_count("SELECT COUNT(*) FROM remote_actors").await, 0);
+    // Counted for the metrics: five refused, none queued.
+    let metrics = app
+        .client
+        .get(app.metrics.as_deref().expect("metrics listen"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("palabre_fediverse_refused_total 5"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("palabre_deliveries_queued{kind=\"activity\"} 0"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("palabre_deliveries_failed_total{kind=\"activity\"} 0"));
     // Without an account, nothing of this exists.
     let plain = TestApp::spawn().await;
     assert_eq!(

@@ -160,6 +160,14 @@ impl FederationStore for PostgresStore {
         Ok(())
     }
 
+    async fn forget_sight(&self, activity: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM inbox_seen WHERE activity = $1")
+            .bind(activity)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn first_sight(&self, activity: &str, at: Timestamp) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO inbox_seen (activity, received_at) VALUES ($1, $2) \

@@ -159,6 +159,14 @@ impl FederationStore for SqliteStore {
         Ok(())
     }
 
+    async fn forget_sight(&self, activity: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM inbox_seen WHERE activity = ?")
+            .bind(activity)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     async fn first_sight(&self, activity: &str, at: Timestamp) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO inbox_seen (activity, received_at) VALUES (?, ?) \

@@ -127,6 +127,9 @@ test("a reader proves her email with a code, posts as verified, and stays signed
   await page.reload();
   await w.locator(".account").getByRole("button", { name: "Sign in" }).waitFor();
   await form(w).locator("input[name=email]").waitFor({ state: "visible" });
+  // The widget learns the session ended from its first signed request, after it draws: wait
+  // for that (a fast server answered before this looked, a slow one after).
+  await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.includes(":session:")), null, { timeout: 10000 }).catch(() => {});
   assert.deepEqual(
     await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes(":session:"))),
     [],

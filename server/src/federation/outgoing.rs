@@ -71,10 +71,7 @@ impl Federation {
             (Some(c), None)
                 if c.status == CommentStatus::Published && c.role != Role::Fediverse =>
             {
-                let Some(parent) = c.parent_id else {
-                    return Ok(());
-                };
-                let Some(remote) = self.store.remote_comments(&[parent]).await?.pop() else {
+                let Some(remote) = self.addressee(&c).await? else {
                     return Ok(()); // not an answer to the fediverse
                 };
                 let Some(inbox) = self.inbox_of(&remote.actor).await? else {
@@ -94,10 +91,7 @@ impl Federation {
                 if version(&c) == sent_version {
                     return Ok(());
                 }
-                let Some(parent) = c.parent_id else {
-                    return Ok(());
-                };
-                let Some(remote) = self.store.remote_comments(&[parent]).await?.pop() else {
+                let Some(remote) = self.addressee(&c).await? else {
                     return Ok(());
                 };
                 let Some(mut note) = self.outgoing_note(site, &c, &remote).await? else {
@@ -133,6 +127,14 @@ impl Federation {
             .sent_comment(comment_id)
             .await?
             .is_some_and(|(_, v)| v == TOMBSTONED))
+    }
+
+    /// The fediverse comment `c` answers, if it answers one.
+    async fn addressee(&self, c: &CommentRecord) -> anyhow::Result<Option<RemoteComment>> {
+        let Some(parent) = c.parent_id else {
+            return Ok(None);
+        };
+        Ok(self.store.remote_comments(&[parent]).await?.pop())
     }
 
     /// An actor's inbox, from what we stored of it.
